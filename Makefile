@@ -1,0 +1,97 @@
+# sstkit - small Unix tools for SSTables.
+#   make            build tools and libsst.a into build/
+#   make check      install missing deps, run unit tests and the bats suite,
+#                   plain and under ASan+UBSan
+#   make demo       build a table from a generated sample and query it
+#   make bench      the side-by-side benchmark (scripts/bench)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASEFLAGS = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -pthread -g $(WARN)
+ifeq ($(SAN),1)
+OPTFLAGS  = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+OPTFLAGS  = -O2
+endif
+CFLAGS   ?=
+CFLAGS   += $(BASEFLAGS) $(OPTFLAGS)
+LDFLAGS  += -pthread -Wl,--as-needed $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDLIBS    = -lzstd -lxxhash -larchive -lm
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+TOOLS_SRC = $(wildcard bin/*.c)
+TOOLS     = $(TOOLS_SRC:bin/%.c=$(BUILD)/bin/%)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HEADERS   = $(wildcard lib/*.h)
+MANS      = $(wildcard man/*.1)
+
+.PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz
+
+all: tools
+
+lib: $(BUILD)/libsst.a
+tools: $(TOOLS)
+units: $(UNITS)
+
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsst.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: bin/%.c $(BUILD)/libsst.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libsst.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -Itests/unit -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@sh scripts/install-deps
+
+# Unit tests of this build.
+check-unit: units
+	@sh tests/run-units $(BUILD)/tests
+
+# The bats suite against this build's tools.
+check-cli: tools
+	@SST_BIN=$(CURDIR)/$(BUILD)/bin SST_SAN=$(SAN) bats --jobs 2 tests/cli 2>/dev/null || SST_BIN=$(CURDIR)/$(BUILD)/bin SST_SAN=$(SAN) bats tests/cli
+
+check: deps
+	$(MAKE) all units
+	$(MAKE) check-unit
+	$(MAKE) check-cli
+	$(MAKE) BUILD=build-san SAN=1 all units
+	$(MAKE) BUILD=build-san SAN=1 check-unit
+	$(MAKE) BUILD=build-san SAN=1 check-cli
+
+demo: deps all
+	@sh scripts/demo $(BUILD)/bin
+
+bench: all
+	@sh scripts/bench
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/include/sstkit $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/libsst.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/sstkit/
+	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' sstkit.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,51 @@
+/*
+ * err.h - the one error convention of sstkit.
+ *
+ * Every library function that can fail takes a `sst_err *` as its last
+ * argument and returns an int: SST_OK (0) on success, otherwise one of the
+ * codes below, which are also the tools' exit statuses (see CONTRACT.md).
+ * On failure the function has filled err->msg with one line naming the file
+ * and place: "PATH[:LINE|@OFFSET]: what is wrong". A tool prints
+ * "TOOL: <msg>" and exits with the code.
+ *
+ * Thread-safety: an sst_err belongs to one thread.
+ */
+#ifndef SST_ERR_H
+#define SST_ERR_H
+
+#include <stddef.h>
+
+enum sst_code {
+	SST_OK = 0,
+	SST_NOTFOUND = 1,	/* a negative answer (get: not found; verify: damage) */
+	SST_EUSAGE = 2,		/* bad command line */
+	SST_EDATA = 3,		/* malformed input, not a table, damaged file */
+	SST_ESYS = 4,		/* I/O, no space, permission, out of memory */
+	SST_ELOCKED = 75	/* a store is locked by another writer */
+};
+
+typedef struct sst_err {
+	int code;
+	char msg[1024];
+} sst_err;
+
+/* Sets err (if not NULL) to code and a printf-formatted message; returns code. */
+int sst_error(sst_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * For a failed system call: code SST_ESYS, message
+ * "<formatted>: strerror(errno)". Reads errno; returns SST_ESYS.
+ */
+int sst_syserr(sst_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Out of memory: "<what>: out of memory", SST_ESYS. */
+int sst_nomem(sst_err *err, const char *what);
+
+/* malloc/realloc/calloc that set err on failure (return NULL). */
+void *sst_malloc(size_t n, sst_err *err);
+void *sst_realloc(void *p, size_t n, sst_err *err);
+void *sst_calloc(size_t n, size_t size, sst_err *err);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * table.h - writing and reading one sstkit table (formats/sstable.md).
+ *
+ * Writer: records are added in strictly increasing key order; data blocks of
+ * about block_size uncompressed bytes are compressed (zstd, or stored raw
+ * when that does not pay) and written, optionally by a worker thread; the
+ * bloom filter, properties, index and footer follow at finish. The file is
+ * published atomically (fileio.h).
+ *
+ * Reader: opening reads and checks only the footer; the index, filter and
+ * properties are read on first use. Every block read is checked (checksum
+ * seeded with its offset, bounded sizes) before use, so a damaged file
+ * yields SST_EDATA, never a crash or a wrong answer. Reads use pread into
+ * bounded buffers (no mmap).
+ *
+ * Thread-safety: a writer or reader belongs to one thread at a time.
+ */
+#ifndef SST_TABLE_H
+#define SST_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "iter.h"
+
+enum sst_compression { SST_COMP_NONE = 0, SST_COMP_ZSTD = 1 };
+
+typedef struct sst_table_opts {
+	size_t block_size;	/* target uncompressed data block size; default 8 KiB */
+	int compression;	/* enum sst_compression; default zstd */
+	int level;		/* zstd level; default 3 */
+	int bloom_bits;		/* bits per key, 0 = no filter; default 10 */
+	int threads;		/* >1: compress blocks in a worker thread */
+} sst_table_opts;
+
+#define SST_MIN_BLOCK_SIZE	256u
+#define SST_MAX_BLOCK_SIZE	(64u << 20)
+#define SST_MAX_BLOOM_BITS	64
+
+void sst_table_opts_default(sst_table_opts *o);
+
+/* ---- writer ---- */
+
+typedef struct sst_writer sst_writer;
+
+/* Starts a table to be published at `path` (atomically, at finish). */
+int sst_writer_open(sst_writer **w, const char *path, const sst_table_opts *o, sst_err *err);
+
+/*
+ * REQUIRES: r->key greater than every key added before; klen in
+ * [1, SST_MAX_KEY]; vlen <= SST_MAX_VALUE (0 for a delete).
+ * Violations return SST_EDATA.
+ */
+int sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err);
+
+/* Bytes the table would take if finished now (approximately, for --split). */
+uint64_t sst_writer_size(const sst_writer *w);
+/* Records added so far. */
+uint64_t sst_writer_count(const sst_writer *w);
+
+/* Writes filter, properties, index and footer; publishes; frees *w. */
+int sst_writer_finish(sst_writer **w, sst_err *err);
+
+/* Abandons the table: removes the temporary file; frees *w. NULL-safe. */
+void sst_writer_abort(sst_writer **w);
+
+/* ---- reader ---- */
+
+typedef struct sst_props {
+	uint32_t format_version;
+	uint64_t records;		/* entries, tombstones included */
+	uint64_t deletes;		/* tombstones */
+	uint64_t data_blocks;
+	uint64_t raw_key_bytes;
+	uint64_t raw_value_bytes;
+	uint64_t raw_data_bytes;	/* uncompressed data block bytes */
+	uint64_t data_bytes;		/* on-disk data block bytes */
+	uint64_t file_size;
+	uint64_t block_size;
+	uint64_t compression;		/* enum sst_compression */
+	uint64_t level;
+	uint64_t bloom_bits;
+	uint64_t filter_k;
+	uint64_t filter_bytes;
+	uint64_t created;		/* unix seconds */
+	const uint8_t *smallest; size_t smallest_len;	/* owned by the table */
+	const uint8_t *largest; size_t largest_len;
+} sst_props;
+
+typedef struct sst_table sst_table;
+
+/* Opens path and checks its footer (magic, version, checksum, bounds). */
+int sst_table_open(sst_table **t, const char *path, sst_err *err);
+/* Same on an open descriptor (the table takes ownership of fd). */
+int sst_table_open_fd(sst_table **t, int fd, const char *path, sst_err *err);
+void sst_table_close(sst_table **t);
+const char *sst_table_path(const sst_table *t);
+
+/* Reads the properties block (once) and fills *p. */
+int sst_table_props(sst_table *t, sst_props *p, sst_err *err);
+
+/*
+ * Point lookup. Consults the filter first (reading only the 4 KiB filter
+ * chunk it needs unless the whole filter is loaded), then the index, then
+ * one data block. Sets *found; when found, *out is the record (kind PUT or
+ * DEL) whose bytes stay valid until the next call on t.
+ */
+int sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
+    int *found, sst_err *err);
+
+/* Loads and checks the whole filter now (batch lookups). */
+int sst_table_load_filter(sst_table *t, sst_err *err);
+
+/* An iterator over the table (tombstones included). Owns no reference to t
+ * beyond borrowing it: close the iterator before the table. */
+int sst_table_iter(sst_table *t, sst_iter **it, sst_err *err);
+
+/*
+ * Checks everything of the file at path: footer, every block's checksum and
+ * decompression, entry decoding, strictly increasing keys within and across
+ * blocks, index agreeing with the blocks, the filter holding every key,
+ * properties agreeing with the counted data, and that the structures tile
+ * the file. Returns SST_OK when intact, SST_NOTFOUND (1) with err naming
+ * the file, block/offset and fault when damaged, SST_ESYS on I/O failure.
+ * Stats of what was checked go to *p when p is not NULL.
+ */
+int sst_table_verify(const char *path, sst_props *p, sst_err *err);
+
+#endif

@@ -1,0 +1,184 @@
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+size_t
+sst_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+int
+sst_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t r = 0;
+	unsigned shift;
+
+	for (shift = 0; shift < 64 && p < end; shift += 7) {
+		uint8_t b = *p++;
+
+		if (shift == 63 && b > 1)
+			return -1;
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*pp = p;
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+size_t
+sst_varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+uint32_t
+sst_checksum(const void *data, size_t len, uint64_t seed)
+{
+	return (uint32_t)XXH3_64bits_withSeed(data, len, seed);
+}
+
+uint64_t
+sst_hash64(const void *data, size_t len)
+{
+	return XXH3_64bits(data, len);
+}
+
+int
+sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err)
+{
+	size_t need, cap;
+	uint8_t *p;
+
+	if (extra > SIZE_MAX - b->len)
+		return sst_nomem(err, "buffer");
+	need = b->len + extra;
+	if (need <= b->cap)
+		return SST_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->p, cap);
+	if (p == NULL)
+		return sst_nomem(err, "buffer");
+	b->p = p;
+	b->cap = cap;
+	return SST_OK;
+}
+
+int
+sst_buf_append(sst_buf *b, const void *data, size_t n, sst_err *err)
+{
+	int rc;
+
+	if (n == 0)
+		return SST_OK;
+	if ((rc = sst_buf_reserve(b, n, err)) != SST_OK)
+		return rc;
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return SST_OK;
+}
+
+int
+sst_buf_append_varint(sst_buf *b, uint64_t v, sst_err *err)
+{
+	int rc;
+
+	if ((rc = sst_buf_reserve(b, 10, err)) != SST_OK)
+		return rc;
+	b->len += sst_put_varint(b->p + b->len, v);
+	return SST_OK;
+}
+
+void
+sst_buf_free(sst_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (s == NULL || !isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	switch (*p) {
+	case 'k': case 'K': mul = 1024ull; p++; break;
+	case 'm': case 'M': mul = 1024ull * 1024; p++; break;
+	case 'g': case 'G': mul = 1024ull * 1024 * 1024; p++; break;
+	default: break;
+	}
+	if (mul > 1 && *p == 'i' && p[1] == 'B')
+		p += 2;
+	else if (*p == 'B' || *p == 'b')
+		p++;
+	if (*p != '\0')
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	v *= mul;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+sst_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+double
+sst_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,111 @@
+/*
+ * util.h - small helpers shared by every module: little-endian fixed-width
+ * integers, LEB128 varints, the checksum/hash function, a growable byte
+ * buffer, and range-checked parsing of numbers and SIZE arguments.
+ *
+ * Thread-safety: all functions are reentrant; an sst_buf belongs to one thread.
+ */
+#ifndef SST_UTIL_H
+#define SST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "err.h"
+
+/* Limits of the data model (CONTRACT.md). */
+#define SST_MAX_KEY	65536u			/* bytes */
+#define SST_MAX_VALUE	(64u << 20)		/* bytes: 64 MiB */
+
+static inline void
+sst_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t
+sst_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void
+sst_put_le64(uint8_t *p, uint64_t v)
+{
+	sst_put_le32(p, (uint32_t)v);
+	sst_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint64_t
+sst_get_le64(const uint8_t *p)
+{
+	return (uint64_t)sst_get_le32(p) | (uint64_t)sst_get_le32(p + 4) << 32;
+}
+
+/* Writes v as an unsigned LEB128 varint (at most 10 bytes); returns bytes written. */
+size_t sst_put_varint(uint8_t *p, uint64_t v);
+
+/*
+ * Decodes a varint from [*p, end). On success advances *p and returns 0;
+ * returns -1 on truncation or a varint longer than 10 bytes (garbage).
+ */
+int sst_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
+/* Number of bytes sst_put_varint would write. */
+size_t sst_varint_len(uint64_t v);
+
+/*
+ * The checksum of every on-disk structure: the low 32 bits of
+ * XXH3_64bits_withSeed(data, len, seed), where seed is the structure's
+ * file offset (so a block copied to another place fails its check).
+ */
+uint32_t sst_checksum(const void *data, size_t len, uint64_t seed);
+
+/* XXH3_64bits(data, len): the key hash used by the bloom filter. */
+uint64_t sst_hash64(const void *data, size_t len);
+
+/* Growable byte buffer. Zero-initialise (SST_BUF_INIT) before use. */
+typedef struct sst_buf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+} sst_buf;
+#define SST_BUF_INIT { NULL, 0, 0 }
+
+/* Ensures room for `extra` more bytes. */
+int sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err);
+int sst_buf_append(sst_buf *b, const void *data, size_t n, sst_err *err);
+int sst_buf_append_varint(sst_buf *b, uint64_t v, sst_err *err);
+static inline void sst_buf_clear(sst_buf *b) { b->len = 0; }
+void sst_buf_free(sst_buf *b);
+
+/*
+ * Parses a SIZE argument: decimal digits with an optional K, M or G suffix
+ * (powers of 1024; lower case accepted, an optional trailing B or iB too).
+ * Returns 0 and sets *out, or -1 for garbage, overflow, or a value outside
+ * [min, max].
+ */
+int sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parses a decimal integer in [min, max] (strtonum-like); 0 or -1. */
+int sst_parse_int(const char *s, long long min, long long max, long long *out);
+
+/* Unsigned bytewise key order: memcmp, a prefix sorts first. */
+static inline int
+sst_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = n ? memcmp(a, b, n) : 0;
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* Monotonic clock in seconds. */
+double sst_now(void);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * unit.h - a minimal unit-test harness: CHECK() records a failure and goes
+ * on; each test binary ends with UNIT_DONE(), printing its counts and
+ * returning non-zero on any failure.
+ */
+#ifndef SST_UNIT_H
+#define SST_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int unit_pass, unit_fail;
+
+#define CHECK(cond) do { \
+	if (cond) unit_pass++; \
+	else { unit_fail++; fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } \
+} while (0)
+
+#define CHECK_RC(expr, want) do { \
+	int rc_ = (expr); \
+	if (rc_ == (want)) unit_pass++; \
+	else { unit_fail++; fprintf(stderr, "%s:%d: %s returned %d, want %d\n", __FILE__, __LINE__, #expr, rc_, (want)); } \
+} while (0)
+
+#define UNIT_DONE() do { \
+	printf("%s: %d passed, %d failed\n", __FILE__, unit_pass, unit_fail); \
+	return unit_fail ? 1 : 0; \
+} while (0)
+
+/* A private scratch directory for the test; removed by the runner. */
+static inline const char *
+unit_tmpdir(void)
+{
+	static char dir[256];
+
+	if (dir[0] == '\0') {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(dir, sizeof(dir), "%s/sstunit-XXXXXX", t ? t : "/tmp");
+		if (mkdtemp(dir) == NULL) {
+			perror("mkdtemp");
+			exit(2);
+		}
+	}
+	return dir;
+}
+
+#endif
