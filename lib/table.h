@@ -35,7 +35,8 @@ typedef struct sst_table_opts {
 } sst_table_opts;
 
 #define SST_MIN_BLOCK_SIZE	256u
-#define SST_MAX_BLOCK_SIZE	(64u << 20)
+#define SST_MAX_BLOCK_SIZE	(16u << 20)
+#define SST_MAX_BLOCK_RAW	(96u << 20)
 #define SST_MAX_BLOOM_BITS	64
 
 void sst_table_opts_default(sst_table_opts *o);

@@ -1,0 +1,108 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "util.h"
+
+#ifndef SST_VERSION
+#define SST_VERSION "0.0.0"
+#endif
+
+const char *sst_prog = "sstkit";
+
+void
+sst_cli_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	sst_prog = slash ? slash + 1 : prog;
+	sst_cleanup_install();
+}
+
+int
+sst_cli_fail(const sst_err *e)
+{
+	fprintf(stderr, "%s: %s\n", sst_prog, e->msg[0] ? e->msg : "error");
+	return e->code ? e->code : SST_ESYS;
+}
+
+void
+sst_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", sst_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", sst_prog);
+	exit(SST_EUSAGE);
+}
+
+void
+sst_cli_version(void)
+{
+	printf("%s (sstkit) %s\n", sst_prog, SST_VERSION);
+	exit(0);
+}
+
+uint64_t
+sst_cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+
+	if (sst_parse_size(arg, min, max, &v) != 0)
+		sst_cli_usage_error("%s: invalid size '%s' (want %llu to %llu, K/M/G suffix allowed)",
+		    opt, arg, (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+long long
+sst_cli_int(const char *opt, const char *arg, long long min, long long max)
+{
+	long long v;
+
+	if (sst_parse_int(arg, min, max, &v) != 0)
+		sst_cli_usage_error("%s: invalid number '%s' (want %lld to %lld)", opt, arg, min, max);
+	return v;
+}
+
+int
+sst_cli_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+int
+sst_cli_table_opt(int c, const char *arg, sst_table_opts *o)
+{
+	switch (c) {
+	case 'b':
+		o->block_size = (size_t)sst_cli_size("--block-size", arg,
+		    SST_MIN_BLOCK_SIZE, SST_MAX_BLOCK_SIZE);
+		return 1;
+	case 'c':
+		if (strcmp(arg, "zstd") == 0)
+			o->compression = SST_COMP_ZSTD;
+		else if (strcmp(arg, "none") == 0)
+			o->compression = SST_COMP_NONE;
+		else
+			sst_cli_usage_error("--compression: want zstd or none, not '%s'", arg);
+		return 1;
+	case 'l':
+		o->level = (int)sst_cli_int("--level", arg, -7, 22);
+		return 1;
+	case SST_OPT_BLOOM_BITS:
+		o->bloom_bits = (int)sst_cli_int("--bloom-bits", arg, 0, SST_MAX_BLOOM_BITS);
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * cli.h - what every tool's main shares: the program name, "TOOL: message"
+ * errors with the contract's exit codes, usage errors (exit 2), --version,
+ * range-checked SIZE and integer options, and the table options common to
+ * sst-build and sst-merge (-b, -c, -l, --bloom-bits).
+ *
+ * Thread-safety: call from the main thread.
+ */
+#ifndef SST_CLI_H
+#define SST_CLI_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "table.h"
+
+/* Long-only option codes shared by the tools (getopt_long `val`s). */
+enum {
+	SST_OPT_VERSION = 1000,
+	SST_OPT_BLOOM_BITS,
+	SST_OPT_PROGRESS,
+	SST_OPT_FIRST_TOOL = 1100	/* tools number their own from here */
+};
+
+extern const char *sst_prog;
+
+/* Sets the program name and installs the temp-file cleanup handlers. */
+void sst_cli_init(const char *prog);
+
+/* Prints "PROG: msg" to stderr and returns e->code (for `return sst_cli_fail(&e)`). */
+int sst_cli_fail(const sst_err *e);
+
+/* Prints "PROG: <fmt>" and "Try 'PROG --help'." to stderr; exits 2. */
+void sst_cli_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* Prints "PROG (sstkit) VERSION" to stdout; exits 0. */
+void sst_cli_version(void) __attribute__((noreturn));
+
+/* Parse an option argument or exit 2 naming the option. */
+uint64_t sst_cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max);
+long long sst_cli_int(const char *opt, const char *arg, long long min, long long max);
+
+/* Number of online cores (>= 1). */
+int sst_cli_ncpu(void);
+
+/*
+ * Handles one of the shared table options (c = 'b', 'c', 'l' or
+ * SST_OPT_BLOOM_BITS) into o; returns 1 if c was one of them, 0 otherwise.
+ * Exits 2 on a bad argument.
+ */
+int sst_cli_table_opt(int c, const char *arg, sst_table_opts *o);
+
+#endif
