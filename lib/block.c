@@ -1,0 +1,236 @@
+#include "block.h"
+
+#include <stdlib.h>
+
+#include "iter.h"
+
+void
+sst_bb_init(sst_block_builder *b, int interval)
+{
+	memset(b, 0, sizeof(*b));
+	b->interval = interval < 1 ? 1 : interval;
+}
+
+int
+sst_bb_add(sst_block_builder *b, const uint8_t *key, size_t klen,
+    const uint8_t *val, size_t vlen, int kind, sst_err *err)
+{
+	size_t shared = 0;
+	uint8_t hdr[30], *h = hdr;
+	int rc;
+
+	if (b->counter >= b->interval || b->entries == 0) {
+		if (b->nrestarts == b->restarts_cap) {
+			size_t cap = b->restarts_cap ? b->restarts_cap * 2 : 64;
+			uint32_t *r = realloc(b->restarts, cap * sizeof(*r));
+
+			if (r == NULL)
+				return sst_nomem(err, "block builder");
+			b->restarts = r;
+			b->restarts_cap = cap;
+		}
+		b->restarts[b->nrestarts++] = (uint32_t)b->buf.len;
+		b->counter = 0;
+	} else {
+		size_t n = b->last_key.len < klen ? b->last_key.len : klen;
+
+		while (shared < n && b->last_key.p[shared] == key[shared])
+			shared++;
+	}
+	h += sst_put_varint(h, shared);
+	h += sst_put_varint(h, klen - shared);
+	h += sst_put_varint(h, ((uint64_t)vlen << 1) | (kind == SST_DEL));
+	if ((rc = sst_buf_reserve(&b->buf, (size_t)(h - hdr) + klen - shared + vlen, err)) != SST_OK)
+		return rc;
+	memcpy(b->buf.p + b->buf.len, hdr, (size_t)(h - hdr));
+	b->buf.len += (size_t)(h - hdr);
+	memcpy(b->buf.p + b->buf.len, key + shared, klen - shared);
+	b->buf.len += klen - shared;
+	if (vlen)
+		memcpy(b->buf.p + b->buf.len, val, vlen);
+	b->buf.len += vlen;
+	b->last_key.len = 0;
+	if ((rc = sst_buf_append(&b->last_key, key, klen, err)) != SST_OK)
+		return rc;
+	b->counter++;
+	b->entries++;
+	return SST_OK;
+}
+
+int
+sst_bb_finish(sst_block_builder *b, sst_err *err)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = sst_buf_reserve(&b->buf, 4 * (b->nrestarts + 1), err)) != SST_OK)
+		return rc;
+	for (i = 0; i < b->nrestarts; i++) {
+		sst_put_le32(b->buf.p + b->buf.len, b->restarts[i]);
+		b->buf.len += 4;
+	}
+	sst_put_le32(b->buf.p + b->buf.len, (uint32_t)b->nrestarts);
+	b->buf.len += 4;
+	return SST_OK;
+}
+
+void
+sst_bb_reset(sst_block_builder *b)
+{
+	b->buf.len = 0;
+	b->last_key.len = 0;
+	b->nrestarts = 0;
+	b->counter = 0;
+	b->entries = 0;
+}
+
+void
+sst_bb_free(sst_block_builder *b)
+{
+	sst_buf_free(&b->buf);
+	sst_buf_free(&b->last_key);
+	free(b->restarts);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+sst_block_init(sst_block *blk, const uint8_t *data, size_t len, const char **why)
+{
+	uint32_t n, i, prev = 0;
+
+	memset(blk, 0, sizeof(*blk));
+	if (len < 4) {
+		*why = "block too short";
+		return -1;
+	}
+	n = sst_get_le32(data + len - 4);
+	if (n > (len - 4) / 4) {
+		*why = "bad restart count";
+		return -1;
+	}
+	blk->data = data;
+	blk->nrestarts = n;
+	blk->restarts = data + len - 4 - 4 * (size_t)n;
+	blk->entries_end = len - 4 - 4 * (size_t)n;
+	if (n == 0 && blk->entries_end != 0) {
+		*why = "entries without restart points";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t r = sst_get_le32(blk->restarts + 4 * i);
+
+		if (r >= blk->entries_end || (i == 0 && r != 0) || (i > 0 && r <= prev)) {
+			*why = "bad restart offset";
+			return -1;
+		}
+		prev = r;
+	}
+	return 0;
+}
+
+void
+sst_block_iter_init(sst_block_iter *it, const sst_block *blk)
+{
+	memset(it, 0, sizeof(*it));
+	it->blk = blk;
+}
+
+void
+sst_block_iter_free(sst_block_iter *it)
+{
+	sst_buf_free(&it->key);
+}
+
+/* Decodes the entry at it->next into the iterator. */
+static int
+decode_at(sst_block_iter *it, size_t off, const char **why)
+{
+	const sst_block *b = it->blk;
+	const uint8_t *p = b->data + off, *end = b->data + b->entries_end;
+	uint64_t shared, unshared, tag, vlen;
+
+	if (off >= b->entries_end) {
+		it->valid = 0;
+		return 0;
+	}
+	if (sst_get_varint(&p, end, &shared) || sst_get_varint(&p, end, &unshared) ||
+	    sst_get_varint(&p, end, &tag)) {
+		*why = "truncated entry header";
+		return -1;
+	}
+	vlen = tag >> 1;
+	if (shared > it->key.len || unshared > SST_MAX_KEY ||
+	    shared + unshared == 0 || shared + unshared > SST_MAX_KEY) {
+		*why = "bad key length";
+		return -1;
+	}
+	if (vlen > SST_MAX_VALUE || ((tag & 1) && vlen != 0)) {
+		*why = "bad value length";
+		return -1;
+	}
+	if ((uint64_t)(end - p) < unshared + vlen) {
+		*why = "entry overruns block";
+		return -1;
+	}
+	it->key.len = (size_t)shared;
+	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK) {
+		*why = "out of memory";
+		return -1;
+	}
+	p += unshared;
+	it->val = p;
+	it->vlen = (size_t)vlen;
+	it->kind = (tag & 1) ? 1 : 0;
+	it->off = off;
+	it->next = (size_t)(p + vlen - b->data);
+	it->valid = 1;
+	return 0;
+}
+
+int
+sst_block_iter_first(sst_block_iter *it, const char **why)
+{
+	it->key.len = 0;
+	return decode_at(it, 0, why);
+}
+
+int
+sst_block_iter_next(sst_block_iter *it, const char **why)
+{
+	return decode_at(it, it->next, why);
+}
+
+int
+sst_block_iter_seek(sst_block_iter *it, const uint8_t *key, size_t klen, const char **why)
+{
+	const sst_block *b = it->blk;
+	uint32_t lo = 0, hi = b->nrestarts;
+
+	if (b->nrestarts == 0) {
+		it->valid = 0;
+		return 0;
+	}
+	/* Find the last restart whose key is < target. */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		it->key.len = 0;
+		if (decode_at(it, sst_get_le32(b->restarts + 4 * mid), why) != 0)
+			return -1;
+		if (!it->valid) {
+			*why = "bad restart offset";
+			return -1;
+		}
+		if (sst_keycmp(it->key.p, it->key.len, key, klen) < 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	it->key.len = 0;
+	if (decode_at(it, sst_get_le32(b->restarts + 4 * lo), why) != 0)
+		return -1;
+	while (it->valid && sst_keycmp(it->key.p, it->key.len, key, klen) < 0)
+		if (decode_at(it, it->next, why) != 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,73 @@
+#include "filter.h"
+
+#include <math.h>
+
+int
+sst_filter_k(int bits_per_key)
+{
+	int k = (int)lround(bits_per_key * 0.69);
+
+	return k < 1 ? 1 : (k > 30 ? 30 : k);
+}
+
+uint64_t
+sst_filter_lines(uint64_t nkeys, int bits_per_key)
+{
+	uint64_t bits;
+
+	if (nkeys == 0 || bits_per_key <= 0)
+		return 0;
+	bits = nkeys * (uint64_t)bits_per_key;
+	return bits / 512 + (bits % 512 != 0);
+}
+
+void
+sst_filter_add(uint8_t *bits, uint64_t nlines, int k, uint64_t h)
+{
+	uint8_t *line = bits + sst_filter_line_of(h, nlines) * SST_FILTER_LINE;
+	uint32_t a = (uint32_t)h, delta = (a >> 17) | (a << 15);
+	int i;
+
+	for (i = 0; i < k; i++) {
+		uint32_t bit = a & 511;
+
+		line[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+		a += delta;
+	}
+}
+
+int
+sst_filter_line_match(const uint8_t *line, int k, uint64_t h)
+{
+	uint32_t a = (uint32_t)h, delta = (a >> 17) | (a << 15);
+	int i;
+
+	for (i = 0; i < k; i++) {
+		uint32_t bit = a & 511;
+
+		if (!(line[bit >> 3] & (1u << (bit & 7))))
+			return 0;
+		a += delta;
+	}
+	return 1;
+}
+
+double
+sst_filter_fpr(double bits_per_key, int k)
+{
+	/* Keys per line are Poisson(512 / b); sum the standard bloom rate over it. */
+	double lambda, p, sum = 0;
+	int j;
+
+	if (bits_per_key <= 0)
+		return 1.0;
+	lambda = 512.0 / bits_per_key;
+	p = exp(-lambda);
+	for (j = 0; j < 4 * (int)lambda + 200; j++) {
+		double fill = 1.0 - pow(1.0 - 1.0 / 512.0, (double)k * j);
+
+		sum += p * pow(fill, k);
+		p *= lambda / (j + 1);
+	}
+	return sum;
+}
