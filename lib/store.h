@@ -1,0 +1,146 @@
+/*
+ * store.h - a store: a directory of tables with a checksummed manifest that
+ * lists the live tables, their levels and their read order, replaced
+ * atomically, and a lock file for the single writer (formats/store.md).
+ *
+ * Readers (sst_store_open_tables, sst_store_verify, sst_store_info) take no
+ * lock and always see one manifest's set of tables. A writer
+ * (sst_store_open_writer) holds flock(LOCK_EX) on STORE/LOCK until closed.
+ *
+ * Thread-safety: an sst_store belongs to one thread.
+ */
+#ifndef SST_STORE_H
+#define SST_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "table.h"
+
+enum sst_strategy { SST_STRATEGY_SIZE_TIERED = 0, SST_STRATEGY_LEVELED = 1 };
+
+#define SST_STORE_MAX_LEVEL	15
+
+/* Compaction knobs (formats/store.md, "Options"). */
+typedef struct sst_store_knobs {
+	uint64_t min_threshold;
+	uint64_t max_threshold;
+	uint64_t bucket_low;		/* percent */
+	uint64_t bucket_high;		/* percent */
+	uint64_t min_size;
+	uint64_t l0_trigger;
+	uint64_t level1_size;
+	uint64_t level_growth;
+	uint64_t file_size;
+	uint64_t max_levels;
+} sst_store_knobs;
+
+void sst_store_knobs_default(sst_store_knobs *k);
+
+/* Parses a strategy name; 0 or -1. */
+int sst_strategy_parse(const char *s, int *strategy);
+const char *sst_strategy_name(int strategy);
+
+/* Sets knob NAME to VALUE (decimal, or SIZE for the sizes). SST_EUSAGE on
+ * an unknown name or a bad value. */
+int sst_store_knob_set(sst_store_knobs *k, const char *name, const char *value, sst_err *err);
+
+/* One live table as the manifest lists it. */
+typedef struct sst_store_entry {
+	char *name;		/* "NNNNNN.sst", relative to the store */
+	uint64_t number;
+	int level;
+	uint64_t size;		/* file size in bytes */
+} sst_store_entry;
+
+/* A parsed manifest. Entries are in read order, oldest first. */
+typedef struct sst_manifest {
+	uint64_t next;
+	int strategy;
+	sst_store_knobs knobs;
+	uint64_t knobs_set;	/* bit i: knob i was given explicitly */
+	sst_store_entry *t;
+	size_t n;
+} sst_manifest;
+
+/* Parses manifest bytes (path names the file in messages). SST_EDATA when
+ * damaged. */
+int sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
+    sst_manifest *m, sst_err *err);
+/* Reads and parses DIR/MANIFEST. */
+int sst_manifest_read(const char *dir, sst_manifest *m, sst_err *err);
+/* Serialises m (with its checksum line) into a malloc'd buffer. */
+int sst_manifest_format(const sst_manifest *m, char **out, size_t *len, sst_err *err);
+/* Deep copy. */
+int sst_manifest_copy(sst_manifest *dst, const sst_manifest *src, sst_err *err);
+/* Appends an entry (copies name). */
+int sst_manifest_push(sst_manifest *m, const char *name, uint64_t number, int level,
+    uint64_t size, sst_err *err);
+void sst_manifest_free(sst_manifest *m);
+
+/* 1 if path is a store directory (a directory holding a manifest), else 0. */
+int sst_store_is(const char *path);
+
+/*
+ * A consistent read view: the store's live tables, oldest first (so a later
+ * table wins), opened. Takes no lock; reads the manifest once and opens its
+ * tables; if a table vanished because a compaction finished in between,
+ * retries with the new manifest, so readers never fail or mix states.
+ * Caller frees with sst_store_tables_free.
+ */
+int sst_store_open_tables(const char *dir, sst_table ***tables, size_t *n, sst_err *err);
+void sst_store_tables_free(sst_table **tables, size_t n);
+
+typedef struct sst_store sst_store;
+
+/*
+ * Writer: takes the store's lock (flock on DIR/LOCK). create: make the store
+ * if absent. wait: block until the lock is free, else SST_ELOCKED at once
+ * with a message. Removes leftovers of crashed writers (temp files,
+ * unreferenced tables).
+ */
+int sst_store_open_writer(sst_store **s, const char *dir, int create, int wait, sst_err *err);
+
+/* A fresh, never-reused path for a new table inside the store (not live
+ * until added). The caller frees *path. */
+int sst_store_new_table(sst_store *s, char **path, sst_err *err);
+
+/*
+ * Makes the given tables (already written and fsynced at paths from
+ * sst_store_new_table) the newest live tables, level 0, in the given order
+ * (last = newest), by atomically replacing the manifest.
+ */
+int sst_store_add(sst_store *s, char *const *paths, size_t n, sst_err *err);
+
+/* The writer's current manifest (valid until the next commit). */
+const sst_manifest *sst_store_manifest(const sst_store *s);
+const char *sst_store_dir(const sst_store *s);
+
+/*
+ * Replaces the manifest by m (its `next` is raised to the writer's counter):
+ * writes it atomically, then unlinks the tables the old manifest listed and
+ * m does not. On success the store adopts a copy of m.
+ */
+int sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err);
+
+/* Releases the lock and frees *s; NULL-safe. */
+void sst_store_close(sst_store **s);
+
+/*
+ * Checks the manifest's checksum, that the files and manifest agree (each
+ * listed table exists with the listed size), each table (sst_table_verify),
+ * and the level rules (levels in order, levels >= 1 sorted and
+ * non-overlapping). SST_OK, or SST_NOTFOUND (1) with err naming the file and
+ * fault; SST_ESYS on I/O failure.
+ */
+int sst_store_verify(const char *dir, sst_err *err);
+
+/*
+ * Prints the store's strategy, options, levels and tables (name, level,
+ * size, records, key range) to out, as text or (json != 0) one JSON object.
+ */
+int sst_store_info(const char *dir, FILE *out, int json, sst_err *err);
+
+#endif
