@@ -25,29 +25,31 @@ void
 sst_filter_add(uint8_t *bits, uint64_t nlines, int k, uint64_t h)
 {
 	uint8_t *line = bits + sst_filter_line_of(h, nlines) * SST_FILTER_LINE;
-	uint32_t a = (uint32_t)h, delta = (a >> 17) | (a << 15);
+	uint32_t a = (uint32_t)h;
 	int i;
 
 	for (i = 0; i < k; i++) {
-		uint32_t bit = a & 511;
+		uint32_t bit;
 
+		a *= 0x9e3779b9u;
+		bit = a >> 23;
 		line[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-		a += delta;
 	}
 }
 
 int
 sst_filter_line_match(const uint8_t *line, int k, uint64_t h)
 {
-	uint32_t a = (uint32_t)h, delta = (a >> 17) | (a << 15);
+	uint32_t a = (uint32_t)h;
 	int i;
 
 	for (i = 0; i < k; i++) {
-		uint32_t bit = a & 511;
+		uint32_t bit;
 
+		a *= 0x9e3779b9u;
+		bit = a >> 23;
 		if (!(line[bit >> 3] & (1u << (bit & 7))))
 			return 0;
-		a += delta;
 	}
 	return 1;
 }

@@ -61,6 +61,18 @@ sst_checksum(const void *data, size_t len, uint64_t seed)
 	return (uint32_t)XXH3_64bits_withSeed(data, len, seed);
 }
 
+uint32_t
+sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, uint64_t seed)
+{
+	XXH3_state_t st;
+
+	memset(&st, 0, sizeof(st));
+	XXH3_64bits_reset_withSeed(&st, seed);
+	XXH3_64bits_update(&st, a, alen);
+	XXH3_64bits_update(&st, b, blen);
+	return (uint32_t)XXH3_64bits_digest(&st);
+}
+
 uint64_t
 sst_hash64(const void *data, size_t len)
 {

@@ -1,0 +1,58 @@
+/*
+ * table_int.h - the table reader's state and block reading, shared by
+ * table_reader.c and table_verify.c. Internal to lib/.
+ */
+#ifndef SST_TABLE_INT_H
+#define SST_TABLE_INT_H
+
+#include <zstd.h>
+
+#include "block.h"
+#include "format.h"
+#include "table.h"
+#include "util.h"
+
+struct sst_table {
+	int fd;
+	char *path;
+	uint64_t size;
+	uint64_t footer_off;
+	sst_footer f;
+	ZSTD_DCtx *dctx;
+
+	int index_loaded;
+	sst_buf index_file, index_raw;
+	sst_block index;
+
+	int props_loaded;
+	sst_buf props_file, props_raw;
+	sst_props props;
+
+	int filter_loaded;	/* whole filter in filter_file */
+	sst_buf filter_file, filter_raw;
+	int64_t chunk_no;	/* chunk cached in chunk[] (-1: none) */
+	uint8_t chunk[4096];
+
+	/* point lookups */
+	sst_block_iter index_it;
+	uint64_t cached_off;	/* data block in blk (UINT64_MAX: none) */
+	sst_buf blk_file, blk_raw;
+	sst_block blk;
+	sst_block_iter blk_it;
+};
+
+/*
+ * Reads the block at h into file (payload + trailer), checks bounds and
+ * checksum, decompresses into raw when needed; sets data and len to the
+ * block's contents. `what` names the block in messages ("data block", "index").
+ * Damage is SST_EDATA "PATH: WHAT @OFF: fault".
+ */
+int sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
+    sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err);
+
+/* Decodes an index entry's value into a handle; -1 on garbage. */
+int sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h);
+
+int sst_table_load_index(sst_table *t, sst_err *err);
+
+#endif

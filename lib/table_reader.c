@@ -1,0 +1,505 @@
+#include "table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "filter.h"
+#include "table_int.h"
+
+static int
+corrupt(sst_table *t, const char *what, uint64_t off, const char *why, sst_err *err)
+{
+	return sst_error(err, SST_EDATA, "%s: %s @%llu: %s", t->path, what,
+	    (unsigned long long)off, why);
+}
+
+int
+sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h)
+{
+	const uint8_t *end = p + n;
+
+	if (sst_get_varint(&p, end, &h->off) || sst_get_varint(&p, end, &h->len) || p != end)
+		return -1;
+	return 0;
+}
+
+int
+sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
+    sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
+{
+	const uint8_t *tr;
+	uint32_t raw_len;
+	size_t n;
+	int rc;
+
+	if (h.off > t->footer_off || h.len > t->footer_off - h.off ||
+	    SST_TRAILER_SIZE > t->footer_off - h.off - h.len)
+		return corrupt(t, what, h.off, "block handle out of bounds", err);
+	n = (size_t)h.len + SST_TRAILER_SIZE;
+	file->len = 0;
+	if ((rc = sst_buf_reserve(file, n, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_pread_full(t->fd, file->p, n, h.off, t->path, err)) != SST_OK)
+		return rc;
+	file->len = n;
+	tr = file->p + h.len;
+	raw_len = sst_get_le32(tr + 1);
+	if (sst_get_le32(tr + 5) != sst_checksum(file->p, (size_t)h.len + 5, h.off))
+		return corrupt(t, what, h.off, "checksum mismatch", err);
+	if (raw_len > SST_MAX_BLOCK_RAW)
+		return corrupt(t, what, h.off, "block too large", err);
+	switch (tr[0]) {
+	case SST_BLOCK_RAW:
+		if (raw_len != h.len)
+			return corrupt(t, what, h.off, "raw block length mismatch", err);
+		*data = file->p;
+		*len = (size_t)h.len;
+		return SST_OK;
+	case SST_BLOCK_ZSTD: {
+		size_t got;
+
+		raw->len = 0;
+		if ((rc = sst_buf_reserve(raw, raw_len, err)) != SST_OK)
+			return rc;
+		if (t->dctx == NULL && (t->dctx = ZSTD_createDCtx()) == NULL)
+			return sst_nomem(err, t->path);
+		got = ZSTD_decompressDCtx(t->dctx, raw->p, raw_len, file->p, (size_t)h.len);
+		if (ZSTD_isError(got) || got != raw_len)
+			return corrupt(t, what, h.off, "block does not decompress", err);
+		raw->len = raw_len;
+		*data = raw->p;
+		*len = raw_len;
+		return SST_OK;
+	}
+	default:
+		return corrupt(t, what, h.off, "unknown block type", err);
+	}
+}
+
+int
+sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
+{
+	uint8_t foot[SST_FOOTER_SIZE];
+	const char *why;
+	struct stat st;
+	sst_table *t;
+	int rc;
+
+	*tp = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL || (t->path = strdup(path)) == NULL) {
+		free(t);
+		close(fd);
+		return sst_nomem(err, path);
+	}
+	t->fd = fd;
+	t->chunk_no = -1;
+	t->cached_off = UINT64_MAX;
+	if (fstat(fd, &st) != 0) {
+		rc = sst_syserr(err, "%s", path);
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		rc = sst_syserr(err, "%s", path);
+		goto fail;
+	}
+	t->size = (uint64_t)st.st_size;
+	if (t->size < SST_FOOTER_SIZE) {
+		rc = sst_error(err, SST_EDATA, "%s: not an sstkit table (%llu bytes: too short)",
+		    path, (unsigned long long)t->size);
+		goto fail;
+	}
+	t->footer_off = t->size - SST_FOOTER_SIZE;
+	if ((rc = sst_pread_full(fd, foot, sizeof(foot), t->footer_off, path, err)) != SST_OK)
+		goto fail;
+	if (sst_footer_decode(foot, t->footer_off, &t->f, &why) != 0) {
+		rc = sst_error(err, SST_EDATA, "%s@%llu: %s", path, (unsigned long long)t->footer_off, why);
+		goto fail;
+	}
+	if (t->f.filter_lines > 0 &&
+	    (t->f.filter_k < 1 || t->f.filter_k > 30 ||
+	    t->f.filter.len != (uint64_t)t->f.filter_lines * SST_FILTER_LINE +
+	    4 * (((uint64_t)t->f.filter_lines + SST_FILTER_CHUNK_LINES - 1) / SST_FILTER_CHUNK_LINES) ||
+	    t->f.filter.off > t->footer_off || t->f.filter.len > t->footer_off - t->f.filter.off)) {
+		rc = sst_error(err, SST_EDATA, "%s@%llu: bad filter geometry in footer", path,
+		    (unsigned long long)t->footer_off);
+		goto fail;
+	}
+	*tp = t;
+	return SST_OK;
+fail:
+	close(fd);
+	free(t->path);
+	free(t);
+	return rc;
+}
+
+int
+sst_table_open(sst_table **tp, const char *path, sst_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*tp = NULL;
+	if (fd < 0)
+		return sst_syserr(err, "%s", path);
+	return sst_table_open_fd(tp, fd, path, err);
+}
+
+void
+sst_table_close(sst_table **tp)
+{
+	sst_table *t = *tp;
+
+	if (t == NULL)
+		return;
+	*tp = NULL;
+	close(t->fd);
+	ZSTD_freeDCtx(t->dctx);
+	sst_buf_free(&t->index_file);
+	sst_buf_free(&t->props_file);
+	sst_buf_free(&t->props_raw);
+	sst_buf_free(&t->filter_file);
+	sst_buf_free(&t->filter_raw);
+	sst_buf_free(&t->index_raw);
+	sst_buf_free(&t->blk_file);
+	sst_buf_free(&t->blk_raw);
+	sst_block_iter_free(&t->index_it);
+	sst_block_iter_free(&t->blk_it);
+	free(t->path);
+	free(t);
+}
+
+const char *
+sst_table_path(const sst_table *t)
+{
+	return t->path;
+}
+
+int
+sst_table_load_index(sst_table *t, sst_err *err)
+{
+	const uint8_t *data;
+	const char *why;
+	size_t len;
+	int rc;
+
+	if (t->index_loaded)
+		return SST_OK;
+	if ((rc = sst_read_block(t, t->f.index, "index", &t->index_file, &t->index_raw,
+	    &data, &len, err)) != SST_OK)
+		return rc;
+	if (sst_block_init(&t->index, data, len, &why) != 0)
+		return corrupt(t, "index", t->f.index.off, why, err);
+	sst_block_iter_init(&t->index_it, &t->index);
+	t->index_loaded = 1;
+	return SST_OK;
+}
+
+int
+sst_table_props(sst_table *t, sst_props *p, sst_err *err)
+{
+	const uint8_t *data;
+	const char *why;
+	sst_block blk;
+	sst_block_iter it;
+	size_t len;
+	int rc;
+
+	if (!t->props_loaded) {
+		rc = sst_read_block(t, t->f.props, "properties", &t->props_file, &t->props_raw, &data, &len, err);
+		if (rc != SST_OK)
+			return rc;
+		if (sst_block_init(&blk, data, len, &why) != 0)
+			return corrupt(t, "properties", t->f.props.off, why, err);
+		memset(&t->props, 0, sizeof(t->props));
+		sst_block_iter_init(&it, &blk);
+		for (rc = sst_block_iter_first(&it, &why); rc == 0 && it.valid;
+		    rc = sst_block_iter_next(&it, &why)) {
+			static const struct { const char *name; size_t off; } num[] = {
+#define P(n) { #n, offsetof(sst_props, n) }
+				P(block_size), P(bloom_bits), P(compression), P(created),
+				P(data_blocks), P(data_bytes), P(deletes), P(level),
+				P(raw_data_bytes), P(raw_key_bytes), P(raw_value_bytes), P(records),
+#undef P
+			};
+			size_t i;
+
+			for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+				if (it.key.len == strlen(num[i].name) &&
+				    memcmp(it.key.p, num[i].name, it.key.len) == 0 && it.vlen == 8)
+					memcpy((uint8_t *)&t->props + num[i].off, &(uint64_t){ sst_get_le64(it.val) }, 8);
+			if (it.key.len == 11 && memcmp(it.key.p, "largest_key", 11) == 0) {
+				t->props.largest = it.val;
+				t->props.largest_len = it.vlen;
+			}
+			if (it.key.len == 12 && memcmp(it.key.p, "smallest_key", 12) == 0) {
+				t->props.smallest = it.val;
+				t->props.smallest_len = it.vlen;
+			}
+		}
+		sst_block_iter_free(&it);
+		if (rc != 0)
+			return corrupt(t, "properties", t->f.props.off, why, err);
+		t->props.format_version = t->f.version;
+		t->props.file_size = t->size;
+		t->props.filter_k = t->f.filter_k;
+		t->props.filter_bytes = (uint64_t)t->f.filter_lines * SST_FILTER_LINE;
+		t->props_loaded = 1;
+	}
+	*p = t->props;
+	return SST_OK;
+}
+
+int
+sst_table_load_filter(sst_table *t, sst_err *err)
+{
+	const uint8_t *data;
+	size_t len;
+	int rc;
+
+	if (t->filter_loaded || t->f.filter_lines == 0)
+		return SST_OK;
+	if ((rc = sst_read_block(t, t->f.filter, "filter", &t->filter_file, &t->filter_raw,
+	    &data, &len, err)) != SST_OK)
+		return rc;
+	if (data != t->filter_file.p)
+		return corrupt(t, "filter", t->f.filter.off, "filter block must be stored raw", err);
+	t->filter_loaded = 1;
+	return SST_OK;
+}
+
+/* The filter line for hash h: from the whole filter, or from its 4 KiB chunk. */
+static int
+filter_line(sst_table *t, uint64_t h, const uint8_t **line, sst_err *err)
+{
+	uint64_t lineno = sst_filter_line_of(h, t->f.filter_lines);
+	uint64_t chunk = lineno / SST_FILTER_CHUNK_LINES;
+	uint64_t bytes = (uint64_t)t->f.filter_lines * SST_FILTER_LINE;
+	uint64_t coff = chunk * SST_FILTER_CHUNK;
+	size_t clen;
+	uint8_t ck[4];
+	int rc;
+
+	if (t->filter_loaded) {
+		*line = t->filter_file.p + lineno * SST_FILTER_LINE;
+		return SST_OK;
+	}
+	if ((int64_t)chunk != t->chunk_no) {
+		clen = bytes - coff < SST_FILTER_CHUNK ? (size_t)(bytes - coff) : SST_FILTER_CHUNK;
+		t->chunk_no = -1;
+		if ((rc = sst_pread_full(t->fd, t->chunk, clen, t->f.filter.off + coff, t->path, err)) != SST_OK ||
+		    (rc = sst_pread_full(t->fd, ck, 4, t->f.filter.off + bytes + 4 * chunk, t->path, err)) != SST_OK)
+			return rc;
+		if (sst_get_le32(ck) != sst_checksum(t->chunk, clen, t->f.filter.off + coff))
+			return corrupt(t, "filter chunk", t->f.filter.off + coff, "checksum mismatch", err);
+		t->chunk_no = (int64_t)chunk;
+	}
+	*line = t->chunk + (lineno % SST_FILTER_CHUNK_LINES) * SST_FILTER_LINE;
+	return SST_OK;
+}
+
+int
+sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
+    int *found, sst_err *err)
+{
+	const uint8_t *data;
+	const char *why;
+	sst_handle h;
+	size_t len;
+	int rc;
+
+	*found = 0;
+	if (klen == 0 || klen > SST_MAX_KEY)
+		return SST_OK;
+	if (t->f.filter_lines > 0) {
+		uint64_t hv = sst_hash64(key, klen);
+		const uint8_t *line = NULL;
+
+		if ((rc = filter_line(t, hv, &line, err)) != SST_OK)
+			return rc;
+		if (!sst_filter_line_match(line, t->f.filter_k, hv))
+			return SST_OK;
+	}
+	if ((rc = sst_table_load_index(t, err)) != SST_OK)
+		return rc;
+	if (sst_block_iter_seek(&t->index_it, key, klen, &why) != 0)
+		return corrupt(t, "index", t->f.index.off, why, err);
+	if (!t->index_it.valid)
+		return SST_OK;
+	if (sst_decode_handle(t->index_it.val, t->index_it.vlen, &h) != 0)
+		return corrupt(t, "index", t->f.index.off, "bad block handle", err);
+	if (h.off != t->cached_off) {
+		t->cached_off = UINT64_MAX;
+		if ((rc = sst_read_block(t, h, "data block", &t->blk_file, &t->blk_raw, &data, &len, err)) != SST_OK)
+			return rc;
+		if (sst_block_init(&t->blk, data, len, &why) != 0)
+			return corrupt(t, "data block", h.off, why, err);
+		sst_block_iter_init(&t->blk_it, &t->blk);
+		t->cached_off = h.off;
+	}
+	if (sst_block_iter_seek(&t->blk_it, key, klen, &why) != 0) {
+		t->cached_off = UINT64_MAX;
+		return corrupt(t, "data block", h.off, why, err);
+	}
+	if (t->blk_it.valid && sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) == 0) {
+		*found = 1;
+		out->key = t->blk_it.key.p;
+		out->klen = t->blk_it.key.len;
+		out->val = t->blk_it.val;
+		out->vlen = t->blk_it.vlen;
+		out->kind = t->blk_it.kind;
+	}
+	return SST_OK;
+}
+
+/* ---- iterator ---- */
+
+typedef struct titer {
+	sst_iter base;
+	sst_table *t;
+	sst_block_iter ii;	/* over the index */
+	sst_buf file, raw;
+	sst_block blk;
+	sst_block_iter di;	/* over the current data block */
+	uint64_t blk_off;
+} titer;
+
+static void
+titer_set(titer *it)
+{
+	it->base.valid = it->di.valid;
+	if (it->di.valid) {
+		it->base.rec.key = it->di.key.p;
+		it->base.rec.klen = it->di.key.len;
+		it->base.rec.val = it->di.val;
+		it->base.rec.vlen = it->di.vlen;
+		it->base.rec.kind = it->di.kind;
+	}
+}
+
+/* Loads the data block the index iterator points at. */
+static int
+titer_load(titer *it, sst_err *err)
+{
+	sst_table *t = it->t;
+	const uint8_t *data;
+	const char *why;
+	sst_handle h;
+	size_t len;
+	int rc;
+
+	it->di.valid = 0;
+	if (!it->ii.valid)
+		return SST_OK;
+	if (sst_decode_handle(it->ii.val, it->ii.vlen, &h) != 0)
+		return corrupt(t, "index", t->f.index.off, "bad block handle", err);
+	if ((rc = sst_read_block(t, h, "data block", &it->file, &it->raw, &data, &len, err)) != SST_OK)
+		return rc;
+	if (sst_block_init(&it->blk, data, len, &why) != 0)
+		return corrupt(t, "data block", h.off, why, err);
+	it->blk_off = h.off;
+	it->di.blk = &it->blk;
+	return SST_OK;
+}
+
+/* Moves forward over blocks until di is valid or the index ends. */
+static int
+titer_settle(titer *it, sst_err *err)
+{
+	const char *why;
+	int rc;
+
+	while (!it->di.valid && it->ii.valid) {
+		if (sst_block_iter_next(&it->ii, &why) != 0)
+			return corrupt(it->t, "index", it->t->f.index.off, why, err);
+		if ((rc = titer_load(it, err)) != SST_OK)
+			return rc;
+		if (it->ii.valid && sst_block_iter_first(&it->di, &why) != 0)
+			return corrupt(it->t, "data block", it->blk_off, why, err);
+	}
+	titer_set(it);
+	return SST_OK;
+}
+
+static int
+titer_first(sst_iter *base, sst_err *err)
+{
+	titer *it = (titer *)base;
+	const char *why;
+	int rc;
+
+	if (sst_block_iter_first(&it->ii, &why) != 0)
+		return corrupt(it->t, "index", it->t->f.index.off, why, err);
+	if ((rc = titer_load(it, err)) != SST_OK)
+		return rc;
+	if (it->ii.valid && sst_block_iter_first(&it->di, &why) != 0)
+		return corrupt(it->t, "data block", it->blk_off, why, err);
+	return titer_settle(it, err);
+}
+
+static int
+titer_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
+{
+	titer *it = (titer *)base;
+	const char *why;
+	int rc;
+
+	if (sst_block_iter_seek(&it->ii, key, klen, &why) != 0)
+		return corrupt(it->t, "index", it->t->f.index.off, why, err);
+	if ((rc = titer_load(it, err)) != SST_OK)
+		return rc;
+	if (it->ii.valid && sst_block_iter_seek(&it->di, key, klen, &why) != 0)
+		return corrupt(it->t, "data block", it->blk_off, why, err);
+	return titer_settle(it, err);
+}
+
+static int
+titer_next(sst_iter *base, sst_err *err)
+{
+	titer *it = (titer *)base;
+	const char *why;
+
+	if (sst_block_iter_next(&it->di, &why) != 0)
+		return corrupt(it->t, "data block", it->blk_off, why, err);
+	return titer_settle(it, err);
+}
+
+static void
+titer_destroy(sst_iter *base)
+{
+	titer *it = (titer *)base;
+
+	sst_block_iter_free(&it->ii);
+	sst_block_iter_free(&it->di);
+	sst_buf_free(&it->file);
+	sst_buf_free(&it->raw);
+	free(it);
+}
+
+static const struct sst_iter_ops titer_ops = {
+	titer_first, titer_seek, titer_next, titer_destroy
+};
+
+int
+sst_table_iter(sst_table *t, sst_iter **out, sst_err *err)
+{
+	titer *it;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sst_table_load_index(t, err)) != SST_OK)
+		return rc;
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return sst_nomem(err, t->path);
+	it->base.ops = &titer_ops;
+	it->t = t;
+	sst_block_iter_init(&it->ii, &t->index);
+	sst_block_iter_init(&it->di, &it->blk);
+	*out = &it->base;
+	return SST_OK;
+}

@@ -1,0 +1,255 @@
+/*
+ * table_verify.c - sst_table_verify: reads every byte of a table and
+ * checks it against formats/sstable.md. Any fault is reported as
+ * SST_NOTFOUND (verify's "damage found") naming the file, the structure,
+ * its offset and the fault; I/O failures stay SST_ESYS.
+ */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "table_int.h"
+
+typedef struct vstate {
+	sst_table *t;
+	sst_err *err;
+	sst_props got;		/* counted */
+	sst_buf prev;		/* previous key */
+	sst_buf first, last;
+	uint64_t next_off;	/* where the next structure must begin */
+} vstate;
+
+static int
+damage(vstate *v, const char *what, uint64_t off, const char *fmt, const char *why)
+{
+	sst_error(v->err, SST_NOTFOUND, "%s: %s @%llu: %s%s", v->t->path, what,
+	    (unsigned long long)off, fmt, why ? why : "");
+	return SST_NOTFOUND;
+}
+
+/* Maps a reader error to verify's code: data faults are damage. */
+static int
+as_damage(int rc, sst_err *err)
+{
+	if (rc == SST_EDATA)
+		err->code = rc = SST_NOTFOUND;
+	return rc;
+}
+
+static int
+check_block_entries(vstate *v, const uint8_t *data, size_t len, uint64_t off,
+    const sst_buf *sep, const sst_buf *prev_sep, const uint8_t *filter)
+{
+	sst_block blk;
+	sst_block_iter it;
+	const char *why = NULL;
+	uint64_t n = 0;
+	int rc = SST_OK;
+
+	if (sst_block_init(&blk, data, len, &why) != 0)
+		return damage(v, "data block", off, "", why);
+	sst_block_iter_init(&it, &blk);
+	for (rc = sst_block_iter_first(&it, &why); rc == 0 && it.valid;
+	    rc = sst_block_iter_next(&it, &why)) {
+		if (v->got.records > 0 &&
+		    sst_keycmp(v->prev.p, v->prev.len, it.key.p, it.key.len) >= 0) {
+			rc = damage(v, "data block", off, "keys not strictly increasing", NULL);
+			goto out;
+		}
+		if (n == 0 && prev_sep != NULL &&
+		    sst_keycmp(prev_sep->p, prev_sep->len, it.key.p, it.key.len) >= 0) {
+			rc = damage(v, "index", v->t->f.index.off, "separator not below the next block's first key", NULL);
+			goto out;
+		}
+		if (filter != NULL) {
+			uint64_t h = sst_hash64(it.key.p, it.key.len);
+			const uint8_t *line = filter + sst_filter_line_of(h, v->t->f.filter_lines) * SST_FILTER_LINE;
+
+			if (!sst_filter_line_match(line, v->t->f.filter_k, h)) {
+				rc = damage(v, "filter", v->t->f.filter.off, "a key of the table is missing from the filter", NULL);
+				goto out;
+			}
+		}
+		if (v->got.records == 0) {
+			v->first.len = 0;
+			sst_buf_append(&v->first, it.key.p, it.key.len, NULL);
+		}
+		v->prev.len = 0;
+		if (sst_buf_append(&v->prev, it.key.p, it.key.len, v->err) != SST_OK) {
+			rc = SST_ESYS;
+			goto out;
+		}
+		v->got.records++;
+		v->got.deletes += it.kind == SST_DEL;
+		v->got.raw_key_bytes += it.key.len;
+		v->got.raw_value_bytes += it.vlen;
+		n++;
+	}
+	if (rc != 0) {
+		rc = damage(v, "data block", off, "", why);
+		goto out;
+	}
+	if (n == 0) {
+		rc = damage(v, "data block", off, "empty data block", NULL);
+		goto out;
+	}
+	if (sst_keycmp(v->prev.p, v->prev.len, sep->p, sep->len) > 0)
+		rc = damage(v, "index", v->t->f.index.off, "separator below the block's last key", NULL);
+out:
+	sst_block_iter_free(&it);
+	return rc;
+}
+
+static int
+check_structure(vstate *v, const char *what, sst_handle h)
+{
+	if (h.off != v->next_off)
+		return damage(v, what, h.off, "not where the previous structure ends", NULL);
+	v->next_off = h.off + h.len + SST_TRAILER_SIZE;
+	return SST_OK;
+}
+
+static int
+check_filter(vstate *v, const uint8_t **filter)
+{
+	sst_table *t = v->t;
+	uint64_t bytes, nchunks, i;
+	int rc;
+
+	*filter = NULL;
+	if (t->f.filter_lines == 0) {
+		if (t->f.filter.off != 0 || t->f.filter.len != 0 || t->f.filter_k != 0)
+			return damage(v, "footer", t->footer_off, "filter fields set without a filter", NULL);
+		return SST_OK;
+	}
+	if ((rc = sst_table_load_filter(t, v->err)) != SST_OK)
+		return as_damage(rc, v->err);
+	bytes = (uint64_t)t->f.filter_lines * SST_FILTER_LINE;
+	nchunks = (t->f.filter_lines + SST_FILTER_CHUNK_LINES - 1) / SST_FILTER_CHUNK_LINES;
+	for (i = 0; i < nchunks; i++) {
+		uint64_t coff = i * SST_FILTER_CHUNK;
+		size_t clen = bytes - coff < SST_FILTER_CHUNK ? (size_t)(bytes - coff) : SST_FILTER_CHUNK;
+
+		if (sst_get_le32(t->filter_file.p + bytes + 4 * i) !=
+		    sst_checksum(t->filter_file.p + coff, clen, t->f.filter.off + coff))
+			return damage(v, "filter chunk", t->f.filter.off + coff, "checksum mismatch", NULL);
+	}
+	*filter = t->filter_file.p;
+	return SST_OK;
+}
+
+static int
+check_props(vstate *v)
+{
+	sst_table *t = v->t;
+	sst_props p;
+	int rc;
+
+	if ((rc = sst_table_props(t, &p, v->err)) != SST_OK)
+		return as_damage(rc, v->err);
+#define SAME(fld) if (p.fld != v->got.fld) return damage(v, "properties", t->f.props.off, #fld " disagrees with the data", NULL)
+	SAME(records);
+	SAME(deletes);
+	SAME(data_blocks);
+	SAME(raw_key_bytes);
+	SAME(raw_value_bytes);
+	SAME(raw_data_bytes);
+	SAME(data_bytes);
+#undef SAME
+	if (v->got.records > 0 &&
+	    (p.smallest == NULL || p.largest == NULL ||
+	    sst_keycmp(p.smallest, p.smallest_len, v->first.p, v->first.len) != 0 ||
+	    sst_keycmp(p.largest, p.largest_len, v->prev.p, v->prev.len) != 0))
+		return damage(v, "properties", t->f.props.off, "smallest/largest key disagrees with the data", NULL);
+	if (v->got.records == 0 && (p.smallest != NULL || p.largest != NULL))
+		return damage(v, "properties", t->f.props.off, "key range in an empty table", NULL);
+	if (p.bloom_bits > SST_MAX_BLOOM_BITS ||
+	    t->f.filter_lines != sst_filter_lines(p.records, (int)p.bloom_bits) ||
+	    (t->f.filter_lines > 0 && t->f.filter_k != sst_filter_k((int)p.bloom_bits)))
+		return damage(v, "footer", t->footer_off, "filter geometry disagrees with the properties", NULL);
+	return SST_OK;
+}
+
+int
+sst_table_verify(const char *path, sst_props *out, sst_err *err)
+{
+	sst_buf file = SST_BUF_INIT, raw = SST_BUF_INIT, sep = SST_BUF_INIT, prev_sep = SST_BUF_INIT;
+	const uint8_t *filter = NULL, *data;
+	sst_block_iter ii;
+	const char *why = NULL;
+	vstate v;
+	size_t len;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.err = err;
+	if ((rc = sst_table_open(&v.t, path, err)) != SST_OK)
+		return as_damage(rc, err);
+	sst_block_iter_init(&ii, &v.t->index);
+	if ((rc = sst_table_load_index(v.t, err)) != SST_OK) {
+		rc = as_damage(rc, err);
+		goto out;
+	}
+	if ((rc = check_filter(&v, &filter)) != SST_OK)
+		goto out;
+	for (rc = sst_block_iter_first(&ii, &why); rc == 0 && ii.valid;
+	    rc = sst_block_iter_next(&ii, &why)) {
+		sst_handle h;
+
+		if (v.got.data_blocks > 0 && sst_keycmp(sep.p, sep.len, ii.key.p, ii.key.len) >= 0) {
+			rc = damage(&v, "index", v.t->f.index.off, "separators not increasing", NULL);
+			goto out;
+		}
+		prev_sep.len = 0;
+		sst_buf_append(&prev_sep, sep.p, sep.len, NULL);
+		sep.len = 0;
+		if (sst_buf_append(&sep, ii.key.p, ii.key.len, err) != SST_OK) {
+			rc = SST_ESYS;
+			goto out;
+		}
+		if (sst_decode_handle(ii.val, ii.vlen, &h) != 0) {
+			rc = damage(&v, "index", v.t->f.index.off, "bad block handle", NULL);
+			goto out;
+		}
+		if ((rc = check_structure(&v, "data block", h)) != SST_OK)
+			goto out;
+		if ((rc = sst_read_block(v.t, h, "data block", &file, &raw, &data, &len, err)) != SST_OK) {
+			rc = as_damage(rc, err);
+			goto out;
+		}
+		if ((rc = check_block_entries(&v, data, len, h.off, &sep,
+		    v.got.data_blocks > 0 ? &prev_sep : NULL, filter)) != SST_OK)
+			goto out;
+		v.got.data_blocks++;
+		v.got.raw_data_bytes += len;
+		v.got.data_bytes += h.len + SST_TRAILER_SIZE;
+	}
+	if (rc != 0) {
+		rc = damage(&v, "index", v.t->f.index.off, "", why);
+		goto out;
+	}
+	if ((v.t->f.filter_lines > 0 && (rc = check_structure(&v, "filter", v.t->f.filter)) != SST_OK) ||
+	    (rc = check_structure(&v, "properties", v.t->f.props)) != SST_OK ||
+	    (rc = check_structure(&v, "index", v.t->f.index)) != SST_OK)
+		goto out;
+	if (v.next_off != v.t->footer_off) {
+		rc = damage(&v, "footer", v.t->footer_off, "index does not end where the footer begins", NULL);
+		goto out;
+	}
+	if ((rc = check_props(&v)) != SST_OK)
+		goto out;
+	if (out != NULL)
+		sst_table_props(v.t, out, err);
+out:
+	sst_block_iter_free(&ii);
+	sst_buf_free(&file);
+	sst_buf_free(&raw);
+	sst_buf_free(&sep);
+	sst_buf_free(&prev_sep);
+	sst_buf_free(&v.prev);
+	sst_buf_free(&v.first);
+	sst_table_close(&v.t);
+	return rc;
+}

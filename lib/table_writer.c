@@ -1,0 +1,578 @@
+/*
+ * table_writer.c - writes formats/sstable.md.
+ *
+ * The caller's thread builds data blocks. A full block waits until the next
+ * key is known (its index separator lies between its last key and that
+ * key); then it becomes a job: compress, write, add the index entry. With
+ * threads > 1 a worker thread runs the jobs in order while the caller
+ * builds the next blocks. Key hashes for the filter are buffered and, past
+ * 1 MiB, spilled to an anonymous temporary file, so memory does not grow
+ * with the number of keys (the index does, by one short entry a block).
+ */
+#include "table.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "block.h"
+#include "fileio.h"
+#include "filter.h"
+#include "format.h"
+#include "util.h"
+
+#define NJOBS		4
+#define OBUF_SIZE	(256u << 10)
+#define HASH_BUF	(128u << 10)	/* hashes buffered before a spill */
+
+typedef struct job {
+	sst_buf raw;		/* a finished data block */
+	sst_buf sep;		/* its index separator */
+} job;
+
+struct sst_writer {
+	sst_table_opts o;
+	sst_out out;
+	sst_err werr;		/* the worker's first error */
+	int failed;
+
+	/* caller's side */
+	sst_block_builder data;
+	sst_buf last_key;
+	sst_buf first_key;
+	int pending;		/* data.buf holds a finished block awaiting its separator */
+	uint64_t records, deletes, raw_key_bytes, raw_value_bytes;
+	uint64_t *hashes;
+	size_t nhashes;
+	int hash_fd;
+	uint64_t hashes_spilled;
+
+	/* job side (worker, or the caller when unthreaded) */
+	ZSTD_CCtx *cctx;
+	sst_buf cbuf;
+	sst_block_builder index;
+	uint8_t *obuf;
+	size_t olen;
+	uint64_t data_blocks, raw_data_bytes, data_bytes;
+	uint64_t written;	/* bytes handed to the output (buffered included) */
+
+	/* the queue */
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	job jobs[NJOBS];
+	unsigned head, tail;	/* jobs[head % NJOBS] .. jobs[tail % NJOBS] queued */
+	int stop;
+};
+
+void
+sst_table_opts_default(sst_table_opts *o)
+{
+	o->block_size = 8192;
+	o->compression = SST_COMP_ZSTD;
+	o->level = 3;
+	o->bloom_bits = 10;
+	o->threads = 1;
+}
+
+/* ---- output buffering (job side) ---- */
+
+static int
+oflush(sst_writer *w, sst_err *err)
+{
+	int rc = SST_OK;
+
+	if (w->olen > 0)
+		rc = sst_out_write(&w->out, w->obuf, w->olen, err);
+	w->olen = 0;
+	return rc;
+}
+
+static int
+owrite(sst_writer *w, const void *p, size_t n, sst_err *err)
+{
+	int rc;
+
+	__atomic_store_n(&w->written, w->written + n, __ATOMIC_RELAXED);
+	if (w->olen + n > OBUF_SIZE) {
+		if ((rc = oflush(w, err)) != SST_OK)
+			return rc;
+		if (n >= OBUF_SIZE / 2)
+			return sst_out_write(&w->out, p, n, err);
+	}
+	memcpy(w->obuf + w->olen, p, n);
+	w->olen += n;
+	return SST_OK;
+}
+
+/*
+ * Writes a block (payload + trailer) at the current end; compresses when
+ * asked and when it pays. Sets *h.
+ */
+static int
+write_block(sst_writer *w, const uint8_t *raw, size_t rawlen, int compress,
+    sst_handle *h, sst_err *err)
+{
+	const uint8_t *payload = raw;
+	size_t plen = rawlen;
+	uint8_t trailer[SST_TRAILER_SIZE];
+	int type = SST_BLOCK_RAW, rc;
+
+	if (compress) {
+		size_t bound = ZSTD_compressBound(rawlen), c;
+
+		if ((rc = sst_buf_reserve(&w->cbuf, bound, err)) != SST_OK)
+			return rc;
+		c = ZSTD_compressCCtx(w->cctx, w->cbuf.p, bound, raw, rawlen, w->o.level);
+		if (ZSTD_isError(c))
+			return sst_error(err, SST_ESYS, "%s: zstd: %s", w->out.path, ZSTD_getErrorName(c));
+		if (c < rawlen - rawlen / 8) {
+			payload = w->cbuf.p;
+			plen = c;
+			type = SST_BLOCK_ZSTD;
+		}
+	}
+	h->off = w->written;
+	h->len = plen;
+	trailer[0] = (uint8_t)type;
+	sst_put_le32(trailer + 1, (uint32_t)rawlen);
+	sst_put_le32(trailer + 5, sst_checksum2(payload, plen, trailer, 5, h->off));
+	if ((rc = owrite(w, payload, plen, err)) != SST_OK)
+		return rc;
+	return owrite(w, trailer, sizeof(trailer), err);
+}
+
+static int
+run_job(sst_writer *w, job *j, sst_err *err)
+{
+	uint8_t hv[20], *p = hv;
+	sst_handle h;
+	int rc;
+
+	if ((rc = write_block(w, j->raw.p, j->raw.len, w->o.compression == SST_COMP_ZSTD, &h, err)) != SST_OK)
+		return rc;
+	w->data_blocks++;
+	__atomic_store_n(&w->raw_data_bytes, w->raw_data_bytes + j->raw.len, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->data_bytes, w->data_bytes + h.len + SST_TRAILER_SIZE, __ATOMIC_RELAXED);
+	p += sst_put_varint(p, h.off);
+	p += sst_put_varint(p, h.len);
+	return sst_bb_add(&w->index, j->sep.p, j->sep.len, hv, (size_t)(p - hv), SST_PUT, err);
+}
+
+static void *
+worker(void *arg)
+{
+	sst_writer *w = arg;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		job *j;
+
+		while (w->head == w->tail && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->head == w->tail)
+			break;
+		j = &w->jobs[w->head % NJOBS];
+		pthread_mutex_unlock(&w->mu);
+		rc = w->failed ? SST_OK : run_job(w, j, &w->werr);
+		pthread_mutex_lock(&w->mu);
+		if (rc != SST_OK)
+			w->failed = 1;
+		w->head++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Shortest S with a <= S < b (a < b), or a itself. */
+static int
+separator(const sst_buf *a, const uint8_t *b, size_t blen, sst_buf *out, sst_err *err)
+{
+	size_t i = 0, n = a->len < blen ? a->len : blen;
+
+	out->len = 0;
+	while (i < n && a->p[i] == b[i])
+		i++;
+	if (i < n && a->p[i] < 0xff && a->p[i] + 1 < b[i]) {
+		int rc = sst_buf_append(out, a->p, i + 1, err);
+
+		if (rc == SST_OK)
+			out->p[i]++;
+		return rc;
+	}
+	return sst_buf_append(out, a->p, a->len, err);
+}
+
+/* Hands the pending block (in w->data.buf) over with separator from next key. */
+static int
+submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
+{
+	sst_buf tmp;
+	job *j;
+	int rc, failed;
+
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		while (w->tail - w->head == NJOBS && !w->failed)
+			pthread_cond_wait(&w->cv, &w->mu);
+		failed = w->failed;
+		pthread_mutex_unlock(&w->mu);
+		if (failed) {
+			*err = w->werr;
+			return err->code;
+		}
+	}
+	j = &w->jobs[w->tail % NJOBS];
+	if (next != NULL)
+		rc = separator(&w->last_key, next, nlen, &j->sep, err);
+	else {
+		j->sep.len = 0;
+		rc = sst_buf_append(&j->sep, w->last_key.p, w->last_key.len, err);
+	}
+	if (rc != SST_OK)
+		return rc;
+	tmp = j->raw;
+	j->raw = w->data.buf;
+	w->data.buf = tmp;
+	sst_bb_reset(&w->data);
+	w->pending = 0;
+	if (!w->threaded) {
+		return run_job(w, j, err);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->tail++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return SST_OK;
+}
+
+static void
+stop_worker(sst_writer *w)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->threaded = 0;
+}
+
+int
+sst_writer_open(sst_writer **wp, const char *path, const sst_table_opts *o, sst_err *err)
+{
+	sst_writer *w;
+	char *copy;
+	int rc;
+
+	*wp = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return sst_nomem(err, path);
+	w->hash_fd = -1;
+	w->out.fd = -1;
+	if (o != NULL)
+		w->o = *o;
+	else
+		sst_table_opts_default(&w->o);
+	if (w->o.block_size < SST_MIN_BLOCK_SIZE)
+		w->o.block_size = SST_MIN_BLOCK_SIZE;
+	if (w->o.block_size > SST_MAX_BLOCK_SIZE)
+		w->o.block_size = SST_MAX_BLOCK_SIZE;
+	if (w->o.bloom_bits < 0)
+		w->o.bloom_bits = 0;
+	if (w->o.bloom_bits > SST_MAX_BLOOM_BITS)
+		w->o.bloom_bits = SST_MAX_BLOOM_BITS;
+	sst_bb_init(&w->data, SST_RESTART_INTERVAL);
+	sst_bb_init(&w->index, SST_RESTART_INTERVAL);
+	w->obuf = malloc(OBUF_SIZE);
+	w->hashes = w->o.bloom_bits > 0 ? malloc(HASH_BUF * sizeof(uint64_t)) : NULL;
+	w->cctx = ZSTD_createCCtx();
+	if (w->obuf == NULL || (w->o.bloom_bits > 0 && w->hashes == NULL) || w->cctx == NULL) {
+		rc = sst_nomem(err, path);
+		goto fail;
+	}
+	if ((rc = sst_out_open(&w->out, path, err)) != SST_OK)
+		goto fail;
+	if (w->o.bloom_bits > 0) {
+		if ((copy = strdup(path)) == NULL) {
+			rc = sst_nomem(err, path);
+			goto fail;
+		}
+		w->hash_fd = sst_anon_tmpfile(dirname(copy), err);
+		free(copy);
+		if (w->hash_fd < 0) {
+			rc = err->code;
+			goto fail;
+		}
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (w->o.threads > 1) {
+		if (pthread_create(&w->thread, NULL, worker, w) == 0)
+			w->threaded = 1;
+	}
+	*wp = w;
+	return SST_OK;
+fail:
+	sst_out_abort(&w->out);
+	if (w->hash_fd >= 0)
+		close(w->hash_fd);
+	sst_bb_free(&w->data);
+	sst_bb_free(&w->index);
+	free(w->obuf);
+	free(w->hashes);
+	ZSTD_freeCCtx(w->cctx);
+	free(w);
+	return rc;
+}
+
+static int
+spill_hashes(sst_writer *w, sst_err *err)
+{
+	int rc = sst_write_full(w->hash_fd, w->hashes, w->nhashes * sizeof(uint64_t),
+	    "filter temporary file", err);
+
+	w->hashes_spilled += w->nhashes;
+	w->nhashes = 0;
+	return rc;
+}
+
+int
+sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
+{
+	int rc;
+
+	if (r->klen == 0 || r->klen > SST_MAX_KEY)
+		return sst_error(err, SST_EDATA, "%s: key length %zu out of range 1..%u",
+		    w->out.path, r->klen, SST_MAX_KEY);
+	if (r->kind == SST_DEL ? r->vlen != 0 : r->vlen > SST_MAX_VALUE)
+		return sst_error(err, SST_EDATA, "%s: value length %zu out of range", w->out.path, r->vlen);
+	if (w->records > 0 && sst_keycmp(w->last_key.p, w->last_key.len, r->key, r->klen) >= 0)
+		return sst_error(err, SST_EDATA, "%s: keys not strictly increasing", w->out.path);
+	if (w->pending && (rc = submit_pending(w, r->key, r->klen, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_bb_add(&w->data, r->key, r->klen, r->val, r->vlen, r->kind, err)) != SST_OK)
+		return rc;
+	if (w->records == 0 && (rc = sst_buf_append(&w->first_key, r->key, r->klen, err)) != SST_OK)
+		return rc;
+	w->last_key.len = 0;
+	if ((rc = sst_buf_append(&w->last_key, r->key, r->klen, err)) != SST_OK)
+		return rc;
+	w->records++;
+	w->deletes += r->kind == SST_DEL;
+	w->raw_key_bytes += r->klen;
+	w->raw_value_bytes += r->vlen;
+	if (w->hashes != NULL) {
+		w->hashes[w->nhashes++] = sst_hash64(r->key, r->klen);
+		if (w->nhashes == HASH_BUF && (rc = spill_hashes(w, err)) != SST_OK)
+			return rc;
+	}
+	if (sst_bb_size(&w->data) >= w->o.block_size) {
+		if ((rc = sst_bb_finish(&w->data, err)) != SST_OK)
+			return rc;
+		w->pending = 1;
+	}
+	return SST_OK;
+}
+
+uint64_t
+sst_writer_size(const sst_writer *w)
+{
+	/* Approximate: data written or queued, plus the open block at the ratio seen so far. */
+	uint64_t open = sst_bb_size(&w->data);
+	uint64_t raw = __atomic_load_n(&w->raw_data_bytes, __ATOMIC_RELAXED);
+	uint64_t disk = __atomic_load_n(&w->data_bytes, __ATOMIC_RELAXED);
+
+	if (raw > 0)
+		open = open * disk / raw;
+	return __atomic_load_n(&w->written, __ATOMIC_RELAXED) + open + w->records * (uint64_t)w->o.bloom_bits / 8;
+}
+
+uint64_t
+sst_writer_count(const sst_writer *w)
+{
+	return w->records;
+}
+
+/* Builds and writes the filter block; fills f->filter*. */
+static int
+write_filter(sst_writer *w, sst_footer *f, sst_err *err)
+{
+	uint64_t n = w->hashes_spilled + w->nhashes, lines, i, nchunks;
+	size_t bytes, plen;
+	uint8_t *payload, rbuf[8192];
+	int k = sst_filter_k(w->o.bloom_bits), rc;
+	sst_handle h;
+
+	memset(&f->filter, 0, sizeof(f->filter));
+	f->filter_lines = 0;
+	f->filter_k = 0;
+	lines = sst_filter_lines(n, w->o.bloom_bits);
+	if (lines == 0)
+		return SST_OK;
+	if (lines > UINT32_MAX)
+		return sst_error(err, SST_EDATA, "%s: too many keys for the filter", w->out.path);
+	bytes = (size_t)lines * SST_FILTER_LINE;
+	nchunks = (lines + SST_FILTER_CHUNK_LINES - 1) / SST_FILTER_CHUNK_LINES;
+	plen = bytes + 4 * (size_t)nchunks;
+	if ((payload = calloc(1, plen)) == NULL)
+		return sst_nomem(err, "filter");
+	if (w->hashes_spilled > 0) {
+		uint64_t off = 0, left = w->hashes_spilled * sizeof(uint64_t);
+
+		while (left > 0) {
+			size_t want = left < sizeof(rbuf) ? (size_t)left : sizeof(rbuf);
+
+			if ((rc = sst_pread_full(w->hash_fd, rbuf, want, off, "filter temporary file", err)) != SST_OK) {
+				free(payload);
+				return rc;
+			}
+			for (i = 0; i < want / 8; i++) {
+				uint64_t hv;
+
+				memcpy(&hv, rbuf + 8 * i, 8);
+				sst_filter_add(payload, lines, k, hv);
+			}
+			off += want;
+			left -= want;
+		}
+	}
+	for (i = 0; i < w->nhashes; i++)
+		sst_filter_add(payload, lines, k, w->hashes[i]);
+	for (i = 0; i < nchunks; i++) {
+		size_t coff = (size_t)i * SST_FILTER_CHUNK;
+		size_t clen = bytes - coff < SST_FILTER_CHUNK ? bytes - coff : SST_FILTER_CHUNK;
+
+		sst_put_le32(payload + bytes + 4 * i, sst_checksum(payload + coff, clen, w->written + coff));
+	}
+	rc = write_block(w, payload, plen, 0, &h, err);
+	free(payload);
+	f->filter = h;
+	f->filter_lines = (uint32_t)lines;
+	f->filter_k = (uint8_t)k;
+	return rc;
+}
+
+static int
+prop_u64(sst_block_builder *b, const char *name, uint64_t v, sst_err *err)
+{
+	uint8_t le[8];
+
+	sst_put_le64(le, v);
+	return sst_bb_add(b, (const uint8_t *)name, strlen(name), le, 8, SST_PUT, err);
+}
+
+static int
+write_props(sst_writer *w, sst_footer *f, sst_err *err)
+{
+	sst_block_builder b;
+	int rc = SST_OK;
+
+	sst_bb_init(&b, 1);
+	/* In name order. */
+	rc = rc ? rc : prop_u64(&b, "block_size", w->o.block_size, err);
+	rc = rc ? rc : prop_u64(&b, "bloom_bits", (uint64_t)w->o.bloom_bits, err);
+	rc = rc ? rc : prop_u64(&b, "compression", (uint64_t)w->o.compression, err);
+	rc = rc ? rc : prop_u64(&b, "created", (uint64_t)time(NULL), err);
+	rc = rc ? rc : prop_u64(&b, "data_blocks", w->data_blocks, err);
+	rc = rc ? rc : prop_u64(&b, "data_bytes", w->data_bytes, err);
+	rc = rc ? rc : prop_u64(&b, "deletes", w->deletes, err);
+	if (rc == SST_OK && w->records > 0)
+		rc = sst_bb_add(&b, (const uint8_t *)"largest_key", 11, w->last_key.p, w->last_key.len, SST_PUT, err);
+	rc = rc ? rc : prop_u64(&b, "level", (uint64_t)(int64_t)w->o.level, err);
+	rc = rc ? rc : prop_u64(&b, "raw_data_bytes", w->raw_data_bytes, err);
+	rc = rc ? rc : prop_u64(&b, "raw_key_bytes", w->raw_key_bytes, err);
+	rc = rc ? rc : prop_u64(&b, "raw_value_bytes", w->raw_value_bytes, err);
+	rc = rc ? rc : prop_u64(&b, "records", w->records, err);
+	if (rc == SST_OK && w->records > 0)
+		rc = sst_bb_add(&b, (const uint8_t *)"smallest_key", 12, w->first_key.p, w->first_key.len, SST_PUT, err);
+	rc = rc ? rc : sst_bb_finish(&b, err);
+	rc = rc ? rc : write_block(w, b.buf.p, b.buf.len, 0, &f->props, err);
+	sst_bb_free(&b);
+	return rc;
+}
+
+static void
+writer_free(sst_writer *w)
+{
+	int i;
+
+	stop_worker(w);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	if (w->hash_fd >= 0)
+		close(w->hash_fd);
+	sst_bb_free(&w->data);
+	sst_bb_free(&w->index);
+	sst_buf_free(&w->last_key);
+	sst_buf_free(&w->first_key);
+	sst_buf_free(&w->cbuf);
+	for (i = 0; i < NJOBS; i++) {
+		sst_buf_free(&w->jobs[i].raw);
+		sst_buf_free(&w->jobs[i].sep);
+	}
+	free(w->obuf);
+	free(w->hashes);
+	ZSTD_freeCCtx(w->cctx);
+	free(w);
+}
+
+int
+sst_writer_finish(sst_writer **wp, sst_err *err)
+{
+	sst_writer *w = *wp;
+	uint8_t foot[SST_FOOTER_SIZE];
+	sst_footer f;
+	int rc = SST_OK;
+
+	*wp = NULL;
+	if (w == NULL)
+		return SST_OK;
+	if (!w->pending && w->data.entries > 0)
+		rc = sst_bb_finish(&w->data, err);
+	if (rc == SST_OK && w->data.entries > 0)
+		rc = submit_pending(w, NULL, 0, err);
+	stop_worker(w);
+	if (rc == SST_OK && w->failed) {
+		*err = w->werr;
+		rc = err->code;
+	}
+	memset(&f, 0, sizeof(f));
+	rc = rc ? rc : write_filter(w, &f, err);
+	rc = rc ? rc : write_props(w, &f, err);
+	rc = rc ? rc : sst_bb_finish(&w->index, err);
+	rc = rc ? rc : write_block(w, w->index.buf.p, w->index.buf.len, 0, &f.index, err);
+	if (rc == SST_OK) {
+		sst_footer_encode(&f, w->written, foot);
+		rc = owrite(w, foot, sizeof(foot), err);
+	}
+	rc = rc ? rc : oflush(w, err);
+	if (rc == SST_OK)
+		rc = sst_out_commit(&w->out, err);
+	else
+		sst_out_abort(&w->out);
+	writer_free(w);
+	return rc;
+}
+
+void
+sst_writer_abort(sst_writer **wp)
+{
+	sst_writer *w = *wp;
+
+	*wp = NULL;
+	if (w == NULL)
+		return;
+	stop_worker(w);
+	sst_out_abort(&w->out);
+	writer_free(w);
+}

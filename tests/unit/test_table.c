@@ -1,0 +1,371 @@
+/* Unit tests of the table writer, reader, verifier and merging iterator. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "merge_iter.h"
+#include "table.h"
+#include "unit.h"
+#include "util.h"
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static char *
+tpath(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", unit_tmpdir(), name);
+	return p;
+}
+
+/* Key i as a fixed-width decimal (sorted order = numeric order). */
+static size_t
+mkkey(uint8_t *buf, uint64_t i)
+{
+	return (size_t)sprintf((char *)buf, "key%010llu", (unsigned long long)i);
+}
+
+static int
+build_seq(const char *path, uint64_t n, uint64_t step, const sst_table_opts *o)
+{
+	sst_writer *w;
+	sst_err e;
+	uint8_t k[32], v[64];
+	uint64_t i;
+
+	if (sst_writer_open(&w, path, o, &e) != SST_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sst_rec r = { k, mkkey(k, i * step), v, 0, (i % 7 == 3) ? SST_DEL : SST_PUT };
+
+		if (r.kind == SST_PUT)
+			r.vlen = (size_t)sprintf((char *)v, "value-%llu-%llu", (unsigned long long)i,
+			    (unsigned long long)(i * 2654435761u % 1000));
+		if (sst_writer_add(w, &r, &e) != SST_OK) {
+			fprintf(stderr, "add: %s\n", e.msg);
+			sst_writer_abort(&w);
+			return -1;
+		}
+	}
+	if (sst_writer_finish(&w, &e) != SST_OK) {
+		fprintf(stderr, "finish: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_empty(void)
+{
+	sst_table_opts o;
+	sst_table *t;
+	sst_iter *it;
+	sst_props p;
+	sst_rec r;
+	sst_err e;
+	int found;
+
+	sst_table_opts_default(&o);
+	CHECK(build_seq(tpath("empty.sst"), 0, 1, &o) == 0);
+	CHECK_RC(sst_table_open(&t, tpath("empty.sst"), &e), SST_OK);
+	CHECK_RC(sst_table_iter(t, &it, &e), SST_OK);
+	CHECK_RC(sst_iter_first(it, &e), SST_OK);
+	CHECK(!it->valid);
+	sst_iter_destroy(&it);
+	CHECK_RC(sst_table_get(t, (const uint8_t *)"a", 1, &r, &found, &e), SST_OK);
+	CHECK(!found);
+	CHECK_RC(sst_table_props(t, &p, &e), SST_OK);
+	CHECK(p.records == 0 && p.data_blocks == 0 && p.smallest == NULL);
+	sst_table_close(&t);
+	CHECK_RC(sst_table_verify(tpath("empty.sst"), NULL, &e), SST_OK);
+}
+
+static void
+test_seq(uint64_t n, size_t block, int threads, int comp)
+{
+	sst_table_opts o;
+	sst_table *t;
+	sst_iter *it;
+	sst_props p;
+	sst_rec r;
+	sst_err e;
+	uint8_t k[32];
+	uint64_t i, absent_hits = 0;
+	int found, rc;
+
+	sst_table_opts_default(&o);
+	o.block_size = block;
+	o.threads = threads;
+	o.compression = comp;
+	CHECK(build_seq(tpath("seq.sst"), n, 2, &o) == 0);
+	CHECK_RC(sst_table_verify(tpath("seq.sst"), &p, &e), SST_OK);
+	if (e.code && e.msg[0])
+		fprintf(stderr, "verify: %s\n", e.msg);
+	CHECK_RC(sst_table_open(&t, tpath("seq.sst"), &e), SST_OK);
+	CHECK_RC(sst_table_props(t, &p, &e), SST_OK);
+	CHECK(p.records == n);
+	/* Every present key found with its kind; odd keys absent. */
+	for (i = 0; i < 2 * n; i += n > 100000 ? 97 : 1) {
+		size_t kl = mkkey(k, i);
+
+		rc = sst_table_get(t, k, kl, &r, &found, &e);
+		if (rc != SST_OK) {
+			CHECK(0);
+			break;
+		}
+		if (i % 2 == 0) {
+			if (!found || r.kind != (((i / 2) % 7 == 3) ? SST_DEL : SST_PUT)) {
+				CHECK(0);
+				break;
+			}
+		} else if (found) {
+			CHECK(0);
+			break;
+		}
+	}
+	/* Full scan in order. */
+	CHECK_RC(sst_table_iter(t, &it, &e), SST_OK);
+	i = 0;
+	for (rc = sst_iter_first(it, &e); rc == SST_OK && it->valid; rc = sst_iter_next(it, &e)) {
+		size_t kl = mkkey(k, 2 * i);
+
+		if (it->rec.klen != kl || memcmp(it->rec.key, k, kl) != 0)
+			break;
+		i++;
+	}
+	CHECK(rc == SST_OK && i == n);
+	/* Seeks to present and absent keys. */
+	for (i = 0; i < 200 && n > 0; i++) {
+		uint64_t target = rnd() % (2 * n + 2);
+		size_t kl = mkkey(k, target);
+		uint64_t want = (target + 1) / 2 * 2;
+
+		CHECK_RC(sst_iter_seek(it, k, kl, &e), SST_OK);
+		if (want >= 2 * n)
+			CHECK(!it->valid);
+		else {
+			kl = mkkey(k, want);
+			CHECK(it->valid && it->rec.klen == kl && memcmp(it->rec.key, k, kl) == 0);
+		}
+	}
+	sst_iter_destroy(&it);
+	/* The filter keeps most absent keys away. */
+	CHECK_RC(sst_table_load_filter(t, &e), SST_OK);
+	for (i = 0; i < n && i < 100000; i++) {
+		size_t kl = (size_t)sprintf((char *)k, "absent%llu", (unsigned long long)i);
+
+		CHECK_RC(sst_table_get(t, k, kl, &r, &found, &e), SST_OK);
+		absent_hits += found;
+	}
+	CHECK(absent_hits == 0);
+	sst_table_close(&t);
+}
+
+static void
+test_fpr(void)
+{
+	/* Measure the filter's false-positive rate at 10 bits per key. */
+	uint64_t n = 200000, lines = sst_filter_lines(n, 10), i, fp = 0, trials = 200000;
+	int k = sst_filter_k(10);
+	uint8_t *bits = calloc(lines, SST_FILTER_LINE);
+	double rate, expect = sst_filter_fpr(10, k);
+
+	for (i = 0; i < n; i++)
+		sst_filter_add(bits, lines, k, sst_hash64(&i, sizeof(i)));
+	for (i = n; i < n + trials; i++) {
+		uint64_t h = sst_hash64(&i, sizeof(i));
+
+		fp += sst_filter_line_match(bits + sst_filter_line_of(h, lines) * SST_FILTER_LINE, k, h);
+	}
+	rate = (double)fp / (double)trials;
+	printf("filter: 10 bits/key, k=%d: measured fp rate %.4f, model %.4f\n", k, rate, expect);
+	CHECK(rate < 0.013 && rate > 0.005);
+	CHECK(expect < 0.013 && expect > 0.005);
+	free(bits);
+}
+
+static void
+test_big_records(void)
+{
+	sst_table_opts o;
+	sst_writer *w;
+	sst_table *t;
+	sst_rec r, got;
+	sst_err e;
+	uint8_t *big = malloc(SST_MAX_VALUE), *bigkey = malloc(SST_MAX_KEY + 1);
+	int found;
+	size_t i;
+
+	for (i = 0; i < SST_MAX_VALUE; i++)
+		big[i] = (uint8_t)(rnd() >> 56);
+	memset(bigkey, 'z', SST_MAX_KEY + 1);
+	sst_table_opts_default(&o);
+	CHECK_RC(sst_writer_open(&w, tpath("big.sst"), &o, &e), SST_OK);
+	r = (sst_rec){ (const uint8_t *)"a", 1, NULL, 0, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
+	r = (sst_rec){ (const uint8_t *)"b", 1, big, SST_MAX_VALUE, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
+	r = (sst_rec){ bigkey, SST_MAX_KEY, (const uint8_t *)"v", 1, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
+	r = (sst_rec){ bigkey, SST_MAX_KEY + 1, (const uint8_t *)"v", 1, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_EDATA);
+	r = (sst_rec){ (const uint8_t *)"c", 1, big, SST_MAX_VALUE + 1, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_EDATA);
+	r = (sst_rec){ (const uint8_t *)"b", 1, NULL, 0, SST_PUT };
+	CHECK_RC(sst_writer_add(w, &r, &e), SST_EDATA);	/* out of order */
+	CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+	CHECK_RC(sst_table_verify(tpath("big.sst"), NULL, &e), SST_OK);
+	CHECK_RC(sst_table_open(&t, tpath("big.sst"), &e), SST_OK);
+	CHECK_RC(sst_table_get(t, (const uint8_t *)"b", 1, &got, &found, &e), SST_OK);
+	CHECK(found && got.vlen == SST_MAX_VALUE && memcmp(got.val, big, SST_MAX_VALUE) == 0);
+	CHECK_RC(sst_table_get(t, (const uint8_t *)"a", 1, &got, &found, &e), SST_OK);
+	CHECK(found && got.vlen == 0);
+	CHECK_RC(sst_table_get(t, bigkey, SST_MAX_KEY, &got, &found, &e), SST_OK);
+	CHECK(found && got.vlen == 1 && got.klen == SST_MAX_KEY);
+	sst_table_close(&t);
+	free(big);
+	free(bigkey);
+}
+
+static void
+write_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd >= 0) {
+		if (write(fd, p, n) != (ssize_t)n)
+			perror("write");
+		close(fd);
+	}
+}
+
+static size_t
+read_file(const char *path, uint8_t **out)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	size_t n = 0;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		n = (size_t)st.st_size;
+		*out = malloc(n);
+		if (read(fd, *out, n) != (ssize_t)n)
+			n = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+static void
+test_damage(void)
+{
+	sst_table_opts o;
+	sst_table *t;
+	sst_err e;
+	uint8_t *img = NULL, zeros[4096] = { 0 };
+	size_t n, off, detected = 0, tried = 0;
+
+	sst_table_opts_default(&o);
+	o.block_size = 512;
+	CHECK(build_seq(tpath("dmg.sst"), 300, 1, &o) == 0);
+	n = read_file(tpath("dmg.sst"), &img);
+	CHECK(n > 1000);
+	/* Truncations and zeros are not tables. */
+	write_file(tpath("trunc.sst"), img, n - 1);
+	CHECK_RC(sst_table_open(&t, tpath("trunc.sst"), &e), SST_EDATA);
+	CHECK_RC(sst_table_verify(tpath("trunc.sst"), NULL, &e), SST_NOTFOUND);
+	write_file(tpath("zeros.sst"), zeros, sizeof(zeros));
+	CHECK_RC(sst_table_open(&t, tpath("zeros.sst"), &e), SST_EDATA);
+	CHECK(strstr(e.msg, "not an sstkit table") != NULL);
+	write_file(tpath("tiny.sst"), "x", 1);
+	CHECK_RC(sst_table_open(&t, tpath("tiny.sst"), &e), SST_EDATA);
+	/* Every single-byte flip is detected by verify. */
+	for (off = 0; off < n; off += 1 + off / 512) {
+		img[off] ^= 0x20;
+		write_file(tpath("flip.sst"), img, n);
+		img[off] ^= 0x20;
+		tried++;
+		if (sst_table_verify(tpath("flip.sst"), NULL, &e) == SST_NOTFOUND)
+			detected++;
+		else
+			fprintf(stderr, "flip at %zu not detected\n", off);
+	}
+	printf("damage: %zu of %zu flips detected\n", detected, tried);
+	CHECK(detected == tried);
+	free(img);
+}
+
+static void
+test_merge(void)
+{
+	sst_table_opts o;
+	sst_table *t[3];
+	sst_iter *kids[3], *m;
+	sst_err e;
+	uint8_t k[32];
+	uint64_t count = 0;
+	int i, rc;
+
+	sst_table_opts_default(&o);
+	CHECK(build_seq(tpath("m0.sst"), 1000, 1, &o) == 0);	/* 0..999 */
+	CHECK(build_seq(tpath("m1.sst"), 500, 2, &o) == 0);	/* even 0..998 */
+	CHECK(build_seq(tpath("m2.sst"), 100, 3, &o) == 0);	/* 0,3,..,297 */
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "m%d.sst", i);
+		CHECK_RC(sst_table_open(&t[i], tpath(name), &e), SST_OK);
+		CHECK_RC(sst_table_iter(t[i], &kids[i], &e), SST_OK);
+	}
+	CHECK_RC(sst_merge_iter_new(&m, kids, 3, 0, &e), SST_OK);
+	for (rc = sst_iter_first(m, &e); rc == SST_OK && m->valid; rc = sst_iter_next(m, &e)) {
+		size_t kl = mkkey(k, count);
+
+		CHECK(m->rec.klen == kl && memcmp(m->rec.key, k, kl) == 0);
+		/* Newest source holding the key wins: its value names its index. */
+		if (m->rec.kind == SST_PUT) {
+			uint64_t idx = count % 3 == 0 && count / 3 < 100 ? count / 3 :
+			    count % 2 == 0 ? count / 2 : count;
+			char want[32];
+
+			snprintf(want, sizeof(want), "value-%llu-", (unsigned long long)idx);
+			CHECK(m->rec.vlen > strlen(want) && memcmp(m->rec.val, want, strlen(want)) == 0);
+		}
+		count++;
+	}
+	CHECK(rc == SST_OK && count == 1000);
+	sst_iter_destroy(&m);
+	for (i = 0; i < 3; i++)
+		sst_table_close(&t[i]);
+}
+
+int
+main(void)
+{
+	test_empty();
+	test_seq(1, 8192, 1, SST_COMP_ZSTD);
+	test_seq(15, 256, 1, SST_COMP_ZSTD);
+	test_seq(16, 256, 1, SST_COMP_NONE);
+	test_seq(17, 256, 2, SST_COMP_ZSTD);
+	test_seq(33, 8192, 1, SST_COMP_ZSTD);
+	test_seq(20000, 4096, 2, SST_COMP_ZSTD);
+	test_seq(1000000, 8192, 2, SST_COMP_ZSTD);
+	test_fpr();
+	test_big_records();
+	test_damage();
+	test_merge();
+	UNIT_DONE();
+}
