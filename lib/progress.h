@@ -2,7 +2,9 @@
  * progress.h - progress lines on stderr for long-running tools: phase,
  * records, bytes, rate and, where the total is known, the time left.
  * Shown when stderr is a terminal (or forced), redrawn at most ~6 times a
- * second, erased at the end.
+ * second, erased at the end. A line reads
+ *   "TOOL: PHASE  1.25M records  143.2 MiB  98.4 MiB/s  12% ETA 0:07"
+ * and is redrawn in place with \r (padded with spaces over the last one).
  *
  * Thread-safety: one thread.
  */
@@ -20,14 +22,20 @@ typedef struct sst_progress {
 	const char *phase;
 	double phase_start;
 	unsigned tick;
-	int drawn;
+	int drawn;		/* width of the line on screen, 0 if none */
+	uint64_t check_bytes;	/* look at the clock again past these bytes */
 } sst_progress;
 
+/* mode: enum sst_progress_mode (AUTO: shown when stderr is a terminal). */
 void sst_progress_init(sst_progress *p, const char *tool, int mode);
-/* total: bytes expected in this phase, 0 if unknown. Cheap: call per record. */
+/*
+ * total: bytes expected in this phase, 0 if unknown (then no ETA). Cheap:
+ * call per record; the clock is read only every 4096 calls or 8 MiB.
+ * A new phase (a different string) starts its own rate and is drawn at once.
+ */
 void sst_progress_update(sst_progress *p, const char *phase, uint64_t records,
     uint64_t bytes, uint64_t total);
-/* Erases the progress line. */
+/* Erases the progress line (the tool may then print its summary). */
 void sst_progress_done(sst_progress *p);
 
 #endif

@@ -4,6 +4,27 @@
  * -KLEN:KEY\n for a delete), read from any input through input.h
  * (libarchive: plain, compressed, or each regular member of an archive).
  *
+ * tsv: one record a line, KEY<TAB>VALUE<LF>. VALUE is the rest of the line
+ * after the first TAB (it may hold TABs); a line without TAB is a key with
+ * an empty value; the last line may lack its LF. Bytes are taken as they
+ * are (a CR before the LF is part of the value). An empty key, including an
+ * empty line, is bad input. With escape, "\\ \t \n \r \0 \xHH" are
+ * decoded in keys and values; any other backslash sequence, or one cut
+ * short, is bad input. Lines are numbered from 1 in each member.
+ *
+ * cdb: "+KLEN,VLEN:KEY->VALUE\n" per put, "-KLEN:KEY\n" per delete, lengths
+ * in decimal (at most 10 digits). A line holding only LF ends the member's
+ * records, as in cdbmake: whatever follows it in that member is ignored.
+ * The end of the member without that line is fine too; a record cut short
+ * is bad input. Offsets are byte offsets of the record in the member.
+ *
+ * Limits (util.h): keys 1..SST_MAX_KEY bytes, values 0..SST_MAX_VALUE,
+ * checked before anything is allocated for them; a tsv line longer than any
+ * legal record could be is rejected while it is read.
+ *
+ * Each member of an archive is parsed on its own: a record never spans two
+ * members, and locations read "ARCHIVE/MEMBER:LINE" or "ARCHIVE/MEMBER@OFF".
+ *
  * Thread-safety: a reader belongs to one thread.
  */
 #ifndef SST_RECORDS_H
@@ -56,11 +77,15 @@ uint64_t sst_reader_total(const sst_reader *r);
 void sst_reader_close(sst_reader **r);
 
 /*
- * Writes one record to f in the format of o. A delete is written only in
+ * Writes one record to f in the format of o (f is written with the
+ * _unlocked stdio calls: give it a big buffer). A delete is written only in
  * cdb form (-KLEN:KEY\n); asking for tsv output of a delete is SST_EUSAGE.
- * Plain tsv that cannot carry the record (key with TAB or LF, value with
- * LF, or key/value with CR at the end?) is SST_EDATA with a message naming
- * -e and -f cdb. Write errors are SST_ESYS.
+ * Plain tsv that cannot carry the record (a key with TAB or LF, a value
+ * with LF) is SST_EDATA, nothing written, with a message naming -e and
+ * -f cdb. With escape, backslash, TAB, LF, CR and NUL are written as
+ * \\ \t \n \r \0 (other bytes as they are), so reading the output back
+ * with escape gives the same bytes. cdb output never ends with the empty
+ * line (callers may add it). A write error (ferror(f)) is SST_ESYS.
  */
 int sst_rec_write(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err);
 

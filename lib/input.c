@@ -1,0 +1,418 @@
+#include "input.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_SIZE	(1u << 20)
+#define CAPTURE_MAX	(8u << 20)
+#define ZEROS_SIZE	65536
+
+static const uint8_t zeros[ZEROS_SIZE];
+
+struct sst_input {
+	struct archive *a;
+	char *path;
+	char *name;
+	int fd;
+	int own_fd;
+	int seekable;
+	uint64_t total;
+	uint64_t bytes;
+	uint8_t *buf;
+	int sys_errno;		/* errno of a failed read/seek of ours */
+
+	/* Pipe fallback: what the first try read, replayed to the second. */
+	uint8_t *cap;
+	size_t caplen;
+	int capturing;
+	int cap_overflow;
+	size_t replay;
+	int replaying;
+
+	int headers;		/* headers read so far */
+	int fell_back;
+	int done;
+	int in_member;
+	int is_raw;
+
+	/* A data block held back while zeros fill a sparse hole before it. */
+	const uint8_t *pend;
+	size_t pendlen;
+	int64_t pendoff;
+	int64_t moff;		/* member bytes handed out so far */
+	int64_t msize;		/* member size, -1 if unknown */
+};
+
+static int
+is_sys_errno(int e)
+{
+	return e == ENOMEM || e == EIO || e == EACCES || e == EPERM ||
+	    e == EISDIR || e == ENOSPC || e == EBADF || e == ENXIO ||
+	    e == ENODEV || e == ESTALE || e == ETIMEDOUT;
+}
+
+static la_ssize_t
+cb_read(struct archive *a, void *data, const void **buf)
+{
+	sst_input *in = data;
+	ssize_t n;
+
+	if (in->replaying && in->replay < in->caplen) {
+		*buf = in->cap + in->replay;
+		n = (ssize_t)(in->caplen - in->replay);
+		in->replay = in->caplen;
+		return n;
+	}
+	do
+		n = read(in->fd, in->buf, READ_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		in->sys_errno = errno;
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	in->bytes += (uint64_t)n;
+	if (in->capturing && n > 0) {
+		if (in->caplen + (size_t)n > CAPTURE_MAX) {
+			in->cap_overflow = 1;
+			in->capturing = 0;
+		} else {
+			uint8_t *p = realloc(in->cap, in->caplen + (size_t)n);
+
+			if (p == NULL) {
+				in->cap_overflow = 1;
+				in->capturing = 0;
+			} else {
+				memcpy(p + in->caplen, in->buf, (size_t)n);
+				in->cap = p;
+				in->caplen += (size_t)n;
+			}
+		}
+	}
+	*buf = in->buf;
+	return n;
+}
+
+static la_int64_t
+cb_seek(struct archive *a, void *data, la_int64_t off, int whence)
+{
+	sst_input *in = data;
+	off_t r = lseek(in->fd, (off_t)off, whence);
+
+	if (r < 0) {
+		in->sys_errno = errno;
+		archive_set_error(a, errno, "seek: %s", strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	return (la_int64_t)r;
+}
+
+static int
+cb_close(struct archive *a, void *data)
+{
+	(void)a;
+	(void)data;
+	return ARCHIVE_OK;
+}
+
+/* Fills err from the archive's last error (SST_ESYS for our own I/O). */
+static int
+arch_error(sst_input *in, const char *what, sst_err *err)
+{
+	const char *name = in->in_member ? in->name : in->path;
+	const char *s = archive_error_string(in->a);
+	int e = archive_errno(in->a);
+
+	if (in->sys_errno != 0) {
+		errno = in->sys_errno;
+		return sst_syserr(err, "%s: %s", in->path, what);
+	}
+	if (e > 0 && is_sys_errno(e)) {
+		errno = e;
+		return sst_syserr(err, "%s: %s", name, what);
+	}
+	return sst_error(err, SST_EDATA, "%s: %s: %s", name, what,
+	    s != NULL ? s : "unreadable data");
+}
+
+static int
+arch_open(sst_input *in, int raw_only, sst_err *err)
+{
+	struct archive *a = archive_read_new();
+
+	if (a == NULL)
+		return sst_nomem(err, in->path);
+	in->a = a;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
+	archive_read_support_filter_compress(a);
+	if (!raw_only) {
+		archive_read_support_format_tar(a);
+		archive_read_support_format_cpio(a);
+		archive_read_support_format_zip(a);
+	}
+	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a);
+	archive_read_set_callback_data(a, in);
+	archive_read_set_read_callback(a, cb_read);
+	archive_read_set_close_callback(a, cb_close);
+	if (in->seekable)
+		archive_read_set_seek_callback(a, cb_seek);
+	if (archive_read_open1(a) != ARCHIVE_OK)
+		return arch_error(in, "cannot read", err);
+	return SST_OK;
+}
+
+int
+sst_input_open(sst_input **inp, const char *path, sst_err *err)
+{
+	sst_input *in;
+	struct stat st;
+	int rc;
+
+	*inp = NULL;
+	if ((in = sst_calloc(1, sizeof(*in), err)) == NULL)
+		return SST_ESYS;
+	in->fd = -1;
+	if (path == NULL)
+		path = "-";
+	if ((in->path = strdup(path)) == NULL ||
+	    (in->buf = malloc(READ_SIZE)) == NULL) {
+		sst_input_close(&in);
+		return sst_nomem(err, path);
+	}
+	if (strcmp(path, "-") == 0) {
+		in->fd = 0;
+	} else {
+		do
+			in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (in->fd < 0 && errno == EINTR);
+		if (in->fd < 0) {
+			rc = sst_syserr(err, "%s", path);
+			sst_input_close(&in);
+			return rc;
+		}
+		in->own_fd = 1;
+	}
+	if (fstat(in->fd, &st) != 0) {
+		rc = sst_syserr(err, "%s", path);
+		sst_input_close(&in);
+		return rc;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		rc = sst_syserr(err, "%s", path);
+		sst_input_close(&in);
+		return rc;
+	}
+	if (S_ISREG(st.st_mode)) {
+		in->total = (uint64_t)st.st_size;
+		in->seekable = lseek(in->fd, 0, SEEK_CUR) == 0;
+	}
+	in->capturing = !in->seekable;
+	if ((rc = arch_open(in, 0, err)) != SST_OK) {
+		sst_input_close(&in);
+		return rc;
+	}
+	*inp = in;
+	return SST_OK;
+}
+
+/* Reads the input again as plain (possibly compressed) data. */
+static int
+fall_back(sst_input *in, sst_err *err)
+{
+	archive_read_free(in->a);
+	in->a = NULL;
+	in->fell_back = 1;
+	in->capturing = 0;
+	if (in->seekable) {
+		if (lseek(in->fd, 0, SEEK_SET) != 0)
+			return sst_syserr(err, "%s: seek", in->path);
+	} else {
+		in->replaying = 1;
+		in->replay = 0;
+	}
+	return arch_open(in, 1, err);
+}
+
+static int
+set_name(sst_input *in, struct archive_entry *e, sst_err *err)
+{
+	const char *m;
+	size_t n;
+
+	free(in->name);
+	in->name = NULL;
+	if (in->is_raw) {
+		in->name = strdup(in->path);
+	} else {
+		m = archive_entry_pathname(e);
+		if (m == NULL)
+			m = archive_entry_pathname_utf8(e);
+		if (m == NULL)
+			m = "?";
+		n = strlen(in->path) + strlen(m) + 2;
+		if ((in->name = malloc(n)) != NULL)
+			snprintf(in->name, n, "%s/%s", in->path, m);
+	}
+	if (in->name == NULL)
+		return sst_nomem(err, in->path);
+	return SST_OK;
+}
+
+int
+sst_input_next_member(sst_input *in, int *eof, sst_err *err)
+{
+	struct archive_entry *e;
+	int r, rc;
+
+	*eof = 0;
+	for (;;) {
+		if (in->done) {
+			*eof = 1;
+			return SST_OK;
+		}
+		in->in_member = 0;
+		r = archive_read_next_header(in->a, &e);
+		if (r == ARCHIVE_EOF) {
+			in->done = 1;
+			continue;
+		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			if (in->headers == 0 && !in->fell_back &&
+			    in->sys_errno == 0 && !in->cap_overflow &&
+			    archive_format(in->a) != ARCHIVE_FORMAT_RAW) {
+				if ((rc = fall_back(in, err)) != SST_OK)
+					return rc;
+				continue;
+			}
+			return arch_error(in, "cannot read", err);
+		}
+		if (in->headers++ == 0 && !in->replaying) {
+			in->capturing = 0;
+			free(in->cap);
+			in->cap = NULL;
+			in->caplen = 0;
+		}
+		in->is_raw = archive_format(in->a) == ARCHIVE_FORMAT_RAW;
+		if (!in->is_raw && archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if ((rc = set_name(in, e, err)) != SST_OK)
+			return rc;
+		in->in_member = 1;
+		in->pend = NULL;
+		in->pendlen = 0;
+		in->moff = 0;
+		in->msize = !in->is_raw && archive_entry_size_is_set(e) ?
+		    archive_entry_size(e) : -1;
+		return SST_OK;
+	}
+}
+
+static void
+give_zeros(sst_input *in, int64_t upto, const uint8_t **p, size_t *n)
+{
+	int64_t gap = upto - in->moff;
+
+	*p = zeros;
+	*n = gap > ZEROS_SIZE ? ZEROS_SIZE : (size_t)gap;
+	in->moff += (int64_t)*n;
+}
+
+int
+sst_input_read(sst_input *in, const uint8_t **p, size_t *n, sst_err *err)
+{
+	const void *b;
+	size_t len;
+	la_int64_t off;
+	int r;
+
+	*p = NULL;
+	*n = 0;
+	if (!in->in_member)
+		return SST_OK;
+	for (;;) {
+		if (in->pend != NULL) {
+			if (in->moff < in->pendoff) {
+				give_zeros(in, in->pendoff, p, n);
+				return SST_OK;
+			}
+			*p = in->pend;
+			*n = in->pendlen;
+			in->moff += (int64_t)in->pendlen;
+			in->pend = NULL;
+			return SST_OK;
+		}
+		r = archive_read_data_block(in->a, &b, &len, &off);
+		if (r == ARCHIVE_EOF) {
+			if (in->msize > in->moff)
+				give_zeros(in, in->msize, p, n);
+			return SST_OK;
+		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return arch_error(in, "cannot read", err);
+		if (len == 0)
+			continue;
+		if (off < in->moff)
+			return sst_error(err, SST_EDATA,
+			    "%s: damaged archive: data blocks out of order",
+			    in->name);
+		in->pend = b;
+		in->pendlen = len;
+		in->pendoff = off;
+	}
+}
+
+const char *
+sst_input_name(const sst_input *in)
+{
+	return in->name != NULL ? in->name : in->path;
+}
+
+const char *
+sst_input_path(const sst_input *in)
+{
+	return in->path;
+}
+
+uint64_t
+sst_input_bytes_in(const sst_input *in)
+{
+	return in->bytes;
+}
+
+uint64_t
+sst_input_total(const sst_input *in)
+{
+	return in->total;
+}
+
+void
+sst_input_close(sst_input **inp)
+{
+	sst_input *in;
+
+	if (inp == NULL || (in = *inp) == NULL)
+		return;
+	if (in->a != NULL)
+		archive_read_free(in->a);
+	if (in->own_fd && in->fd >= 0)
+		close(in->fd);
+	free(in->path);
+	free(in->name);
+	free(in->buf);
+	free(in->cap);
+	free(in);
+	*inp = NULL;
+}

@@ -1,0 +1,669 @@
+#include "records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+#include "util.h"
+
+/* Longest cdb header: "+" 10 digits "," 10 digits ":". */
+#define CDB_HDR_MAX	23
+#define MAX_DIGITS	10
+
+struct sst_reader {
+	sst_input *in;
+	sst_rec_opts o;
+	int done;
+	int in_member;
+	int member_end;		/* no more blocks in this member */
+
+	/* The unread data is carry[cpos..) followed by blk[bpos..blen). */
+	const uint8_t *blk;
+	size_t blen, bpos;
+	sst_buf carry;
+	size_t cpos;
+	size_t from_blk;	/* carry's last bytes copied from blk */
+	size_t maxline;
+
+	sst_buf kbuf, vbuf;
+	uint64_t line;		/* tsv: lines read in this member */
+	uint64_t pos;		/* cdb: member offset of the read position */
+	uint64_t off;		/* cdb: member offset of the last record */
+	char where[1024];
+};
+
+int
+sst_fmt_parse(const char *s, int *fmt)
+{
+	if (strcmp(s, "tsv") == 0)
+		*fmt = SST_FMT_TSV;
+	else if (strcmp(s, "cdb") == 0)
+		*fmt = SST_FMT_CDB;
+	else
+		return -1;
+	return 0;
+}
+
+int
+sst_reader_open(sst_reader **rp, const char *path, const sst_rec_opts *o, sst_err *err)
+{
+	sst_reader *r;
+	int rc;
+
+	*rp = NULL;
+	if ((r = sst_calloc(1, sizeof(*r), err)) == NULL)
+		return SST_ESYS;
+	if (o != NULL)
+		r->o = *o;
+	r->maxline = r->o.escape ? 4 * (size_t)SST_MAX_KEY + 1 + 4 * (size_t)SST_MAX_VALUE :
+	    (size_t)SST_MAX_KEY + 1 + (size_t)SST_MAX_VALUE;
+	if ((rc = sst_input_open(&r->in, path, err)) != SST_OK) {
+		free(r);
+		return rc;
+	}
+	*rp = r;
+	return SST_OK;
+}
+
+static const char *
+rname(const sst_reader *r)
+{
+	return sst_input_name(r->in);
+}
+
+/* Gets the member's next block; *end = 1 when there is none. */
+static int
+fetch(sst_reader *r, int *end, sst_err *err)
+{
+	int rc;
+
+	*end = 0;
+	if (r->member_end) {
+		*end = 1;
+		return SST_OK;
+	}
+	rc = sst_input_read(r->in, &r->blk, &r->blen, err);
+	r->bpos = 0;
+	r->from_blk = 0;
+	if (rc != SST_OK) {
+		r->blen = 0;
+		return rc;
+	}
+	if (r->blen == 0) {
+		r->member_end = 1;
+		*end = 1;
+	}
+	return SST_OK;
+}
+
+static int
+carry_add(sst_reader *r, const uint8_t *p, size_t n, sst_err *err)
+{
+	return sst_buf_append(&r->carry, p, n, err);
+}
+
+/*
+ * tsv: the next line without its LF, or *eof at the member's end. The line
+ * lies in the block when it can (no copy) and in carry when it spans blocks.
+ */
+static int
+tsv_line(sst_reader *r, const uint8_t **line, size_t *len, int *eof, sst_err *err)
+{
+	const uint8_t *s, *lf;
+	size_t n, k;
+	int end, rc;
+
+	*eof = 0;
+	r->carry.len = 0;
+	for (;;) {
+		if (r->bpos < r->blen) {
+			s = r->blk + r->bpos;
+			n = r->blen - r->bpos;
+			if ((lf = memchr(s, '\n', n)) != NULL) {
+				k = (size_t)(lf - s);
+				r->bpos += k + 1;
+				r->line++;
+				if (r->carry.len == 0) {
+					*line = s;
+					*len = k;
+					return SST_OK;
+				}
+				if (r->carry.len + k > r->maxline)
+					goto toolong;
+				if ((rc = carry_add(r, s, k, err)) != SST_OK)
+					return rc;
+				*line = r->carry.p;
+				*len = r->carry.len;
+				return SST_OK;
+			}
+			if (r->carry.len + n > r->maxline) {
+				r->line++;
+				goto toolong;
+			}
+			if ((rc = carry_add(r, s, n, err)) != SST_OK)
+				return rc;
+			r->bpos = r->blen;
+		}
+		if ((rc = fetch(r, &end, err)) != SST_OK)
+			return rc;
+		if (end) {
+			if (r->carry.len == 0) {
+				*eof = 1;
+				return SST_OK;
+			}
+			r->line++;
+			*line = r->carry.p;
+			*len = r->carry.len;
+			return SST_OK;
+		}
+	}
+toolong:
+	return sst_error(err, SST_EDATA, "%s:%llu: line too long "
+	    "(keys are at most %u bytes, values %u)", rname(r),
+	    (unsigned long long)r->line, SST_MAX_KEY, SST_MAX_VALUE);
+}
+
+static int
+decode(sst_reader *r, const char *what, const uint8_t *s, size_t n, sst_buf *out,
+    const uint8_t **res, size_t *rlen, sst_err *err)
+{
+	sst_err e;
+
+	if (memchr(s, '\\', n) == NULL) {
+		*res = s;
+		*rlen = n;
+		return SST_OK;
+	}
+	if (sst_unescape(s, n, out, &e) != SST_OK)
+		return sst_error(err, e.code, "%s:%llu: %s: %s", rname(r),
+		    (unsigned long long)r->line, what, e.msg);
+	*res = out->p;
+	*rlen = out->len;
+	return SST_OK;
+}
+
+static int
+tsv_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
+{
+	const uint8_t *line = NULL, *tab, *k, *v;
+	size_t len = 0, klen, vlen;
+	int rc;
+
+	if ((rc = tsv_line(r, &line, &len, eof, err)) != SST_OK || *eof)
+		return rc;
+	tab = memchr(line, '\t', len);
+	k = line;
+	klen = tab != NULL ? (size_t)(tab - line) : len;
+	v = tab != NULL ? tab + 1 : line + len;
+	vlen = tab != NULL ? len - klen - 1 : 0;
+	if (r->o.all_delete)
+		vlen = 0;
+	if (r->o.escape) {
+		if ((rc = decode(r, "key", k, klen, &r->kbuf, &k, &klen, err)) != SST_OK)
+			return rc;
+		if (!r->o.all_delete &&
+		    (rc = decode(r, "value", v, vlen, &r->vbuf, &v, &vlen, err)) != SST_OK)
+			return rc;
+	}
+	if (klen == 0)
+		return sst_error(err, SST_EDATA, "%s:%llu: empty key", rname(r),
+		    (unsigned long long)r->line);
+	if (klen > SST_MAX_KEY)
+		return sst_error(err, SST_EDATA, "%s:%llu: key of %zu bytes "
+		    "(at most %u)", rname(r), (unsigned long long)r->line,
+		    klen, SST_MAX_KEY);
+	if (vlen > SST_MAX_VALUE)
+		return sst_error(err, SST_EDATA, "%s:%llu: value of %zu bytes "
+		    "(at most %u)", rname(r), (unsigned long long)r->line,
+		    vlen, SST_MAX_VALUE);
+	rec->key = k;
+	rec->klen = klen;
+	if (r->o.all_delete) {
+		rec->kind = SST_DEL;
+		rec->val = NULL;
+		rec->vlen = 0;
+	} else {
+		rec->kind = SST_PUT;
+		rec->val = v;
+		rec->vlen = vlen;
+	}
+	return SST_OK;
+}
+
+static void
+consume(sst_reader *r, size_t n)
+{
+	size_t rem;
+
+	r->pos += n;
+	if (r->carry.len == r->cpos) {
+		r->bpos += n;
+		return;
+	}
+	r->cpos += n;
+	rem = r->carry.len - r->cpos;
+	if (rem <= r->from_blk) {
+		/* What is left of carry is still in the block: read it there. */
+		r->bpos -= rem;
+		r->carry.len = r->cpos = r->from_blk = 0;
+	}
+}
+
+/*
+ * Makes up to n bytes at the read position contiguous: *p and *have
+ * (< n only at the member's end). Consume with consume().
+ */
+static int
+ensure(sst_reader *r, size_t n, const uint8_t **p, size_t *have, sst_err *err)
+{
+	size_t rem, take;
+	int end, rc;
+
+	if (r->carry.len == r->cpos) {
+		r->carry.len = r->cpos = 0;
+		while (r->bpos == r->blen) {
+			if ((rc = fetch(r, &end, err)) != SST_OK)
+				return rc;
+			if (end) {
+				*p = NULL;
+				*have = 0;
+				return SST_OK;
+			}
+		}
+		if (r->blen - r->bpos >= n) {
+			*p = r->blk + r->bpos;
+			*have = n;
+			return SST_OK;
+		}
+	} else if (r->cpos > 0) {
+		rem = r->carry.len - r->cpos;
+		memmove(r->carry.p, r->carry.p + r->cpos, rem);
+		r->carry.len = rem;
+		r->cpos = 0;
+	}
+	if ((rc = sst_buf_reserve(&r->carry, n - r->carry.len, err)) != SST_OK)
+		return rc;
+	while (r->carry.len < n) {
+		if (r->bpos == r->blen) {
+			if ((rc = fetch(r, &end, err)) != SST_OK)
+				return rc;
+			if (end)
+				break;
+		}
+		take = n - r->carry.len;
+		if (take > r->blen - r->bpos)
+			take = r->blen - r->bpos;
+		memcpy(r->carry.p + r->carry.len, r->blk + r->bpos, take);
+		r->carry.len += take;
+		r->bpos += take;
+		r->from_blk += take;
+	}
+	*p = r->carry.p;
+	*have = r->carry.len < n ? r->carry.len : n;
+	return SST_OK;
+}
+
+static int
+cdb_bad(sst_reader *r, sst_err *err, const char *what)
+{
+	return sst_error(err, SST_EDATA, "%s@%llu: malformed cdb record: %s",
+	    rname(r), (unsigned long long)r->off, what);
+}
+
+/* Parses decimal digits at p[*i..have) up to a byte other than a digit. */
+static int
+cdb_num(const uint8_t *p, size_t have, size_t *i, uint64_t *v)
+{
+	size_t start = *i;
+
+	*v = 0;
+	while (*i < have && p[*i] >= '0' && p[*i] <= '9') {
+		if (*i - start >= MAX_DIGITS)
+			return -1;
+		*v = *v * 10 + (uint64_t)(p[*i] - '0');
+		(*i)++;
+	}
+	return *i > start && *i < have ? 0 : -1;
+}
+
+static int
+cdb_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
+{
+	const uint8_t *p;
+	size_t have, i = 1, total;
+	uint64_t klen, vlen = 0;
+	int put, rc;
+	char msg[128];
+
+	*eof = 0;
+	if ((rc = ensure(r, CDB_HDR_MAX, &p, &have, err)) != SST_OK)
+		return rc;
+	r->off = r->pos;
+	if (have == 0 || p[0] == '\n') {
+		/* The end, or the end marker: the rest of the member is ignored. */
+		r->member_end = 1;
+		r->carry.len = r->cpos = 0;
+		r->bpos = r->blen;
+		*eof = 1;
+		return SST_OK;
+	}
+	if (p[0] != '+' && p[0] != '-')
+		return cdb_bad(r, err, "expected '+', '-' or an empty line");
+	put = p[0] == '+';
+	if (cdb_num(p, have, &i, &klen) != 0)
+		return cdb_bad(r, err, i == have && have < CDB_HDR_MAX ?
+		    "truncated record" : "bad key length");
+	if (put) {
+		if (p[i++] != ',')
+			return cdb_bad(r, err, "expected ',' after the key length");
+		if (cdb_num(p, have, &i, &vlen) != 0)
+			return cdb_bad(r, err, i == have && have < CDB_HDR_MAX ?
+			    "truncated record" : "bad value length");
+	}
+	if (p[i++] != ':')
+		return cdb_bad(r, err, "expected ':' after the lengths");
+	if (klen == 0)
+		return cdb_bad(r, err, "empty key");
+	if (klen > SST_MAX_KEY) {
+		snprintf(msg, sizeof(msg), "key of %llu bytes (at most %u)",
+		    (unsigned long long)klen, SST_MAX_KEY);
+		return cdb_bad(r, err, msg);
+	}
+	if (vlen > SST_MAX_VALUE) {
+		snprintf(msg, sizeof(msg), "value of %llu bytes (at most %u)",
+		    (unsigned long long)vlen, SST_MAX_VALUE);
+		return cdb_bad(r, err, msg);
+	}
+	total = i + (size_t)klen + (put ? 2 + (size_t)vlen : 0) + 1;
+	if ((rc = ensure(r, total, &p, &have, err)) != SST_OK)
+		return rc;
+	if (have < total)
+		return cdb_bad(r, err, "truncated record");
+	if (put && (p[i + klen] != '-' || p[i + klen + 1] != '>'))
+		return cdb_bad(r, err, "expected '->' after the key");
+	if (p[total - 1] != '\n')
+		return cdb_bad(r, err, put ? "expected LF after the value" :
+		    "expected LF after the key");
+	rec->key = p + i;
+	rec->klen = (size_t)klen;
+	if (put && !r->o.all_delete) {
+		rec->kind = SST_PUT;
+		rec->val = p + i + klen + 2;
+		rec->vlen = (size_t)vlen;
+	} else {
+		rec->kind = SST_DEL;
+		rec->val = NULL;
+		rec->vlen = 0;
+	}
+	consume(r, total);
+	return SST_OK;
+}
+
+int
+sst_reader_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
+{
+	int end, rc;
+
+	*eof = 0;
+	for (;;) {
+		if (r->done) {
+			*eof = 1;
+			return SST_OK;
+		}
+		if (!r->in_member) {
+			if ((rc = sst_input_next_member(r->in, &end, err)) != SST_OK)
+				return rc;
+			if (end) {
+				r->done = 1;
+				continue;
+			}
+			r->in_member = 1;
+			r->member_end = 0;
+			r->blk = NULL;
+			r->blen = r->bpos = 0;
+			r->carry.len = r->cpos = r->from_blk = 0;
+			r->line = r->pos = r->off = 0;
+		}
+		if (r->o.fmt == SST_FMT_CDB)
+			rc = cdb_next(r, rec, &end, err);
+		else
+			rc = tsv_next(r, rec, &end, err);
+		if (rc != SST_OK || !end)
+			return rc;
+		r->in_member = 0;
+	}
+}
+
+const char *
+sst_reader_where(sst_reader *r)
+{
+	if (r->o.fmt == SST_FMT_CDB)
+		snprintf(r->where, sizeof(r->where), "%s@%llu", rname(r),
+		    (unsigned long long)r->off);
+	else
+		snprintf(r->where, sizeof(r->where), "%s:%llu", rname(r),
+		    (unsigned long long)r->line);
+	return r->where;
+}
+
+uint64_t
+sst_reader_line(const sst_reader *r)
+{
+	return r->o.fmt == SST_FMT_CDB ? r->off : r->line;
+}
+
+uint64_t
+sst_reader_bytes_in(const sst_reader *r)
+{
+	return sst_input_bytes_in(r->in);
+}
+
+uint64_t
+sst_reader_total(const sst_reader *r)
+{
+	return sst_input_total(r->in);
+}
+
+void
+sst_reader_close(sst_reader **rp)
+{
+	sst_reader *r;
+
+	if (rp == NULL || (r = *rp) == NULL)
+		return;
+	sst_input_close(&r->in);
+	sst_buf_free(&r->carry);
+	sst_buf_free(&r->kbuf);
+	sst_buf_free(&r->vbuf);
+	free(r);
+	*rp = NULL;
+}
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+sst_unescape(const uint8_t *s, size_t n, struct sst_buf *out, sst_err *err)
+{
+	const uint8_t *end = s + n, *bs;
+	uint8_t *o;
+	int hi, lo, rc;
+
+	sst_buf_clear(out);
+	if ((rc = sst_buf_reserve(out, n, err)) != SST_OK)
+		return rc;
+	o = out->p;
+	while (s < end) {
+		if ((bs = memchr(s, '\\', (size_t)(end - s))) == NULL)
+			bs = end;
+		memcpy(o, s, (size_t)(bs - s));
+		o += bs - s;
+		if (bs == end)
+			break;
+		if (bs + 1 == end)
+			return sst_error(err, SST_EDATA,
+			    "truncated escape: a lone '\\' at the end");
+		switch (bs[1]) {
+		case '\\': *o++ = '\\'; break;
+		case 't': *o++ = '\t'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case '0': *o++ = '\0'; break;
+		case 'x':
+			if (bs + 4 > end || (hi = hexval(bs[2])) < 0 ||
+			    (lo = hexval(bs[3])) < 0)
+				return sst_error(err, SST_EDATA,
+				    "bad escape: '\\x' needs two hex digits");
+			*o++ = (uint8_t)(hi << 4 | lo);
+			s = bs + 4;
+			continue;
+		default:
+			if (bs[1] >= 0x21 && bs[1] < 0x7f)
+				return sst_error(err, SST_EDATA, "unknown "
+				    "escape '\\%c' (known: \\\\ \\t \\n \\r "
+				    "\\0 \\xHH)", bs[1]);
+			return sst_error(err, SST_EDATA, "unknown escape: "
+			    "'\\' followed by byte 0x%02x", bs[1]);
+		}
+		s = bs + 2;
+	}
+	out->len = (size_t)(o - out->p);
+	return SST_OK;
+}
+
+/* Output. */
+
+static const uint8_t esc_of[256] = {
+	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['\0'] = '0',
+};
+
+static void
+put_escaped(FILE *f, const uint8_t *s, size_t n)
+{
+	const uint8_t *end = s + n, *run = s;
+	char e[2] = { '\\', 0 };
+
+	for (; s < end; s++) {
+		if (esc_of[*s] == 0)
+			continue;
+		if (s > run)
+			fwrite_unlocked(run, 1, (size_t)(s - run), f);
+		e[1] = (char)esc_of[*s];
+		fwrite_unlocked(e, 1, 2, f);
+		run = s + 1;
+	}
+	if (s > run)
+		fwrite_unlocked(run, 1, (size_t)(s - run), f);
+}
+
+/* A short, printable form of a key for messages. */
+static void
+show_key(char *out, size_t size, const uint8_t *k, size_t n)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < n && o + 8 < size; i++) {
+		if (k[i] >= 0x20 && k[i] < 0x7f && k[i] != '\\')
+			out[o++] = (char)k[i];
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", k[i]);
+	}
+	if (i < n)
+		o += (size_t)snprintf(out + o, size - o, "...");
+	out[o] = '\0';
+}
+
+static size_t
+fmt_u64(char *p, uint64_t v)
+{
+	char t[24];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+static int
+write_tsv(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err)
+{
+	const char *why = NULL;
+	char shown[160];
+
+	if (r->kind == SST_DEL)
+		return sst_error(err, SST_EUSAGE, "a delete cannot be written "
+		    "as tsv: use -f cdb");
+	if (o->escape) {
+		put_escaped(f, r->key, r->klen);
+		putc_unlocked('\t', f);
+		put_escaped(f, r->val, r->vlen);
+		putc_unlocked('\n', f);
+		return SST_OK;
+	}
+	if (memchr(r->key, '\t', r->klen) != NULL)
+		why = "its key holds a TAB";
+	else if (memchr(r->key, '\n', r->klen) != NULL)
+		why = "its key holds a LF";
+	else if (r->vlen > 0 && memchr(r->val, '\n', r->vlen) != NULL)
+		why = "its value holds a LF";
+	if (why != NULL) {
+		show_key(shown, sizeof(shown), r->key, r->klen);
+		return sst_error(err, SST_EDATA, "record \"%s\": %s, which plain "
+		    "tsv cannot carry: use -e (escapes) or -f cdb", shown, why);
+	}
+	fwrite_unlocked(r->key, 1, r->klen, f);
+	putc_unlocked('\t', f);
+	if (r->vlen > 0)
+		fwrite_unlocked(r->val, 1, r->vlen, f);
+	putc_unlocked('\n', f);
+	return SST_OK;
+}
+
+static void
+write_cdb(FILE *f, const sst_rec *r)
+{
+	char h[48];
+	size_t n = 0;
+
+	h[n++] = r->kind == SST_DEL ? '-' : '+';
+	n += fmt_u64(h + n, r->klen);
+	if (r->kind != SST_DEL) {
+		h[n++] = ',';
+		n += fmt_u64(h + n, r->vlen);
+	}
+	h[n++] = ':';
+	fwrite_unlocked(h, 1, n, f);
+	fwrite_unlocked(r->key, 1, r->klen, f);
+	if (r->kind != SST_DEL) {
+		fwrite_unlocked("->", 1, 2, f);
+		if (r->vlen > 0)
+			fwrite_unlocked(r->val, 1, r->vlen, f);
+	}
+	putc_unlocked('\n', f);
+}
+
+int
+sst_rec_write(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err)
+{
+	int rc;
+
+	if (o->fmt == SST_FMT_CDB)
+		write_cdb(f, r);
+	else if ((rc = write_tsv(f, o, r, err)) != SST_OK)
+		return rc;
+	if (ferror_unlocked(f))
+		return sst_syserr(err, "write error");
+	return SST_OK;
+}
