@@ -1,0 +1,331 @@
+/*
+ * sst-merge - k-way merge of tables into new table(s), and compaction of a
+ * store (see man/sst-merge.1).
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compact.h"
+#include "err.h"
+#include "fileio.h"
+#include "progress.h"
+#include "store.h"
+#include "table.h"
+
+enum {
+	OPT_DROP_DELETES = SST_OPT_FIRST_TOOL,
+	OPT_SPLIT,
+	OPT_COMPACT,
+	OPT_STRATEGY,
+	OPT_WAIT,
+	OPT_ONCE,
+	OPT_SET
+};
+
+static const char usage_text[] =
+    "usage: sst-merge [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N] [-j N] [-q | --progress]\n"
+    "                 [--drop-deletes] [--split SIZE] -o OUT INPUT...\n"
+    "       sst-merge --compact [--strategy size-tiered|leveled] [--set NAME=VALUE]...\n"
+    "                 [--wait] [--once] [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N]\n"
+    "                 [-j N] [-q | --progress] STORE\n"
+    "\n"
+    "Merges tables (later INPUTs newer; a store INPUT stands for its tables) into OUT,\n"
+    "or runs the compactions that STORE's strategy finds due.\n"
+    "\n"
+    "  -o, --output OUT       the merged table (with --split: OUT-0001.sst, OUT-0002.sst, ...)\n"
+    "  -b, --block-size SIZE  data block size (default 8K)\n"
+    "  -c, --compression C    zstd (default) or none\n"
+    "  -l, --level N          zstd level (default 3)\n"
+    "      --bloom-bits N     bloom filter bits per key, 0 for none (default 10)\n"
+    "  -j, --threads N        worker threads (default: the number of cores)\n"
+    "  -q, --quiet            no progress\n"
+    "      --progress         progress on stderr even when it is not a terminal\n"
+    "      --drop-deletes     leave deleted keys out (the inputs hold all older data)\n"
+    "      --split SIZE       cut the output into tables of about SIZE\n"
+    "      --compact          compact STORE\n"
+    "      --strategy S       size-tiered or leveled (recorded in the store)\n"
+    "      --set NAME=VALUE   set a compaction option (recorded in the store)\n"
+    "      --wait             wait for a store locked by another writer (else exit 75)\n"
+    "      --once             at most one compaction\n"
+    "  -h, --help             this help\n"
+    "      --version          the version\n";
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "block-size", required_argument, NULL, 'b' },
+	{ "compression", required_argument, NULL, 'c' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
+	{ "drop-deletes", no_argument, NULL, OPT_DROP_DELETES },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, SST_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Where the parts of a split output go: hidden ".part" names until all are done. */
+typedef struct split_names {
+	const char *out;
+	int split;
+	char **finals, **parts;
+	size_t n;
+} split_names;
+
+/* OUT with "-NNNN" before its extension: "a/b.sst" -> "a/b-0001.sst". */
+static char *
+part_name(const char *out, size_t i, int hidden, const char *suffix)
+{
+	const char *slash = strrchr(out, '/');
+	const char *base = slash ? slash + 1 : out;
+	const char *dot = strrchr(base, '.');
+	size_t dirlen = (size_t)(base - out), stem;
+	char *p;
+	size_t cap = strlen(out) + 64;
+
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - base);
+	if ((p = malloc(cap)) == NULL)
+		return NULL;
+	snprintf(p, cap, "%.*s%s%.*s-%04zu%s%s", (int)dirlen, out, hidden ? "." : "",
+	    (int)stem, base, i + 1, dot, suffix);
+	return p;
+}
+
+static int
+split_out(void *clos, size_t i, char **path, sst_err *err)
+{
+	split_names *sn = clos;
+	char **f, **p;
+
+	if (!sn->split) {
+		if ((*path = strdup(sn->out)) == NULL)
+			return sst_nomem(err, sn->out);
+		return SST_OK;
+	}
+	if ((f = sst_realloc(sn->finals, (i + 1) * sizeof(*f), err)) == NULL)
+		return SST_ESYS;
+	sn->finals = f;
+	if ((p = sst_realloc(sn->parts, (i + 1) * sizeof(*p), err)) == NULL)
+		return SST_ESYS;
+	sn->parts = p;
+	f[i] = part_name(sn->out, i, 0, "");
+	p[i] = part_name(sn->out, i, 1, ".part");
+	*path = p[i] ? strdup(p[i]) : NULL;
+	if (f[i] == NULL || *path == NULL) {
+		free(f[i]);
+		free(p[i]);
+		free(*path);
+		return sst_nomem(err, sn->out);
+	}
+	sn->n = i + 1;
+	sst_cleanup_register(p[i]);
+	return SST_OK;
+}
+
+static void
+split_free(split_names *sn)
+{
+	size_t i;
+
+	for (i = 0; i < sn->n; i++) {
+		sst_cleanup_unregister(sn->parts[i]);
+		free(sn->finals[i]);
+		free(sn->parts[i]);
+	}
+	free(sn->finals);
+	free(sn->parts);
+}
+
+/* Renames every part to its final name: all are complete and fsynced. */
+static int
+split_publish(split_names *sn, sst_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sn->n; i++)
+		if (rename(sn->parts[i], sn->finals[i]) != 0)
+			return sst_syserr(err, "%s: rename", sn->finals[i]);
+	return sn->n ? sst_fsync_dir(sn->finals[0], err) : SST_OK;
+}
+
+static int
+open_inputs(char **paths, int n, sst_table ***tp, size_t *np, sst_err *err)
+{
+	sst_table **t = NULL, **st, **g;
+	size_t nt = 0, ns, j;
+	int i, rc = SST_OK;
+
+	for (i = 0; i < n && rc == SST_OK; i++) {
+		if (sst_store_is(paths[i])) {
+			if ((rc = sst_store_open_tables(paths[i], &st, &ns, err)) != SST_OK)
+				break;
+		} else {
+			ns = 1;
+			if ((st = sst_calloc(1, sizeof(*st), err)) == NULL) {
+				rc = SST_ESYS;
+				break;
+			}
+			if ((rc = sst_table_open(&st[0], paths[i], err)) != SST_OK) {
+				free(st);
+				break;
+			}
+		}
+		if ((g = sst_realloc(t, (nt + ns + 1) * sizeof(*g), err)) == NULL) {
+			sst_store_tables_free(st, ns);
+			rc = SST_ESYS;
+			break;
+		}
+		t = g;
+		for (j = 0; j < ns; j++)
+			t[nt++] = st[j];
+		free(st);
+	}
+	if (rc != SST_OK) {
+		sst_store_tables_free(t, nt);
+		return rc;
+	}
+	*tp = t;
+	*np = nt;
+	return SST_OK;
+}
+
+static int
+do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pmode)
+{
+	split_names sn = { out, mo->split_size > 0, NULL, NULL, 0 };
+	sst_progress prog;
+	sst_table **t = NULL;
+	char **outs = NULL;
+	size_t nt = 0, nouts = 0, i;
+	sst_err e = { 0 };
+	int rc;
+
+	if ((rc = open_inputs(inputs, ninputs, &t, &nt, &e)) != SST_OK)
+		return sst_cli_fail(&e);
+	sst_progress_init(&prog, sst_prog, pmode);
+	mo->progress = &prog;
+	mo->keep_empty = 1;
+	rc = sst_merge_tables(t, nt, mo, split_out, &sn, &outs, &nouts, NULL, &e);
+	sst_progress_done(&prog);
+	if (rc == SST_OK && sn.split)
+		rc = split_publish(&sn, &e);
+	if (rc != SST_OK && sn.split)
+		for (i = 0; i < sn.n; i++)
+			unlink(sn.parts[i]);
+	sst_merge_outs_free(outs, nouts);
+	split_free(&sn);
+	sst_store_tables_free(t, nt);
+	return rc == SST_OK ? 0 : sst_cli_fail(&e);
+}
+
+static int
+do_compact(const char *store, sst_compact_opts *co)
+{
+	sst_err e = { 0 };
+	int rc;
+
+	co->summary = stdout;
+	rc = sst_compact(store, co, NULL, &e);
+	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout)))
+		rc = sst_syserr(&e, "standard output");
+	return rc == SST_OK ? 0 : sst_cli_fail(&e);
+}
+
+int
+main(int argc, char **argv)
+{
+	sst_merge_opts mo;
+	sst_compact_opts co;
+	const char *out = NULL;
+	char **sets = NULL;
+	size_t nset = 0;
+	int c, compact = 0, pmode = SST_PROGRESS_AUTO, threads;
+
+	sst_cli_init(argv[0]);
+	memset(&mo, 0, sizeof(mo));
+	sst_table_opts_default(&mo.table);
+	sst_compact_opts_default(&co);
+	co.tool = sst_prog;
+	threads = sst_cli_ncpu();
+	if ((sets = calloc((size_t)argc + 1, sizeof(*sets))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", sst_prog);
+		return SST_ESYS;
+	}
+	while ((c = getopt_long(argc, argv, "o:b:c:l:j:qh", longopts, NULL)) != -1) {
+		if (sst_cli_table_opt(c, optarg, &mo.table))
+			continue;
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'j': threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
+		case 'q': pmode = SST_PROGRESS_QUIET; break;
+		case SST_OPT_PROGRESS: pmode = SST_PROGRESS_FORCE; break;
+		case OPT_DROP_DELETES: mo.drop_deletes = 1; break;
+		case OPT_SPLIT:
+			mo.split_size = sst_cli_size("--split", optarg, 1, UINT64_C(1) << 50);
+			break;
+		case OPT_COMPACT: compact = 1; break;
+		case OPT_STRATEGY:
+			if (sst_strategy_parse(optarg, &co.strategy) != 0)
+				sst_cli_usage_error("--strategy: want size-tiered or leveled, not '%s'",
+				    optarg);
+			break;
+		case OPT_WAIT: co.wait = 1; break;
+		case OPT_ONCE: co.once = 1; break;
+		case OPT_SET: {
+			sst_store_knobs k;
+			sst_err e = { 0 };
+			const char *eq = strchr(optarg, '=');
+			char name[64];
+
+			sst_store_knobs_default(&k);
+			if (eq == NULL || (size_t)(eq - optarg) >= sizeof(name))
+				sst_cli_usage_error("--set: want NAME=VALUE, not '%s'", optarg);
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = '\0';
+			if (sst_store_knob_set(&k, name, eq + 1, &e) != SST_OK)
+				sst_cli_usage_error("--set: %s", e.msg);
+			sets[nset++] = optarg;
+			break;
+		}
+		case 'h': fputs(usage_text, stdout); free(sets); return 0;
+		case SST_OPT_VERSION: sst_cli_version();
+		default: sst_cli_usage_error("bad option");
+		}
+	}
+	mo.table.threads = threads;
+	if (compact) {
+		if (out != NULL || mo.drop_deletes || mo.split_size)
+			sst_cli_usage_error("--compact takes no -o, --drop-deletes or --split");
+		if (argc - optind != 1)
+			sst_cli_usage_error("--compact wants exactly one STORE");
+		co.table = mo.table;
+		co.set = sets;
+		co.nset = nset;
+		co.progress_mode = pmode;
+		c = do_compact(argv[optind], &co);
+	} else {
+		if (co.strategy >= 0 || co.wait || co.once || nset)
+			sst_cli_usage_error("--strategy, --set, --wait and --once go with --compact");
+		if (out == NULL)
+			sst_cli_usage_error("no output: -o OUT is required (or --compact STORE)");
+		if (optind >= argc)
+			sst_cli_usage_error("no INPUT tables");
+		c = do_merge(out, argv + optind, argc - optind, &mo, pmode);
+	}
+	free(sets);
+	return c;
+}

@@ -1,0 +1,735 @@
+/*
+ * compact.c - k-way merge into tables, and store compaction.
+ *
+ * Size-tiered keeps every table at level 0, in age order. A bucket is a run
+ * of tables adjacent in that order whose sizes are within bucket-low% ..
+ * bucket-high% of the bucket's average (or all under min-size); only
+ * adjacent tables are merged, so the output can take the run's place in the
+ * order and "later wins" still holds without sequence numbers.
+ *
+ * Leveled follows LevelDB: level 0 is compacted (all of it, with the level 1
+ * tables it overlaps) once it holds l0-trigger tables; level n >= 1 once its
+ * bytes exceed level1-size * level-growth^(n-1), by picking the table with
+ * the least overlap into level n+1 (bytes of overlap / its size), merging it
+ * with the tables of n+1 it overlaps; a table with no overlap is moved down
+ * without rewriting. Outputs are split at file-size.
+ */
+#include "compact.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "merge_iter.h"
+#include "store.h"
+#include "util.h"
+
+void
+sst_merge_outs_free(char **outs, size_t n)
+{
+	size_t i;
+
+	if (outs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(outs[i]);
+	free(outs);
+}
+
+static void
+remove_outs(char **outs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		unlink(outs[i]);
+}
+
+typedef struct merge_run {
+	const sst_merge_opts *o;
+	sst_merge_out_fn out_fn;
+	void *clos;
+	sst_writer *w;
+	char *wpath;
+	char **outs;
+	size_t nouts;
+	uint64_t total_raw, done_raw;
+} merge_run;
+
+static int
+start_output(merge_run *r, sst_err *err)
+{
+	int rc;
+
+	if ((rc = r->out_fn(r->clos, r->nouts, &r->wpath, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_writer_open(&r->w, r->wpath, &r->o->table, err)) != SST_OK) {
+		free(r->wpath);
+		r->wpath = NULL;
+	}
+	return rc;
+}
+
+static int
+finish_output(merge_run *r, sst_err *err)
+{
+	char **o;
+	int rc;
+
+	if ((o = sst_realloc(r->outs, (r->nouts + 1) * sizeof(*o), err)) == NULL) {
+		sst_writer_abort(&r->w);
+		return SST_ESYS;
+	}
+	r->outs = o;
+	if ((rc = sst_writer_finish(&r->w, err)) != SST_OK) {
+		free(r->wpath);
+		r->wpath = NULL;
+		return rc;
+	}
+	r->outs[r->nouts++] = r->wpath;
+	r->wpath = NULL;
+	return SST_OK;
+}
+
+static int
+merge_loop(merge_run *r, sst_iter *it, uint64_t *nrec, sst_err *err)
+{
+	int rc;
+
+	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid;
+	    rc = sst_iter_next(it, err)) {
+		if (r->w == NULL && (rc = start_output(r, err)) != SST_OK)
+			return rc;
+		if ((rc = sst_writer_add(r->w, &it->rec, err)) != SST_OK)
+			return rc;
+		(*nrec)++;
+		r->done_raw += it->rec.klen + it->rec.vlen;
+		if (r->o->progress != NULL)
+			sst_progress_update(r->o->progress, "merge", *nrec, r->done_raw,
+			    r->total_raw);
+		if (r->o->split_size > 0 && sst_writer_size(r->w) >= r->o->split_size &&
+		    (rc = finish_output(r, err)) != SST_OK)
+			return rc;
+	}
+	if (rc != SST_OK)
+		return rc;
+	if (r->w == NULL && r->nouts == 0 && r->o->keep_empty &&
+	    (rc = start_output(r, err)) != SST_OK)
+		return rc;
+	if (r->w != NULL)
+		rc = finish_output(r, err);
+	return rc;
+}
+
+static uint64_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+int
+sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
+    sst_merge_out_fn out_fn, void *clos, char ***outs, size_t *nouts,
+    sst_merge_stats *st, sst_err *err)
+{
+	merge_run r;
+	sst_merge_stats s;
+	sst_iter **kids, *it = NULL;
+	size_t i, nk = 0;
+	int rc = SST_OK;
+
+	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
+	r.o = o;
+	r.out_fn = out_fn;
+	r.clos = clos;
+	*outs = NULL;
+	*nouts = 0;
+	s.seconds = sst_now();
+	s.inputs = n;
+	if ((kids = sst_calloc(n ? n : 1, sizeof(*kids), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < n && rc == SST_OK; i++) {
+		sst_props p;
+
+		if ((rc = sst_table_props(in[i], &p, err)) != SST_OK)
+			break;
+		s.records_in += p.records;
+		s.bytes_in += p.file_size;
+		r.total_raw += p.raw_key_bytes + p.raw_value_bytes;
+		if ((rc = sst_table_iter(in[i], &kids[i], err)) == SST_OK)
+			nk++;
+	}
+	if (rc == SST_OK) {
+		rc = sst_merge_iter_new(&it, kids, nk, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, err);
+		nk = 0;
+	}
+	for (i = 0; i < nk; i++)
+		sst_iter_destroy(&kids[i]);
+	free(kids);
+	if (rc == SST_OK)
+		rc = merge_loop(&r, it, &s.records_out, err);
+	sst_iter_destroy(&it);
+	if (rc != SST_OK) {
+		sst_writer_abort(&r.w);
+		free(r.wpath);
+		remove_outs(r.outs, r.nouts);
+		sst_merge_outs_free(r.outs, r.nouts);
+		return rc;
+	}
+	for (i = 0; i < r.nouts; i++)
+		s.bytes_out += file_size(r.outs[i]);
+	s.outputs = r.nouts;
+	s.seconds = sst_now() - s.seconds;
+	if (st != NULL)
+		*st = s;
+	*outs = r.outs;
+	*nouts = r.nouts;
+	return SST_OK;
+}
+
+/* ---- compaction ---- */
+
+void
+sst_compact_opts_default(sst_compact_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->strategy = -1;
+	sst_table_opts_default(&o->table);
+	o->tool = "sst-merge";
+}
+
+/* A table of the store during planning. */
+typedef struct ctab {
+	sst_table *t;
+	sst_props p;
+	const sst_store_entry *e;
+} ctab;
+
+typedef struct plan {
+	size_t *in;		/* indices into the manifest, in read order */
+	size_t nin;
+	int out_level;
+	int drop;
+	int move;		/* move in[0] to out_level without rewriting */
+	uint64_t split;
+} plan;
+
+static int
+ctab_empty(const ctab *c)
+{
+	return c->p.records == 0;
+}
+
+/* Does table c overlap [lo, hi]? Empty tables overlap nothing. */
+static int
+overlaps(const ctab *c, const uint8_t *lo, size_t lolen, const uint8_t *hi, size_t hilen)
+{
+	if (ctab_empty(c))
+		return 0;
+	return sst_keycmp(c->p.smallest, c->p.smallest_len, hi, hilen) <= 0 &&
+	    sst_keycmp(c->p.largest, c->p.largest_len, lo, lolen) >= 0;
+}
+
+typedef struct krange {
+	const uint8_t *lo, *hi;
+	size_t lolen, hilen;
+	int set;
+} krange;
+
+static void
+range_add(krange *r, const ctab *c)
+{
+	if (ctab_empty(c))
+		return;
+	if (!r->set || sst_keycmp(c->p.smallest, c->p.smallest_len, r->lo, r->lolen) < 0) {
+		r->lo = c->p.smallest;
+		r->lolen = c->p.smallest_len;
+	}
+	if (!r->set || sst_keycmp(c->p.largest, c->p.largest_len, r->hi, r->hilen) > 0) {
+		r->hi = c->p.largest;
+		r->hilen = c->p.largest_len;
+	}
+	r->set = 1;
+}
+
+static int
+plan_add(plan *pl, size_t i, sst_err *err)
+{
+	size_t *in = sst_realloc(pl->in, (pl->nin + 1) * sizeof(*in), err);
+
+	if (in == NULL)
+		return SST_ESYS;
+	pl->in = in;
+	in[pl->nin++] = i;
+	return SST_OK;
+}
+
+/* Size-tiered: the due bucket with the smallest average size, if any. */
+static int
+pick_size_tiered(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
+{
+	const sst_store_knobs *k = &m->knobs;
+	size_t i = 0, best = 0, bestn = 0;
+	double bestavg = 0;
+	krange r = { 0 };
+	int rc;
+
+	while (i < m->n) {
+		size_t j = i + 1;
+		double sum = (double)m->t[i].size;
+		int small = m->t[i].size < k->min_size;
+
+		for (; j < m->n; j++) {
+			double avg = sum / (double)(j - i), sz = (double)m->t[j].size;
+
+			if (small ? sz >= (double)k->min_size :
+			    (sz < avg * (double)k->bucket_low / 100 ||
+			    sz > avg * (double)k->bucket_high / 100 || sz < (double)k->min_size))
+				break;
+			sum += sz;
+		}
+		if (j - i >= k->min_threshold && (bestn == 0 || sum / (double)(j - i) < bestavg)) {
+			best = i;
+			bestn = j - i;
+			bestavg = sum / (double)(j - i);
+		}
+		i = j;
+	}
+	if (bestn == 0)
+		return SST_OK;
+	if (bestn > k->max_threshold)
+		bestn = k->max_threshold;
+	for (i = best; i < best + bestn; i++) {
+		if ((rc = plan_add(pl, i, err)) != SST_OK)
+			return rc;
+		range_add(&r, &c[i]);
+	}
+	pl->out_level = 0;
+	pl->drop = 1;
+	for (i = 0; i < best && r.set; i++)
+		if (overlaps(&c[i], r.lo, r.lolen, r.hi, r.hilen))
+			pl->drop = 0;
+	return SST_OK;
+}
+
+static uint64_t
+level_target(const sst_store_knobs *k, int lev)
+{
+	uint64_t t = k->level1_size;
+
+	while (--lev > 0)
+		t = t > UINT64_MAX / k->level_growth ? UINT64_MAX : t * k->level_growth;
+	return t;
+}
+
+/* Bytes of level lev overlapping c. */
+static uint64_t
+overlap_bytes(const sst_manifest *m, const ctab *c, const ctab *x, int lev)
+{
+	uint64_t b = 0;
+	size_t i;
+
+	if (ctab_empty(x))
+		return 0;
+	for (i = 0; i < m->n; i++)
+		if (m->t[i].level == lev && overlaps(&c[i], x->p.smallest, x->p.smallest_len,
+		    x->p.largest, x->p.largest_len))
+			b += m->t[i].size;
+	return b;
+}
+
+/* Adds the tables of level lev overlapping r (read order kept by the caller). */
+static int
+add_overlapping(const sst_manifest *m, const ctab *c, plan *pl, int lev, const krange *r,
+    sst_err *err)
+{
+	size_t i;
+	int rc;
+
+	if (!r->set)
+		return SST_OK;
+	for (i = 0; i < m->n; i++)
+		if (m->t[i].level == lev && overlaps(&c[i], r->lo, r->lolen, r->hi, r->hilen) &&
+		    (rc = plan_add(pl, i, err)) != SST_OK)
+			return rc;
+	return SST_OK;
+}
+
+static int
+cmp_size_t(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
+{
+	const sst_store_knobs *k = &m->knobs;
+	int maxlev = (int)k->max_levels, lev, best = -1;
+	double score, bestscore = 0;
+	uint64_t bytes[SST_STORE_MAX_LEVEL + 1] = { 0 };
+	size_t cnt[SST_STORE_MAX_LEVEL + 1] = { 0 }, i, f = SIZE_MAX;
+	krange r = { 0 };
+	int rc;
+
+	for (i = 0; i < m->n; i++) {
+		bytes[m->t[i].level] += m->t[i].size;
+		cnt[m->t[i].level]++;
+	}
+	for (lev = 0; lev < maxlev - 1; lev++) {
+		score = lev == 0 ? (double)cnt[0] / (double)k->l0_trigger :
+		    (double)bytes[lev] / (double)level_target(k, lev);
+		if (score >= 1.0 && score > bestscore) {
+			best = lev;
+			bestscore = score;
+		}
+	}
+	if (best < 0)
+		return SST_OK;
+	pl->out_level = best + 1;
+	pl->split = k->file_size;
+	if (best == 0) {
+		for (i = 0; i < m->n; i++)
+			if (m->t[i].level == 0) {
+				if ((rc = plan_add(pl, i, err)) != SST_OK)
+					return rc;
+				range_add(&r, &c[i]);
+			}
+	} else {
+		double bestratio = 0;
+
+		for (i = 0; i < m->n; i++) {
+			double ratio;
+
+			if (m->t[i].level != best)
+				continue;
+			ratio = (double)overlap_bytes(m, c, &c[i], best + 1) /
+			    (double)(m->t[i].size ? m->t[i].size : 1);
+			if (f == SIZE_MAX || ratio < bestratio) {
+				f = i;
+				bestratio = ratio;
+			}
+		}
+		if ((rc = plan_add(pl, f, err)) != SST_OK)
+			return rc;
+		range_add(&r, &c[f]);
+	}
+	if ((rc = add_overlapping(m, c, pl, best + 1, &r, err)) != SST_OK)
+		return rc;
+	qsort(pl->in, pl->nin, sizeof(*pl->in), cmp_size_t);
+	if (best > 0 && pl->nin == 1)
+		pl->move = 1;
+	pl->drop = 1;
+	for (i = 0; i < m->n && r.set; i++)
+		if (m->t[i].level > pl->out_level && overlaps(&c[i], r.lo, r.lolen, r.hi, r.hilen))
+			pl->drop = 0;
+	return SST_OK;
+}
+
+/* ---- building the new manifest ---- */
+
+typedef struct nentry {
+	const char *name;
+	uint64_t number, size;
+	int level;
+	size_t order;		/* original position, for level 0 */
+	const uint8_t *key;	/* smallest key, for levels >= 1 */
+	size_t klen;
+} nentry;
+
+static int
+nentry_cmp(const void *a, const void *b)
+{
+	const nentry *x = a, *y = b;
+	int c;
+
+	if (x->level != y->level)
+		return x->level > y->level ? -1 : 1;
+	if (x->level > 0 && (c = sst_keycmp(x->key, x->klen, y->key, y->klen)) != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int
+in_plan(const plan *pl, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < pl->nin; j++)
+		if (pl->in[j] == i)
+			return 1;
+	return 0;
+}
+
+/*
+ * The manifest after the plan: inputs replaced by the outputs (at the place
+ * of the first input for level 0), then sorted into read order.
+ */
+static int
+build_manifest(const sst_manifest *m, const ctab *c, const plan *pl, char **outs,
+    const sst_props *op, size_t nouts, sst_manifest *nm, sst_err *err)
+{
+	nentry *e;
+	size_t i, j, n = 0, order = 0;
+	int rc = SST_OK;
+
+	if ((e = sst_calloc(m->n + nouts + 1, sizeof(*e), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n; i++) {
+		if (pl->move && i == pl->in[0]) {
+			e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, pl->out_level,
+			    order++, c[i].p.smallest, c[i].p.smallest_len };
+			n++;
+			continue;
+		}
+		if (!pl->move && i == pl->in[0]) {
+			for (j = 0; j < nouts; j++) {
+				const char *slash = strrchr(outs[j], '/');
+
+				e[n] = (nentry){ slash ? slash + 1 : outs[j], 0, file_size(outs[j]),
+				    pl->out_level, order++, op[j].smallest, op[j].smallest_len };
+				e[n].number = strtoull(e[n].name, NULL, 10);
+				n++;
+			}
+		}
+		if (!pl->move && in_plan(pl, i))
+			continue;
+		e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, m->t[i].level,
+		    order++, c[i].p.smallest, c[i].p.smallest_len };
+		n++;
+	}
+	qsort(e, n, sizeof(*e), nentry_cmp);
+	*nm = *m;
+	nm->t = NULL;
+	nm->n = 0;
+	for (i = 0; i < n && rc == SST_OK; i++)
+		rc = sst_manifest_push(nm, e[i].name, e[i].number, e[i].level, e[i].size, err);
+	free(e);
+	if (rc != SST_OK)
+		sst_manifest_free(nm);
+	return rc;
+}
+
+/* ---- the compaction loop ---- */
+
+static void
+ctabs_free(ctab *c, size_t n)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		sst_table_close(&c[i].t);
+	free(c);
+}
+
+static int
+ctabs_open(sst_store *s, ctab **cp, sst_err *err)
+{
+	const sst_manifest *m = sst_store_manifest(s);
+	char path[PATH_MAX];
+	ctab *c;
+	size_t i;
+	int rc = SST_OK;
+
+	if ((c = sst_calloc(m->n ? m->n : 1, sizeof(*c), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n && rc == SST_OK; i++) {
+		c[i].e = &m->t[i];
+		snprintf(path, sizeof(path), "%s/%s", sst_store_dir(s), m->t[i].name);
+		rc = sst_table_open(&c[i].t, path, err);
+		if (rc == SST_OK)
+			rc = sst_table_props(c[i].t, &c[i].p, err);
+	}
+	if (rc != SST_OK) {
+		ctabs_free(c, m->n);
+		return rc;
+	}
+	*cp = c;
+	return SST_OK;
+}
+
+static int
+store_out(void *clos, size_t i, char **path, sst_err *err)
+{
+	(void)i;
+	return sst_store_new_table(clos, path, err);
+}
+
+static void
+print_summary(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
+    const sst_merge_stats *st)
+{
+	int from = m->t[pl->in[0]].level;
+
+	if (o->summary == NULL)
+		return;
+	if (pl->move) {
+		fprintf(o->summary, "%s: compact %s: moved %s from level %d to level %d "
+		    "(%" PRIu64 " bytes, not rewritten)\n", o->tool, sst_strategy_name(m->strategy),
+		    m->t[pl->in[0]].name, from, pl->out_level, m->t[pl->in[0]].size);
+	} else {
+		fprintf(o->summary, "%s: compact %s: %zu tables (level %d) -> %zu tables "
+		    "(level %d): %" PRIu64 " bytes in, %" PRIu64 " bytes out, %" PRIu64
+		    " records in, %" PRIu64 " out, %" PRIu64 " dropped%s, %.2f s\n", o->tool,
+		    sst_strategy_name(m->strategy), st->inputs, from, st->outputs,
+		    pl->out_level, st->bytes_in, st->bytes_out, st->records_in,
+		    st->records_out, st->records_in - st->records_out,
+		    pl->drop ? " (deletes dropped)" : "", st->seconds);
+	}
+	fflush(o->summary);
+}
+
+static int
+run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_err *err)
+{
+	const sst_manifest *m = sst_store_manifest(s);
+	sst_merge_opts mo;
+	sst_merge_stats st;
+	sst_progress prog;
+	sst_table **in = NULL;
+	sst_props *op = NULL;
+	sst_manifest nm;
+	char **outs = NULL;
+	size_t nouts = 0, i;
+	int rc = SST_OK;
+
+	memset(&st, 0, sizeof(st));
+	if (!pl->move) {
+		if ((in = sst_calloc(pl->nin, sizeof(*in), err)) == NULL)
+			return SST_ESYS;
+		for (i = 0; i < pl->nin; i++)
+			in[i] = c[pl->in[i]].t;
+		memset(&mo, 0, sizeof(mo));
+		mo.table = o->table;
+		mo.drop_deletes = pl->drop;
+		mo.split_size = pl->split;
+		sst_progress_init(&prog, o->tool, o->progress_mode);
+		mo.progress = &prog;
+		rc = sst_merge_tables(in, pl->nin, &mo, store_out, s, &outs, &nouts, &st, err);
+		sst_progress_done(&prog);
+		free(in);
+		if (rc != SST_OK)
+			return rc;
+		if ((op = sst_calloc(nouts + 1, sizeof(*op), err)) == NULL)
+			rc = SST_ESYS;
+	}
+	/* Outputs' smallest keys, for their place in their level. */
+	sst_table **ot = NULL;
+	if (rc == SST_OK && nouts > 0 && (ot = sst_calloc(nouts, sizeof(*ot), err)) == NULL)
+		rc = SST_ESYS;
+	for (i = 0; i < nouts && rc == SST_OK; i++) {
+		rc = sst_table_open(&ot[i], outs[i], err);
+		if (rc == SST_OK)
+			rc = sst_table_props(ot[i], &op[i], err);
+	}
+	if (rc == SST_OK)
+		rc = build_manifest(m, c, pl, outs, op, nouts, &nm, err);
+	if (rc == SST_OK) {
+		print_summary(o, m, pl, &st);	/* m is replaced by the commit */
+		rc = sst_store_commit(s, &nm, err);
+		sst_manifest_free(&nm);
+	}
+	if (rc != SST_OK)
+		remove_outs(outs, nouts);
+	for (i = 0; i < nouts && ot != NULL; i++)
+		sst_table_close(&ot[i]);
+	free(ot);
+	free(op);
+	sst_merge_outs_free(outs, nouts);
+	return rc;
+}
+
+/* Applies the strategy and knob overrides; size-tiered keeps all at level 0. */
+static int
+apply_settings(sst_store *s, const sst_compact_opts *o, sst_err *err)
+{
+	const sst_manifest *cur = sst_store_manifest(s);
+	char *fmt_a = NULL, *fmt_b = NULL;
+	size_t la = 0, lb = 0, i;
+	sst_manifest m;
+	int rc;
+
+	if ((rc = sst_manifest_copy(&m, cur, err)) != SST_OK)
+		return rc;
+	if (o->strategy >= 0)
+		m.strategy = o->strategy;
+	for (i = 0; i < o->nset && rc == SST_OK; i++) {
+		char name[64];
+		const char *eq = strchr(o->set[i], '=');
+		size_t nl = eq ? (size_t)(eq - o->set[i]) : 0;
+
+		if (eq == NULL || nl >= sizeof(name)) {
+			rc = sst_error(err, SST_EUSAGE, "--set: want NAME=VALUE, not '%s'", o->set[i]);
+			break;
+		}
+		memcpy(name, o->set[i], nl);
+		name[nl] = '\0';
+		rc = sst_store_knob_set(&m.knobs, name, eq + 1, err);
+	}
+	if (rc == SST_OK && m.knobs.max_threshold < m.knobs.min_threshold)
+		rc = sst_error(err, SST_EUSAGE, "max-threshold is below min-threshold");
+	if (rc == SST_OK && m.strategy == SST_STRATEGY_SIZE_TIERED)
+		for (i = 0; i < m.n; i++)
+			m.t[i].level = 0;
+	if (rc == SST_OK)
+		rc = sst_manifest_format(cur, &fmt_a, &la, err);
+	if (rc == SST_OK)
+		rc = sst_manifest_format(&m, &fmt_b, &lb, err);
+	if (rc == SST_OK && (la != lb || memcmp(fmt_a, fmt_b, la) != 0))
+		rc = sst_store_commit(s, &m, err);
+	free(fmt_a);
+	free(fmt_b);
+	sst_manifest_free(&m);
+	return rc;
+}
+
+int
+sst_compact(const char *dir, const sst_compact_opts *o, size_t *ncompactions, sst_err *err)
+{
+	sst_store *s;
+	size_t done = 0;
+	int rc;
+
+	if (ncompactions != NULL)
+		*ncompactions = 0;
+	if ((rc = sst_store_open_writer(&s, dir, 0, o->wait, err)) != SST_OK)
+		return rc;
+	rc = apply_settings(s, o, err);
+	while (rc == SST_OK) {
+		const sst_manifest *m = sst_store_manifest(s);
+		size_t n = m->n;
+		plan pl;
+		ctab *c;
+
+		memset(&pl, 0, sizeof(pl));
+		if ((rc = ctabs_open(s, &c, err)) != SST_OK)
+			break;
+		if (m->strategy == SST_STRATEGY_LEVELED)
+			rc = pick_leveled(m, c, &pl, err);
+		else
+			rc = pick_size_tiered(m, c, &pl, err);
+		if (rc == SST_OK && pl.nin > 0) {
+			rc = run_plan(s, o, c, &pl, err);
+			done++;
+		}
+		ctabs_free(c, n);
+		free(pl.in);
+		if (pl.nin == 0 || o->once)
+			break;
+	}
+	sst_store_close(&s);
+	if (ncompactions != NULL)
+		*ncompactions = done;
+	return rc;
+}

@@ -1,0 +1,395 @@
+/*
+ * test_store.c - the manifest (round trip, damage), the writer lock and
+ * leftover removal, consistent reads, the k-way merge (later wins, deletes,
+ * split) and both compaction strategies against an in-memory model.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compact.h"
+#include "fileio.h"
+#include "merge_iter.h"
+#include "store.h"
+#include "table.h"
+#include "unit.h"
+#include "util.h"
+
+#define NKEYS 600
+
+/* Model: per key id, -1 absent, -2 deleted, else the value's version. */
+static int model[NKEYS];
+
+static void
+keyname(char *buf, int id)
+{
+	snprintf(buf, 16, "k%05d", id);
+}
+
+/* Writes a table of ids (sorted) with puts of version ver, or deletes. */
+static int
+write_table(const char *path, const int *ids, const int *del, size_t n, int ver)
+{
+	sst_table_opts o;
+	sst_writer *w;
+	sst_err e;
+	char k[16], v[32];
+	size_t i;
+
+	sst_table_opts_default(&o);
+	o.block_size = 512;
+	if (sst_writer_open(&w, path, &o, &e) != SST_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sst_rec r;
+
+		keyname(k, ids[i]);
+		snprintf(v, sizeof(v), "v%d-%d", ids[i], ver);
+		r.key = (const uint8_t *)k;
+		r.klen = strlen(k);
+		r.kind = del[i] ? SST_DEL : SST_PUT;
+		r.val = del[i] ? NULL : (const uint8_t *)v;
+		r.vlen = del[i] ? 0 : strlen(v);
+		if (sst_writer_add(w, &r, &e) != SST_OK) {
+			sst_writer_abort(&w);
+			return -1;
+		}
+	}
+	return sst_writer_finish(&w, &e) == SST_OK ? 0 : -1;
+}
+
+/* A random batch (sorted ids), applied to the model as version ver. */
+static size_t
+random_batch(unsigned *seed, int *ids, int *del, int ver, int span)
+{
+	size_t n = 0;
+	int id, base = rand_r(seed) % NKEYS;
+
+	for (id = 0; id < NKEYS; id++) {
+		int in_span = ((id - base + NKEYS) % NKEYS) < span;
+
+		if (!in_span || rand_r(seed) % 3 != 0)
+			continue;
+		ids[n] = id;
+		del[n] = rand_r(seed) % 5 == 0;
+		model[id] = del[n] ? -2 : ver;
+		n++;
+	}
+	return n;
+}
+
+/* The tables' merged view (deletes hidden) equals the model. */
+static int
+matches_model(sst_table **t, size_t n)
+{
+	sst_iter **kids = calloc(n + 1, sizeof(*kids)), *it;
+	int seen[NKEYS], ok = 1, id;
+	char k[16], v[32];
+	sst_err e;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sst_table_iter(t[i], &kids[i], &e) != SST_OK)
+			return 0;
+	if (sst_merge_iter_new(&it, kids, n, SST_MERGE_HIDE_DELETES, &e) != SST_OK)
+		return 0;
+	free(kids);
+	memset(seen, 0, sizeof(seen));
+	for (int rc = sst_iter_first(it, &e); ok && rc == SST_OK && it->valid;
+	    rc = sst_iter_next(it, &e)) {
+		if (it->rec.klen != 6 || sscanf((const char *)it->rec.key, "k%5d", &id) != 1 ||
+		    id < 0 || id >= NKEYS || model[id] < 0) {
+			ok = 0;
+			break;
+		}
+		snprintf(v, sizeof(v), "v%d-%d", id, model[id]);
+		if (it->rec.vlen != strlen(v) || memcmp(it->rec.val, v, it->rec.vlen) != 0)
+			ok = 0;
+		seen[id] = 1;
+	}
+	for (id = 0; id < NKEYS; id++)
+		if (model[id] >= 0 && !seen[id]) {
+			keyname(k, id);
+			ok = 0;
+		}
+	sst_iter_destroy(&it);
+	return ok;
+}
+
+static int
+store_matches_model(const char *dir)
+{
+	sst_table **t;
+	size_t n;
+	sst_err e;
+	int ok;
+
+	if (sst_store_open_tables(dir, &t, &n, &e) != SST_OK) {
+		fprintf(stderr, "open_tables: %s\n", e.msg);
+		return 0;
+	}
+	ok = matches_model(t, n);
+	sst_store_tables_free(t, n);
+	return ok;
+}
+
+static void
+test_manifest(void)
+{
+	sst_manifest m, m2;
+	sst_err e;
+	char *buf, *copy;
+	size_t len, i;
+
+	memset(&m, 0, sizeof(m));
+	m.next = 12;
+	m.strategy = SST_STRATEGY_LEVELED;
+	sst_store_knobs_default(&m.knobs);
+	m.knobs.l0_trigger = 2;
+	CHECK_RC(sst_manifest_push(&m, "000003.sst", 3, 2, 100, &e), SST_OK);
+	CHECK_RC(sst_manifest_push(&m, "000011.sst", 11, 0, 7, &e), SST_OK);
+	CHECK_RC(sst_manifest_format(&m, &buf, &len, &e), SST_OK);
+	CHECK_RC(sst_manifest_parse((uint8_t *)buf, len, "M", &m2, &e), SST_OK);
+	CHECK(m2.next == 12 && m2.strategy == SST_STRATEGY_LEVELED && m2.n == 2);
+	CHECK(m2.knobs.l0_trigger == 2 && m2.knobs.min_threshold == 4);
+	CHECK(m2.n == 2 && strcmp(m2.t[1].name, "000011.sst") == 0 && m2.t[0].level == 2 &&
+	    m2.t[0].size == 100);
+	sst_manifest_free(&m2);
+	/* Every single-byte change and every truncation is detected. */
+	copy = malloc(len);
+	for (i = 0; i < len; i++) {
+		memcpy(copy, buf, len);
+		copy[i] ^= 0x01;
+		CHECK_RC(sst_manifest_parse((uint8_t *)copy, len, "M", &m2, &e), SST_EDATA);
+		CHECK_RC(sst_manifest_parse((uint8_t *)buf, i, "M", &m2, &e), SST_EDATA);
+	}
+	free(copy);
+	free(buf);
+	/* A well-checksummed but bad name is rejected too. */
+	m.t[0].name[0] = '/';
+	CHECK_RC(sst_manifest_format(&m, &buf, &len, &e), SST_OK);
+	CHECK_RC(sst_manifest_parse((uint8_t *)buf, len, "M", &m2, &e), SST_EDATA);
+	free(buf);
+	sst_manifest_free(&m);
+}
+
+static void
+test_writer(const char *dir)
+{
+	sst_store *s, *s2;
+	sst_err e;
+	char *p, path[600];
+	int ids[] = { 1, 2, 3 }, del[] = { 0, 0, 0 };
+	struct stat st;
+	int fd;
+
+	CHECK(!sst_store_is(dir));
+	CHECK_RC(sst_store_open_writer(&s, dir, 0, 0, &e), SST_EDATA);
+	CHECK_RC(sst_store_open_writer(&s, dir, 1, 0, &e), SST_OK);
+	CHECK(sst_store_is(dir));
+	CHECK_RC(sst_store_open_writer(&s2, dir, 1, 0, &e), SST_ELOCKED);
+	CHECK(strstr(e.msg, "locked") != NULL);
+	CHECK_RC(sst_store_new_table(s, &p, &e), SST_OK);
+	CHECK(write_table(p, ids, del, 3, 1) == 0);
+	CHECK_RC(sst_store_add(s, &p, 1, &e), SST_OK);
+	CHECK_RC(sst_store_add(s, &p, 1, &e), SST_EUSAGE);	/* already live */
+	free(p);
+	/* Leftovers of a crashed writer: a temp file and an unlisted table. */
+	CHECK_RC(sst_store_new_table(s, &p, &e), SST_OK);
+	CHECK(write_table(p, ids, del, 3, 2) == 0);
+	snprintf(path, sizeof(path), "%s/.000077.sst.tmp-abcdef", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	sst_store_close(&s);
+	CHECK_RC(sst_store_open_writer(&s, dir, 0, 0, &e), SST_OK);
+	CHECK(stat(p, &st) != 0);
+	CHECK(stat(path, &st) != 0);
+	free(p);
+	/* A new name is never a listed one. */
+	CHECK_RC(sst_store_new_table(s, &p, &e), SST_OK);
+	CHECK(strstr(p, "000001.sst") == NULL);
+	free(p);
+	sst_store_close(&s);
+	CHECK_RC(sst_store_verify(dir, &e), SST_OK);
+	/* A non-empty directory without a manifest is not made a store. */
+	snprintf(path, sizeof(path), "%s/000001.sst", dir);
+	CHECK_RC(sst_store_open_writer(&s, path, 1, 0, &e), SST_EDATA);
+}
+
+static int
+unit_out(void *clos, size_t i, char **path, sst_err *err)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s-%04zu.sst", (const char *)clos, i + 1);
+	if ((*path = strdup(buf)) == NULL)
+		return sst_nomem(err, buf);
+	return SST_OK;
+}
+
+/* Merges a and b (b newer) with the given options; checks outputs. */
+static void
+merge_check(sst_table **in, const char *base, int drop, uint64_t split)
+{
+	sst_merge_opts mo;
+	sst_merge_stats st;
+	sst_table **t;
+	sst_props p, prev;
+	char **outs;
+	size_t nouts, j;
+	sst_err e;
+	uint64_t dels = 0;
+
+	memset(&mo, 0, sizeof(mo));
+	sst_table_opts_default(&mo.table);
+	mo.table.block_size = 512;
+	mo.split_size = split;
+	mo.drop_deletes = drop;
+	CHECK_RC(sst_merge_tables(in, 2, &mo, unit_out, (void *)base, &outs, &nouts, &st, &e),
+	    SST_OK);
+	CHECK(split ? nouts >= 2 : nouts == 1);
+	CHECK(st.inputs == 2 && st.outputs == nouts && st.bytes_out > 0);
+	t = calloc(nouts, sizeof(*t));
+	for (j = 0; j < nouts; j++) {
+		CHECK_RC(sst_table_open(&t[j], outs[j], &e), SST_OK);
+		CHECK_RC(sst_table_props(t[j], &p, &e), SST_OK);
+		dels += p.deletes;
+		if (j > 0)	/* non-overlapping, in order */
+			CHECK(sst_keycmp(prev.largest, prev.largest_len, p.smallest,
+			    p.smallest_len) < 0);
+		if (split && j + 1 < nouts)
+			CHECK(p.file_size >= split / 2 && p.file_size < split * 3);
+		prev = p;
+	}
+	CHECK(drop ? dels == 0 : dels == NKEYS / 4);
+	CHECK(st.records_out == (drop ? NKEYS - NKEYS / 4 : NKEYS));
+	CHECK(matches_model(t, nouts));
+	sst_store_tables_free(t, nouts);
+	for (j = 0; j < nouts; j++)
+		unlink(outs[j]);
+	sst_merge_outs_free(outs, nouts);
+}
+
+static void
+test_merge(const char *dir)
+{
+	int ids[NKEYS], del[NKEYS], i;
+	char pa[512], pb[512], po[512];
+	sst_table *in[2];
+	sst_err e;
+
+	for (i = 0; i < NKEYS; i++) {
+		ids[i] = i;
+		del[i] = 0;
+	}
+	snprintf(pa, sizeof(pa), "%s/a.sst", dir);
+	snprintf(pb, sizeof(pb), "%s/b.sst", dir);
+	CHECK(write_table(pa, ids, del, NKEYS, 1) == 0);
+	for (i = 0; i < NKEYS / 2; i++) {
+		ids[i] = 2 * i;
+		del[i] = i % 2;
+	}
+	CHECK(write_table(pb, ids, del, NKEYS / 2, 2) == 0);
+	CHECK_RC(sst_table_open(&in[0], pa, &e), SST_OK);
+	CHECK_RC(sst_table_open(&in[1], pb, &e), SST_OK);
+	/* odd: a's; even: b's put, or b's delete every other one */
+	for (i = 0; i < NKEYS; i++)
+		model[i] = (i % 2) ? 1 : ((i / 2) % 2 ? -2 : 2);
+	snprintf(po, sizeof(po), "%s/out", dir);
+	merge_check(in, po, 0, 0);
+	merge_check(in, po, 1, 0);
+	merge_check(in, po, 0, 1024);
+	merge_check(in, po, 1, 1500);
+	sst_table_close(&in[0]);
+	sst_table_close(&in[1]);
+}
+
+/* Loads batches into a store and compacts after each, checking the model. */
+static void
+test_compact(const char *dir, int strategy)
+{
+	static char *sets_lev[] = { "l0-trigger=2", "level1-size=4096", "file-size=2048",
+	    "level-growth=2", "max-levels=5" };
+	static char *sets_st[] = { "min-threshold=3" };
+	int ids[NKEYS], del[NKEYS], i, maxlev = 0;
+	unsigned seed = 42u + (unsigned)strategy;
+	sst_compact_opts co;
+	size_t ncomp, total = 0, nb, j;
+	const sst_manifest *m;
+	sst_store *s;
+	sst_err e;
+	char *p;
+
+	for (i = 0; i < NKEYS; i++)
+		model[i] = -1;
+	sst_compact_opts_default(&co);
+	co.strategy = strategy;
+	co.progress_mode = SST_PROGRESS_QUIET;
+	co.table.block_size = 512;
+	co.set = strategy == SST_STRATEGY_LEVELED ? sets_lev : sets_st;
+	co.nset = strategy == SST_STRATEGY_LEVELED ? 5 : 1;
+	for (i = 0; i < 20; i++) {
+		CHECK_RC(sst_store_open_writer(&s, dir, 1, 0, &e), SST_OK);
+		CHECK_RC(sst_store_new_table(s, &p, &e), SST_OK);
+		nb = random_batch(&seed, ids, del, i + 1, i % 4 == 0 ? NKEYS : NKEYS / 5);
+		CHECK(write_table(p, ids, del, nb, i + 1) == 0);
+		CHECK_RC(sst_store_add(s, &p, 1, &e), SST_OK);
+		free(p);
+		sst_store_close(&s);
+		CHECK_RC(sst_compact(dir, &co, &ncomp, &e), SST_OK);
+		total += ncomp;
+		CHECK(store_matches_model(dir));
+		if (sst_store_verify(dir, &e) != SST_OK) {
+			fprintf(stderr, "verify: %s\n", e.msg);
+			CHECK(0);
+		}
+	}
+	CHECK(total >= 3);
+	CHECK_RC(sst_store_open_writer(&s, dir, 0, 0, &e), SST_OK);
+	m = sst_store_manifest(s);
+	CHECK(m->strategy == strategy);
+	for (j = 0; j < m->n; j++)
+		if (m->t[j].level > maxlev)
+			maxlev = m->t[j].level;
+	if (strategy == SST_STRATEGY_LEVELED)
+		CHECK(maxlev >= 2 && m->knobs.l0_trigger == 2);
+	else
+		CHECK(maxlev == 0 && m->n < 8);
+	sst_store_close(&s);
+	/* A damaged manifest is reported by verify and by readers. */
+	{
+		char mp[600];
+		int fd;
+		sst_table **t;
+		size_t n;
+
+		snprintf(mp, sizeof(mp), "%s/MANIFEST", dir);
+		fd = open(mp, O_WRONLY);
+		CHECK(fd >= 0 && pwrite(fd, "X", 1, 20) == 1);
+		close(fd);
+		CHECK_RC(sst_store_verify(dir, &e), SST_NOTFOUND);
+		CHECK(strstr(e.msg, "MANIFEST") != NULL);
+		CHECK_RC(sst_store_open_tables(dir, &t, &n, &e), SST_EDATA);
+	}
+}
+
+int
+main(void)
+{
+	char dir[400];
+
+	test_manifest();
+	snprintf(dir, sizeof(dir), "%s/store", unit_tmpdir());
+	test_writer(dir);
+	test_merge(unit_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/st", unit_tmpdir());
+	test_compact(dir, SST_STRATEGY_SIZE_TIERED);
+	snprintf(dir, sizeof(dir), "%s/lev", unit_tmpdir());
+	test_compact(dir, SST_STRATEGY_LEVELED);
+	UNIT_DONE();
+}
