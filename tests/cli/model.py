@@ -653,16 +653,22 @@ def cmd_blocks(table):
 
 
 def cmd_swapblocks(table, out):
-    """Swaps the first two data blocks (they must be of equal length)."""
+    """Swaps two different data blocks of equal length."""
     with open(table, 'rb') as f:
         t = bytearray(f.read())
     hs = data_handles(t)
-    if len(hs) < 2 or hs[0][1] != hs[1][1]:
-        die('first two blocks differ in length: %r' % hs[:2])
-    (a, n), (b, _) = hs[0], hs[1]
-    n += 9
-    if t[a:a + n] == t[b:b + n]:
-        die('blocks are identical')
+    pair = None
+    for i in range(len(hs)):
+        for j in range(i + 1, len(hs)):
+            (a, n), (b, m) = hs[i], hs[j]
+            if n == m and t[a:a + n + 9] != t[b:b + n + 9]:
+                pair = (a, b, n + 9)
+                break
+        if pair:
+            break
+    if pair is None:
+        die('no two data blocks of equal length: %r' % hs)
+    a, b, n = pair
     t[a:a + n], t[b:b + n] = t[b:b + n], t[a:a + n]
     with open(out, 'wb') as f:
         f.write(t)
