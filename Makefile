@@ -14,14 +14,17 @@ CC       ?= cc
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASEFLAGS = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -pthread -g $(WARN)
+SANFLAGS  = -fsanitize=address,undefined
 ifeq ($(SAN),1)
-OPTFLAGS  = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+OPTFLAGS  = -O1 -fno-omit-frame-pointer $(SANFLAGS) -fno-sanitize-recover=all
+LDSAN     = $(SANFLAGS)
 else
 OPTFLAGS  = -O2
+LDSAN     =
 endif
 CFLAGS   ?=
 CFLAGS   += $(BASEFLAGS) $(OPTFLAGS)
-LDFLAGS  += -pthread -Wl,--as-needed $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDFLAGS  += -pthread -Wl,--as-needed $(LDSAN)
 LDLIBS    = -lzstd -lxxhash -larchive -lm
 
 LIB_SRC   = $(wildcard lib/*.c)

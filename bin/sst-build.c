@@ -1,0 +1,242 @@
+/* sst-build: records in any order to one table (or a store's newest table). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "progress.h"
+#include "records.h"
+#include "sorter.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+enum { OPT_DELETE = SST_OPT_FIRST_TOOL, OPT_SORTED, OPT_INTO, OPT_WAIT };
+
+static const char usage_text[] =
+"Usage: sst-build [OPTIONS] -o OUT.sst [INPUT...]\n"
+"       sst-build [OPTIONS] --into STORE [INPUT...]\n"
+"Build one table from records in any order (later records win).\n"
+"INPUT is a file (plain, compressed or an archive) or - for stdin (default).\n"
+"\n"
+"  -o, --output FILE      write the table to FILE (atomically)\n"
+"      --into STORE       add the table to STORE as its newest (creates STORE)\n"
+"      --wait             with --into: wait for the store's lock instead of exit 75\n"
+"  -f, --format FMT       input format: tsv (default) or cdb\n"
+"  -e, --escape           decode backslash escapes in tsv keys and values\n"
+"      --delete           every input record is a delete of its key\n"
+"      --sorted           input is sorted: no sort; disorder is an error\n"
+"  -m, --memory SIZE      memory cap for sorting (default 256M)\n"
+"  -T, --tmpdir DIR       directory for sorted runs (default $TMPDIR or /tmp)\n"
+"  -b, --block-size SIZE  data block size before compression (default 8K)\n"
+"  -c, --compression ALG  zstd (default) or none\n"
+"  -l, --level N          zstd level (default 3)\n"
+"      --bloom-bits N     bloom filter bits per key, 0 for none (default 10)\n"
+"  -j, --threads N        worker threads (default: number of cores)\n"
+"  -q, --quiet            no progress\n"
+"      --progress         progress on stderr even when it is not a terminal\n"
+"  -h, --help             this help\n"
+"      --version          print the version\n";
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "into", required_argument, NULL, OPT_INTO },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "format", required_argument, NULL, 'f' },
+	{ "escape", no_argument, NULL, 'e' },
+	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "sorted", no_argument, NULL, OPT_SORTED },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "tmpdir", required_argument, NULL, 'T' },
+	{ "block-size", required_argument, NULL, 'b' },
+	{ "compression", required_argument, NULL, 'c' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, SST_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct build {
+	sst_rec_opts ropts;
+	int sorted;
+	sst_progress prog;
+	uint64_t records, bytes_done;
+	sst_writer *w;
+	sst_sorter *sorter;
+	/* --sorted: the record held back until the next key differs */
+	sst_buf hold_key, hold_val;
+	int hold_kind, holding;
+	char *hold_where;
+} build;
+
+static int
+release_held(build *b, sst_err *err)
+{
+	sst_rec r = { b->hold_key.p, b->hold_key.len, b->hold_val.p, b->hold_val.len, b->hold_kind };
+
+	b->holding = 0;
+	return sst_writer_add(b->w, &r, err);
+}
+
+/* --sorted: stream into the writer, keeping only the last of equal keys. */
+static int
+add_sorted(build *b, sst_reader *rd, const sst_rec *r, sst_err *err)
+{
+	int rc, c;
+
+	if (b->holding) {
+		c = sst_keycmp(b->hold_key.p, b->hold_key.len, r->key, r->klen);
+		if (c > 0)
+			return sst_error(err, SST_EDATA, "%s: key out of order (--sorted input must be sorted)",
+			    sst_reader_where(rd));
+		if (c < 0 && (rc = release_held(b, err)) != SST_OK)
+			return rc;
+	}
+	b->hold_key.len = b->hold_val.len = 0;
+	if ((rc = sst_buf_append(&b->hold_key, r->key, r->klen, err)) != SST_OK ||
+	    (rc = sst_buf_append(&b->hold_val, r->val, r->vlen, err)) != SST_OK)
+		return rc;
+	b->hold_kind = r->kind;
+	b->holding = 1;
+	return SST_OK;
+}
+
+static int
+read_input(build *b, const char *path, sst_err *err)
+{
+	sst_reader *rd;
+	sst_rec r;
+	int eof = 0, rc;
+
+	if ((rc = sst_reader_open(&rd, path, &b->ropts, err)) != SST_OK)
+		return rc;
+	for (;;) {
+		if ((rc = sst_reader_next(rd, &r, &eof, err)) != SST_OK || eof)
+			break;
+		if (b->sorted)
+			rc = add_sorted(b, rd, &r, err);
+		else
+			rc = sst_sorter_add(b->sorter, &r, err);
+		if (rc != SST_OK)
+			break;
+		b->records++;
+		sst_progress_update(&b->prog, "reading", b->records,
+		    b->bytes_done + sst_reader_bytes_in(rd), sst_reader_total(rd));
+	}
+	b->bytes_done += sst_reader_bytes_in(rd);
+	sst_reader_close(&rd);
+	return rc;
+}
+
+static int
+drain_sorter(build *b, sst_err *err)
+{
+	sst_iter *it;
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = sst_sorter_finish(b->sorter, &it, err)) != SST_OK)
+		return rc;
+	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err)) {
+		if ((rc = sst_writer_add(b->w, &it->rec, err)) != SST_OK)
+			break;
+		sst_progress_update(&b->prog, "writing", ++n, 0, 0);
+	}
+	sst_iter_destroy(&it);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	sst_table_opts topts;
+	sst_sorter_opts sopts;
+	const char *out = NULL, *into = NULL;
+	char *table_path = NULL;
+	int c, rc, wait = 0, progress = SST_PROGRESS_AUTO, i;
+	sst_store *store = NULL;
+	build b;
+	sst_err err = { 0, "" };
+
+	sst_cli_init(argv[0]);
+	memset(&b, 0, sizeof(b));
+	sst_table_opts_default(&topts);
+	sst_sorter_opts_default(&sopts);
+	topts.threads = sopts.threads = sst_cli_ncpu();
+	while ((c = getopt_long(argc, argv, "o:f:em:T:b:c:l:j:qh", longopts, NULL)) != -1) {
+		if (sst_cli_table_opt(c, optarg, &topts))
+			continue;
+		switch (c) {
+		case 'o': out = optarg; break;
+		case OPT_INTO: into = optarg; break;
+		case OPT_WAIT: wait = 1; break;
+		case 'f':
+			if (sst_fmt_parse(optarg, &b.ropts.fmt) != 0)
+				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
+			break;
+		case 'e': b.ropts.escape = 1; break;
+		case OPT_DELETE: b.ropts.all_delete = 1; break;
+		case OPT_SORTED: b.sorted = 1; break;
+		case 'm': sopts.memory = sst_cli_size("--memory", optarg, 1u << 20, UINT64_MAX / 4); break;
+		case 'T': sopts.tmpdir = optarg; break;
+		case 'j': topts.threads = sopts.threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
+		case 'q': progress = SST_PROGRESS_QUIET; break;
+		case SST_OPT_PROGRESS: progress = SST_PROGRESS_FORCE; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case SST_OPT_VERSION: sst_cli_version();
+		default: sst_cli_usage_error("unknown or incomplete option");
+		}
+	}
+	if ((out == NULL) == (into == NULL))
+		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
+	if (wait && into == NULL)
+		sst_cli_usage_error("--wait goes with --into");
+	sst_progress_init(&b.prog, sst_prog, progress);
+
+	if (into != NULL) {
+		if ((rc = sst_store_open_writer(&store, into, 1, wait, &err)) != SST_OK ||
+		    (rc = sst_store_new_table(store, &table_path, &err)) != SST_OK)
+			goto done;
+		out = table_path;
+	}
+	if ((rc = sst_writer_open(&b.w, out, &topts, &err)) != SST_OK)
+		goto done;
+	if (!b.sorted && (rc = sst_sorter_new(&b.sorter, &sopts, &err)) != SST_OK)
+		goto done;
+	if (optind == argc)
+		rc = read_input(&b, NULL, &err);
+	for (i = optind; i < argc && (rc = read_input(&b, argv[i], &err)) == SST_OK; i++)
+		;
+	if (rc != SST_OK)
+		goto done;
+	if (b.sorted)
+		rc = b.holding ? release_held(&b, &err) : SST_OK;
+	else
+		rc = drain_sorter(&b, &err);
+	if (rc != SST_OK)
+		goto done;
+	if (into != NULL && sst_writer_count(b.w) == 0) {
+		sst_writer_abort(&b.w);	/* nothing to add; the store exists */
+		goto done;
+	}
+	if ((rc = sst_writer_finish(&b.w, &err)) != SST_OK)
+		goto done;
+	if (store != NULL)
+		rc = sst_store_add(store, &table_path, 1, &err);
+done:
+	sst_progress_done(&b.prog);
+	sst_writer_abort(&b.w);
+	sst_sorter_free(&b.sorter);
+	sst_store_close(&store);
+	sst_buf_free(&b.hold_key);
+	sst_buf_free(&b.hold_val);
+	free(table_path);
+	if (rc != SST_OK)
+		return sst_cli_fail(&err);
+	return 0;
+}

@@ -1,0 +1,264 @@
+/* sst-get: point lookups in tables and stores, later sources win. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "records.h"
+#include "sources.h"
+#include "util.h"
+
+static const char usage_text[] =
+"Usage: sst-get [-k KEY]... [-f FMT] [-e] SOURCE...\n"
+"Look keys up in tables and stores (later SOURCEs are newer).\n"
+"With -k: print each found value followed by LF, in the order asked.\n"
+"Without -k: read keys from stdin, one a line, and print KEY<TAB>VALUE\n"
+"(or a cdb record with -f cdb) for each found key, in input order.\n"
+"Exit 0 when every key was found, 1 when any was not.\n"
+"\n"
+"  -k, --key KEY      look KEY up (repeatable)\n"
+"  -f, --format FMT   output format: tsv (default) or cdb\n"
+"  -e, --escape       keys (-k and stdin) and output use backslash escapes\n"
+"  -h, --help         this help\n"
+"      --version      print the version\n";
+
+static const struct option longopts[] = {
+	{ "key", required_argument, NULL, 'k' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "escape", no_argument, NULL, 'e' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, SST_OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The batch: keys in one arena, answers in another. */
+typedef struct query {
+	size_t koff, klen;
+	size_t voff, vlen;
+	int state;		/* 0 unresolved, 1 put, 2 delete */
+} query;
+
+typedef struct batch {
+	sst_buf keys, vals;
+	query *q;
+	size_t n, cap;
+} batch;
+
+static const uint8_t *batch_keys;
+static const query *batch_q;
+
+static int
+cmp_query(const void *a, const void *b)
+{
+	const query *x = &batch_q[*(const size_t *)a], *y = &batch_q[*(const size_t *)b];
+
+	return sst_keycmp(batch_keys + x->koff, x->klen, batch_keys + y->koff, y->klen);
+}
+
+static int
+add_key(batch *bt, const uint8_t *k, size_t n, int escape, const char *where, sst_err *err)
+{
+	sst_buf dec = SST_BUF_INIT;
+	int rc;
+
+	if (escape) {
+		if ((rc = sst_unescape(k, n, &dec, err)) != SST_OK) {
+			char m[sizeof(err->msg)];
+
+			snprintf(m, sizeof(m), "%s: %.900s", where, err->msg);
+			sst_buf_free(&dec);
+			return sst_error(err, SST_EDATA, "%s", m);
+		}
+		k = dec.p;
+		n = dec.len;
+	}
+	if (n == 0 || n > SST_MAX_KEY) {
+		sst_buf_free(&dec);
+		return sst_error(err, SST_EDATA, "%s: %s", where, n ? "key longer than 65536 bytes" : "empty key");
+	}
+	if (bt->n == bt->cap) {
+		size_t cap = bt->cap ? 2 * bt->cap : 1024;
+		query *q = realloc(bt->q, cap * sizeof(*q));
+
+		if (q == NULL) {
+			sst_buf_free(&dec);
+			return sst_nomem(err, "keys");
+		}
+		bt->q = q;
+		bt->cap = cap;
+	}
+	bt->q[bt->n] = (query){ bt->keys.len, n, 0, 0, 0 };
+	rc = sst_buf_append(&bt->keys, k, n, err);
+	sst_buf_free(&dec);
+	if (rc == SST_OK)
+		bt->n++;
+	return rc;
+}
+
+static int
+read_stdin_keys(batch *bt, int escape, sst_err *err)
+{
+	char *line = NULL, where[64];
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int rc = SST_OK;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		snprintf(where, sizeof(where), "stdin:%zu", lineno);
+		if ((rc = add_key(bt, (const uint8_t *)line, (size_t)len, escape, where, err)) != SST_OK)
+			break;
+	}
+	if (rc == SST_OK && ferror(stdin))
+		rc = sst_syserr(err, "stdin: read");
+	free(line);
+	return rc;
+}
+
+/* Resolves every query, newest source first, each in key order. */
+static int
+resolve(sst_sources *src, batch *bt, sst_err *err)
+{
+	size_t *order, i, s;
+	int rc = SST_OK;
+
+	if ((order = malloc((bt->n ? bt->n : 1) * sizeof(*order))) == NULL)
+		return sst_nomem(err, "keys");
+	for (i = 0; i < bt->n; i++)
+		order[i] = i;
+	batch_keys = bt->keys.p;
+	batch_q = bt->q;
+	if (bt->n > 1)
+		qsort(order, bt->n, sizeof(*order), cmp_query);
+	for (s = src->n; s-- > 0 && rc == SST_OK;) {
+		sst_table *t = src->t[s];
+
+		if (bt->n > 64 && (rc = sst_table_load_filter(t, err)) != SST_OK)
+			break;
+		for (i = 0; i < bt->n; i++) {
+			query *q = &bt->q[order[i]];
+			sst_rec r;
+			int found;
+
+			if (q->state != 0)
+				continue;
+			if (i > 0) {
+				query *p = &bt->q[order[i - 1]];
+
+				if (p->klen == q->klen && memcmp(bt->keys.p + p->koff, bt->keys.p + q->koff, q->klen) == 0) {
+					*q = (query){ q->koff, q->klen, p->voff, p->vlen, p->state };
+					continue;
+				}
+			}
+			if ((rc = sst_table_get(t, bt->keys.p + q->koff, q->klen, &r, &found, err)) != SST_OK)
+				break;
+			if (!found)
+				continue;
+			q->state = r.kind == SST_DEL ? 2 : 1;
+			q->voff = bt->vals.len;
+			q->vlen = r.vlen;
+			if ((rc = sst_buf_append(&bt->vals, r.val, r.vlen, err)) != SST_OK)
+				break;
+		}
+	}
+	free(order);
+	return rc;
+}
+
+/* -k with -e: the value with the tsv escapes of records.h, then LF. */
+static int
+write_escaped(const uint8_t *v, size_t n, sst_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int ch = v[i], ok;
+
+		switch (ch) {
+		case '\\': ok = fputs("\\\\", stdout); break;
+		case '\t': ok = fputs("\\t", stdout); break;
+		case '\n': ok = fputs("\\n", stdout); break;
+		case '\r': ok = fputs("\\r", stdout); break;
+		case '\0': ok = fputs("\\0", stdout); break;
+		default: ok = putchar(ch); break;
+		}
+		if (ok == EOF)
+			return sst_syserr(err, "stdout: write");
+	}
+	if (putchar('\n') == EOF)
+		return sst_syserr(err, "stdout: write");
+	return SST_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	sst_rec_opts wopts = { SST_FMT_TSV, 0, 0 };
+	batch bt;
+	sst_sources src = { NULL, 0 };
+	sst_err err = { 0, "" };
+	int c, rc, use_k = 0, missing = 0;
+	size_t i;
+
+	sst_cli_init(argv[0]);
+	memset(&bt, 0, sizeof(bt));
+	/* Keys given with -k are kept raw until -e is known. */
+	while ((c = getopt_long(argc, argv, "k:f:eh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': use_k = 1; break;
+		case 'f':
+			if (sst_fmt_parse(optarg, &wopts.fmt) != 0)
+				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
+			break;
+		case 'e': wopts.escape = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case SST_OPT_VERSION: sst_cli_version();
+		default: sst_cli_usage_error("unknown or incomplete option");
+		}
+	}
+	if (optind == argc)
+		sst_cli_usage_error("no SOURCE given");
+	if (use_k) {
+		optind = 0;
+		while ((c = getopt_long(argc, argv, "k:f:eh", longopts, NULL)) != -1)
+			if (c == 'k' && (rc = add_key(&bt, (const uint8_t *)optarg, strlen(optarg),
+			    wopts.escape, "-k", &err)) != SST_OK)
+				return sst_cli_fail(&err);
+	} else if ((rc = read_stdin_keys(&bt, wopts.escape, &err)) != SST_OK)
+		return sst_cli_fail(&err);
+
+	if ((rc = sst_sources_open(&src, argv + optind, (size_t)(argc - optind), &err)) != SST_OK ||
+	    (rc = resolve(&src, &bt, &err)) != SST_OK) {
+		sst_sources_close(&src);
+		return sst_cli_fail(&err);
+	}
+	sst_sources_close(&src);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	for (i = 0; i < bt.n && rc == SST_OK; i++) {
+		query *q = &bt.q[i];
+		sst_rec r = { bt.keys.p + q->koff, q->klen, bt.vals.p + q->voff, q->vlen, SST_PUT };
+
+		if (q->state != 1) {
+			missing = 1;
+			continue;
+		}
+		if (use_k && wopts.fmt == SST_FMT_TSV) {
+			if (wopts.escape)
+				rc = write_escaped(r.val, r.vlen, &err);
+			else if ((r.vlen && fwrite(r.val, 1, r.vlen, stdout) != r.vlen) || putchar('\n') == EOF)
+				rc = sst_syserr(&err, "stdout: write");
+		} else
+			rc = sst_rec_write(stdout, &wopts, &r, &err);
+	}
+	if (rc == SST_OK && fflush(stdout) != 0)
+		rc = sst_syserr(&err, "stdout: write");
+	sst_buf_free(&bt.keys);
+	sst_buf_free(&bt.vals);
+	free(bt.q);
+	if (rc != SST_OK)
+		return sst_cli_fail(&err);
+	return missing ? 1 : 0;
+}
