@@ -8,11 +8,36 @@
  * finish() merges the runs (in several passes when there are more runs than
  * the fan-in that the memory budget and the open-file limit allow) and
  * returns an iterator over unique keys in order, the latest record of each
- * key winning, tombstones included.
+ * key winning, tombstones included. When everything fits in one buffer
+ * nothing is spilled; the last buffer is kept in memory and merged with the
+ * spilled runs when the budget allows.
  *
- * Memory: peak use stays under opts.memory plus a constant (documented in
- * the README), whatever the input size, for records each smaller than the
- * budget.
+ * Memory: the sorter's peak use is at most
+ *	max(opts.memory, SST_SORTER_MIN_MEMORY) + SST_SORTER_OVERHEAD
+ * bytes, whatever the input size. The budget counts the record buffers
+ * (two of them with threads > 1: one being filled while a worker sorts and
+ * spills the other), their index arrays, the spill compressor and its
+ * buffers, and in the merge every run reader's buffers, the decompressor
+ * and the output run's writer. SST_SORTER_OVERHEAD covers what the budget
+ * does not: allocator slack, bookkeeping (about 48 bytes a run), the worker
+ * thread's stack.
+ *
+ * Exception: a record that does not fit in a record buffer (about half the
+ * budget with threads > 1) is spilled straight from the caller's memory as
+ * a run of its own (the caller already holds it); a run reader holds its
+ * largest record whole, so the merge of runs holding such records may
+ * exceed the budget by up to the sum of those records' sizes over the runs
+ * merged at once (at least two runs are always merged together).
+ *
+ * Run files: a sequence of blocks of whole records, each block
+ *	le32 checksum | le32 stored_len | le32 raw_len | stored bytes
+ * where the checksum is sst_checksum() of the 8 length bytes and the stored
+ * bytes, seeded with the block's file offset; stored bytes are a zstd frame
+ * (windowLog 17) when stored_len < raw_len, else the raw bytes. Raw bytes
+ * are records: varint klen, varint (vlen << 1 | kind), key, value. Blocks
+ * hold about 128 KiB; a larger record is a raw block of its own. Every
+ * length is checked against bounds the sorter kept in memory, so a damaged
+ * temporary file is SST_EDATA, never garbage.
  *
  * Thread-safety: one thread calls the sorter; with threads > 1 it sorts and
  * spills one buffer in a worker thread while the caller fills the next.
@@ -26,33 +51,63 @@
 #include "err.h"
 #include "iter.h"
 
+#define SST_SORTER_MIN_MEMORY	(1u << 20)
+#define SST_SORTER_OVERHEAD	(4u << 20)
+
 typedef struct sst_sorter_opts {
 	uint64_t memory;	/* budget in bytes; default 256 MiB */
 	const char *tmpdir;	/* NULL: $TMPDIR, else /tmp */
-	int threads;		/* default: number of cores */
-	int compress_runs;	/* zstd level for spilled runs; 0 = store raw */
+	int threads;		/* default: number of cores; 1: no worker */
+	int compress_runs;	/* zstd level for spilled runs (negative:
+				   fast levels); 0 = store raw; default 1 */
+	int max_fanin;		/* test knob: cap on runs merged at once
+				   (>= 2); 0 = budget and open-file limit */
 } sst_sorter_opts;
 
 typedef struct sst_sorter_stats {
 	uint64_t records_in;
-	uint64_t runs;		/* runs spilled */
+	uint64_t runs;		/* runs spilled by the sort (before merging) */
 	uint64_t merge_passes;	/* intermediate merge passes */
-	uint64_t bytes_spilled;
+	uint64_t bytes_spilled;	/* bytes written to temporary files, all
+				   passes included */
+	uint64_t keys_bound;	/* after finish: an upper bound of the
+				   number of unique keys (for sizing a filter) */
 } sst_sorter_stats;
 
 typedef struct sst_sorter sst_sorter;
 
+/* Fills o with the defaults above. */
 void sst_sorter_opts_default(sst_sorter_opts *o);
-int sst_sorter_new(sst_sorter **s, const sst_sorter_opts *o, sst_err *err);
-/* Copies the record in. */
-int sst_sorter_add(sst_sorter *s, const sst_rec *r, sst_err *err);
+
 /*
- * Ends input; returns an iterator over the sorted, deduplicated records.
- * The iterator borrows the sorter: destroy it before sst_sorter_free.
- * Also an upper bound of the number of unique keys (for sizing a filter).
+ * Creates a sorter. Allocates nothing big and creates no file until needed.
+ * REQUIRES: o->memory > 0.
+ */
+int sst_sorter_new(sst_sorter **s, const sst_sorter_opts *o, sst_err *err);
+
+/*
+ * Copies the record in. REQUIRES: finish not called. klen in 1..SST_MAX_KEY
+ * and vlen <= SST_MAX_VALUE, else SST_EDATA. May spill a run: an error
+ * writing tmpdir is SST_ESYS naming it. After any error the sorter is
+ * unusable (every later call fails) but must still be freed.
+ */
+int sst_sorter_add(sst_sorter *s, const sst_rec *r, sst_err *err);
+
+/*
+ * Ends input; returns in *it an iterator over the sorted, deduplicated
+ * records (the latest added record of each key, tombstones included).
+ * first() starts it (call it once); seek() is a forward scan; next() as
+ * usual. The iterator borrows the sorter: destroy it before
+ * sst_sorter_free. Intermediate merge passes, if any, run here. Reading
+ * a damaged run is SST_EDATA, an I/O error SST_ESYS, both naming tmpdir.
  */
 int sst_sorter_finish(sst_sorter *s, sst_iter **it, sst_err *err);
+
+/* Counters so far (see sst_sorter_stats). */
 void sst_sorter_stats_get(const sst_sorter *s, sst_sorter_stats *st);
+
+/* Joins the worker, frees all memory, closes (and so removes) temp files;
+ * sets *s to NULL. NULL-safe. */
 void sst_sorter_free(sst_sorter **s);
 
 #endif
