@@ -189,7 +189,7 @@ main(int argc, char **argv)
 		case SST_OPT_PROGRESS: progress = SST_PROGRESS_FORCE; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
-		default: sst_cli_usage_error("unknown or incomplete option");
+		default: sst_cli_bad_option();
 		}
 	}
 	if ((out == NULL) == (into == NULL))

@@ -82,7 +82,7 @@ main(int argc, char **argv)
 		case OPT_COUNT: count_only = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
-		default: sst_cli_usage_error("unknown or incomplete option");
+		default: sst_cli_bad_option();
 		}
 	}
 	if (optind == argc)

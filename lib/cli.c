@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ sst_cli_init(const char *prog)
 	const char *slash = strrchr(prog, '/');
 
 	sst_prog = slash ? slash + 1 : prog;
+	program_invocation_name = (char *)sst_prog;	/* getopt's messages */
 	sst_cleanup_install();
 }
 
@@ -41,6 +43,13 @@ sst_cli_usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", sst_prog);
+	exit(SST_EUSAGE);
+}
+
+void
+sst_cli_bad_option(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", sst_prog);
 	exit(SST_EUSAGE);
 }
 

@@ -34,6 +34,9 @@ int sst_cli_fail(const sst_err *e);
 void sst_cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
+/* After getopt_long reported a bad option: prints the --help hint; exits 2. */
+void sst_cli_bad_option(void) __attribute__((noreturn));
+
 /* Prints "PROG (sstkit) VERSION" to stdout; exits 0. */
 void sst_cli_version(void) __attribute__((noreturn));
 
