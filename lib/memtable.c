@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define MAX_HEIGHT	12
-#define CHUNK		(256u << 10)
+#define CHUNK		(64u << 10)
 #define BIG		(CHUNK / 4)	/* larger allocations get a chunk of their own */
 
 struct chunk {

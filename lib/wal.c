@@ -614,7 +614,7 @@ sst_wal_writer_add(sst_wal_writer *w, const sst_rec *r, sst_err *err)
 	uint8_t pre[16];
 	const uint8_t *segp[3];
 	size_t segn[3], total, done = 0, at = 0;
-	int seg = 0, rc;
+	int seg = 0, rc, first = 1;
 
 	if (w->failed)
 		return sst_error(err, SST_ESYS, "%s: writer failed earlier", w->path);
@@ -647,7 +647,7 @@ sst_wal_writer_add(sst_wal_writer *w, const sst_rec *r, sst_err *err)
 		n = left - SST_WAL_FRAG_HEADER;
 		if (n > total - done)
 			n = total - done;
-		if (done == 0)
+		if (first)
 			type = n == total ? FT_FULL : FT_FIRST;
 		else
 			type = done + n == total ? FT_LAST : FT_MIDDLE;
@@ -659,6 +659,7 @@ sst_wal_writer_add(sst_wal_writer *w, const sst_rec *r, sst_err *err)
 		sst_put_le32(f, sst_checksum(f + 4, 3 + n, off));
 		w->blen += SST_WAL_FRAG_HEADER + n;
 		done += n;
+		first = 0;
 		if (type == FT_FULL || type == FT_LAST)
 			break;
 	}

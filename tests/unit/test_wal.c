@@ -151,6 +151,34 @@ test_round_trip(void)
 	CHECK(ev.n == 0);
 }
 
+/* A record ending 5..9 bytes before a block boundary: padding, a FIRST
+ * fragment with an empty or one-byte payload. */
+static void
+test_block_edges(void)
+{
+	size_t vs[3];
+	uint64_t ends[3];
+	struct events ev;
+	sst_err e;
+	int d, nr, nm, ok = 1;
+
+	for (d = 5; d <= 9; d++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "edge%d.wal", d);
+		vs[0] = (size_t)(SST_WAL_BLOCK - 37 - (unsigned)d);
+		vs[1] = 100;
+		vs[2] = 40000;
+		write_log(tpath(name), 1, 3, vs, ends, SST_WAL_SYNC_NONE);
+		if (ends[0] != SST_WAL_BLOCK - (unsigned)d)
+			ok = 0;
+		if (read_log(tpath(name), 0, 1, vs, 3, &nr, &nm, &ev, &e) != SST_OK || nr != 3 ||
+		    nm != 3 || ev.n != 0)
+			ok = 0;
+	}
+	CHECK(ok);
+}
+
 static void
 truncate_copy(const uint8_t *data, size_t len, const char *path)
 {
@@ -408,6 +436,7 @@ int
 main(void)
 {
 	test_round_trip();
+	test_block_edges();
 	test_torn_tails();
 	test_damage();
 	test_append_after_torn();
