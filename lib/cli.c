@@ -1,6 +1,5 @@
 #include "cli.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,14 @@
 const char *sst_prog = "sstkit";
 
 void
-sst_cli_init(const char *prog)
+sst_cli_init(char *prog)
 {
-	const char *slash = strrchr(prog, '/');
+	char *slash = strrchr(prog, '/');
 
-	sst_prog = slash ? slash + 1 : prog;
-	program_invocation_name = (char *)sst_prog;	/* getopt's messages */
+	/* getopt_long names argv[0] in its messages: make it the bare name. */
+	if (slash != NULL)
+		memmove(prog, slash + 1, strlen(slash + 1) + 1);
+	sst_prog = prog;
 	sst_cleanup_install();
 }
 

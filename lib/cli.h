@@ -24,8 +24,12 @@ enum {
 
 extern const char *sst_prog;
 
-/* Sets the program name and installs the temp-file cleanup handlers. */
-void sst_cli_init(const char *prog);
+/*
+ * Sets the program name (argv[0] is cut to its last component, so that
+ * getopt_long's messages read "TOOL: ...") and installs the temp-file
+ * cleanup handlers.
+ */
+void sst_cli_init(char *prog);
 
 /* Prints "PROG: msg" to stderr and returns e->code (for `return sst_cli_fail(&e)`). */
 int sst_cli_fail(const sst_err *e);
