@@ -24,7 +24,7 @@ struct sst_input {
 	int own_fd;
 	int seekable;
 	uint64_t total;
-	uint64_t bytes;
+	uint64_t bytes;		/* file position (bytes read from a pipe) */
 	uint8_t *buf;
 	int sys_errno;		/* errno of a failed read/seek of ours */
 
@@ -111,6 +111,7 @@ cb_seek(struct archive *a, void *data, la_int64_t off, int whence)
 		archive_set_error(a, errno, "seek: %s", strerror(errno));
 		return ARCHIVE_FATAL;
 	}
+	in->bytes = (uint64_t)r;
 	return (la_int64_t)r;
 }
 

@@ -281,7 +281,8 @@ ensure(sst_reader *r, size_t n, const uint8_t **p, size_t *have, sst_err *err)
 		r->carry.len = rem;
 		r->cpos = 0;
 	}
-	if ((rc = sst_buf_reserve(&r->carry, n - r->carry.len, err)) != SST_OK)
+	if (r->carry.len < n &&
+	    (rc = sst_buf_reserve(&r->carry, n - r->carry.len, err)) != SST_OK)
 		return rc;
 	while (r->carry.len < n) {
 		if (r->bpos == r->blen) {
