@@ -1,0 +1,485 @@
+/*
+ * test_input.c - the libarchive-backed input: compressed streams, archives
+ * and their members, standard input, detection by content, plain data that
+ * only looks like an archive, and the errors for missing, unreadable and
+ * damaged inputs. Fixtures are made with the real tools; absent tools are
+ * skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "records.h"
+#include "unit.h"
+#include "util.h"
+
+static char *
+tpath(const char *name)
+{
+	static char buf[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", unit_tmpdir(), name);
+	return buf[i];
+}
+
+static void
+put_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* Runs a shell command in the scratch directory; its exit status. */
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	int n;
+	va_list ap;
+
+	n = snprintf(cmd, sizeof(cmd), "cd '%s' && (", unit_tmpdir());
+	va_start(ap, fmt);
+	n += vsnprintf(cmd + n, sizeof(cmd) - (size_t)n, fmt, ap);
+	va_end(ap);
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, ") >/dev/null 2>&1");
+	return system(cmd);
+}
+
+static int
+have(const char *tool)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
+	if (system(cmd) == 0)
+		return 1;
+	printf("skip: %s not installed\n", tool);
+	return 0;
+}
+
+struct got {
+	sst_buf data;		/* all members' bytes */
+	char names[2048];	/* member names, "|"-separated */
+	int members;
+};
+
+/* Reads every member of path; returns the code. */
+static int
+slurp(const char *path, struct got *g, sst_err *e)
+{
+	sst_input *in;
+	const uint8_t *p;
+	size_t n;
+	int eof, rc;
+
+	memset(g, 0, sizeof(*g));
+	if ((rc = sst_input_open(&in, path, e)) != SST_OK)
+		return rc;
+	for (;;) {
+		if ((rc = sst_input_next_member(in, &eof, e)) != SST_OK || eof)
+			break;
+		g->members++;
+		if (g->names[0])
+			strncat(g->names, "|", sizeof(g->names) - strlen(g->names) - 1);
+		strncat(g->names, sst_input_name(in), sizeof(g->names) - strlen(g->names) - 1);
+		for (;;) {
+			if ((rc = sst_input_read(in, &p, &n, e)) != SST_OK)
+				goto out;
+			if (n == 0)
+				break;
+			if (sst_buf_append(&g->data, p, n, e) != SST_OK)
+				abort();
+		}
+	}
+	if (rc == SST_OK) {
+		/* stays at the end */
+		CHECK_RC(sst_input_next_member(in, &eof, e), SST_OK);
+		CHECK(eof == 1);
+	}
+out:
+	sst_input_close(&in);
+	CHECK(in == NULL);
+	return rc;
+}
+
+static int
+same(const struct got *g, const void *want, size_t n)
+{
+	return g->data.len == n && (n == 0 || memcmp(g->data.p, want, n) == 0);
+}
+
+static uint8_t *data;
+static size_t datalen;
+
+/* About 3 MiB of tsv, so that streams span many blocks. */
+static void
+make_data(void)
+{
+	uint64_t x = 12345;
+	size_t cap = 3u << 20, i;
+
+	data = malloc(cap + 256);
+	if (data == NULL)
+		abort();
+	for (i = 0; datalen < cap; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		datalen += (size_t)sprintf((char *)data + datalen, "key%016llx\tvalue %llu %s\n",
+		    (unsigned long long)x, (unsigned long long)(x >> 20),
+		    i % 3 ? "abcabcabc" : "zz\tz");
+	}
+	put_file(tpath("d.tsv"), data, datalen);
+}
+
+static void
+test_plain_and_compressed(void)
+{
+	static const struct { const char *tool, *cmd; } z[] = {
+		{ "gzip", "gzip -c d.tsv > c.gzip" },
+		{ "bzip2", "bzip2 -c d.tsv > c.bzip2" },
+		{ "xz", "xz -0 -c d.tsv > c.xz" },
+		{ "zstd", "zstd -q -c d.tsv > c.zstd" },
+		{ "lz4", "lz4 -q -c d.tsv > c.lz4" },
+	};
+	struct got g;
+	sst_err e;
+
+	CHECK_RC(slurp(tpath("d.tsv"), &g, &e), SST_OK);
+	CHECK(g.members == 1 && same(&g, data, datalen));
+	CHECK(strcmp(g.names, tpath("d.tsv")) == 0);
+	sst_buf_free(&g.data);
+	for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
+		char out[64];
+
+		if (!have(z[i].tool))
+			continue;
+		CHECK(sh("%s", z[i].cmd) == 0);
+		/* the name says nothing: detection is by content */
+		snprintf(out, sizeof(out), "c.%s", z[i].tool);
+		if (i % 2 == 0) {
+			CHECK(sh("mv %s %s.txt", out, out) == 0);
+			strcat(out, ".txt");
+		}
+		CHECK_RC(slurp(tpath(out), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, data, datalen));
+		CHECK(strcmp(g.names, tpath(out)) == 0);
+		if (!same(&g, data, datalen))
+			fprintf(stderr, "%s: %zu bytes, want %zu (%s)\n", out, g.data.len, datalen, e.msg);
+		sst_buf_free(&g.data);
+	}
+	/* two gzip streams one after the other, and nested compression */
+	if (have("gzip") && have("zstd")) {
+		put_file(tpath("p1"), "a\t1\n", 4);
+		put_file(tpath("p2"), "b\t2\n", 4);
+		CHECK(sh("gzip -c p1 > cat.gz && gzip -c p2 >> cat.gz") == 0);
+		CHECK_RC(slurp(tpath("cat.gz"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, "a\t1\nb\t2\n", 8));
+		sst_buf_free(&g.data);
+		CHECK(sh("gzip -c d.tsv | zstd -q -c > nested") == 0);
+		CHECK_RC(slurp(tpath("nested"), &g, &e), SST_OK);
+		CHECK(same(&g, data, datalen));
+		sst_buf_free(&g.data);
+	}
+}
+
+static void
+test_small_and_empty(void)
+{
+	struct got g;
+	sst_err e;
+
+	put_file(tpath("empty"), "", 0);
+	CHECK_RC(slurp(tpath("empty"), &g, &e), SST_OK);
+	CHECK(g.members == 0 && g.data.len == 0);
+	sst_buf_free(&g.data);
+	for (int c = 0; c < 256; c++) {
+		uint8_t b = (uint8_t)c;
+
+		put_file(tpath("one"), &b, 1);
+		CHECK_RC(slurp(tpath("one"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, &b, 1));
+		sst_buf_free(&g.data);
+	}
+	put_file(tpath("two"), "\x1f\x8b", 2);
+	CHECK_RC(slurp(tpath("two"), &g, &e), SST_OK);
+	CHECK(same(&g, "\x1f\x8b", 2));
+	sst_buf_free(&g.data);
+	if (have("gzip")) {
+		CHECK(sh("gzip -c empty > empty.gz") == 0);
+		CHECK_RC(slurp(tpath("empty.gz"), &g, &e), SST_OK);
+		CHECK(g.data.len == 0);
+		sst_buf_free(&g.data);
+	}
+}
+
+/* Plain data whose start looks like an archive is read as plain data. */
+static void
+test_lookalikes(void)
+{
+	static const char *texts[] = {
+		"070707\tcpio odc magic\nk\tv\n",
+		"070701\tcpio newc magic\n",
+		"PK\x03\x04\tzip magic\nk\tv\n",
+		"begin 644 uuencoded\nM86)C\n`\nend\n",
+		"x\tv\nbegin 644 later\n",
+		"!<arch>\nar\tmagic\n",
+		"#mtree\nk\tv\n",
+		"ustar\tk\n",
+		"\xed\xab\xee\xdb rpm\n",
+	};
+	struct got g;
+	sst_err e;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t n = strlen(texts[i]);
+
+		put_file(tpath("look"), texts[i], n);
+		if (i == 0 || i == 2)
+			put_file(tpath(i == 0 ? "look0" : "look2"), texts[i], n);
+		CHECK_RC(slurp(tpath("look"), &g, &e), SST_OK);
+		if (!same(&g, texts[i], n))
+			fprintf(stderr, "lookalike %zu: %s\n", i, e.msg);
+		CHECK(g.members == 1 && same(&g, texts[i], n));
+		sst_buf_free(&g.data);
+	}
+}
+
+/* A newc cpio archive written by hand (cpio(1) is often absent). */
+static void
+cpio_entry(FILE *f, const char *name, unsigned mode, const char *body, size_t n)
+{
+	size_t nl = strlen(name) + 1, hdr = 110 + nl;
+
+	fprintf(f, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x",
+	    1u, mode, 0u, 0u, 1u, 0u, n, 0u, 0u, 0u, 0u, nl, 0u);
+	fwrite(name, 1, nl, f);
+	for (; hdr % 4; hdr++)
+		fputc(0, f);
+	fwrite(body, 1, n, f);
+	for (; n % 4; n++)
+		fputc(0, f);
+}
+
+static void
+test_archives(void)
+{
+	struct got g;
+	sst_err e;
+	char want[600];
+	FILE *f;
+
+	CHECK(sh("mkdir -p t/sub/dir && printf 'a\\tb' > t/m1.tsv && "
+	    "printf 'c\\td\\n' > t/sub/m2.tsv && ln -sf m1.tsv t/link") == 0);
+	if (have("tar")) {
+		CHECK(sh("cd t && tar cf ../a.tar m1.tsv sub link") == 0);
+		CHECK_RC(slurp(tpath("a.tar"), &g, &e), SST_OK);
+		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", tpath("a.tar"), tpath("a.tar"));
+		CHECK(g.members == 2 && strcmp(g.names, want) == 0);
+		CHECK(same(&g, "a\tbc\td\n", 7));
+		sst_buf_free(&g.data);
+		if (have("zstd")) {
+			CHECK(sh("zstd -q -c a.tar > a.tzst && gzip -c a.tar > a.tgz && xz -c a.tar > a.txz") == 0);
+			CHECK_RC(slurp(tpath("a.tzst"), &g, &e), SST_OK);
+			CHECK(g.members == 2 && same(&g, "a\tbc\td\n", 7));
+			sst_buf_free(&g.data);
+			CHECK_RC(slurp(tpath("a.txz"), &g, &e), SST_OK);
+			CHECK(g.members == 2 && same(&g, "a\tbc\td\n", 7));
+			sst_buf_free(&g.data);
+		}
+		/* a big member, a truncated archive */
+		CHECK(sh("tar cf big.tar d.tsv t/m1.tsv") == 0);
+		CHECK_RC(slurp(tpath("big.tar"), &g, &e), SST_OK);
+		CHECK(g.members == 2 && g.data.len == datalen + 3 &&
+		    memcmp(g.data.p, data, datalen) == 0);
+		sst_buf_free(&g.data);
+		CHECK(sh("head -c 1000000 big.tar > trunc.tar") == 0);
+		CHECK_RC(slurp(tpath("trunc.tar"), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "trunc.tar") != NULL);
+		sst_buf_free(&g.data);
+	}
+	if (have("zip")) {
+		CHECK(sh("cd t && zip -q -r ../a.zip m1.tsv sub && zip -q -0 ../s.zip m1.tsv") == 0);
+		CHECK_RC(slurp(tpath("a.zip"), &g, &e), SST_OK);
+		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", tpath("a.zip"), tpath("a.zip"));
+		CHECK(g.members == 2 && strcmp(g.names, want) == 0);
+		CHECK(same(&g, "a\tbc\td\n", 7));
+		sst_buf_free(&g.data);
+		CHECK_RC(slurp(tpath("s.zip"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, "a\tb", 3));
+		sst_buf_free(&g.data);
+	}
+	f = fopen(tpath("a.cpio"), "wb");
+	if (f == NULL)
+		abort();
+	cpio_entry(f, "sub", 040755, "", 0);
+	cpio_entry(f, "sub/m2.tsv", 0100644, "c\td\n", 4);
+	cpio_entry(f, "m1.tsv", 0100644, "a\tb", 3);
+	cpio_entry(f, "TRAILER!!!", 0, "", 0);
+	fclose(f);
+	CHECK_RC(slurp(tpath("a.cpio"), &g, &e), SST_OK);
+	snprintf(want, sizeof(want), "%s/sub/m2.tsv|%s/m1.tsv", tpath("a.cpio"), tpath("a.cpio"));
+	CHECK(g.members == 2 && strcmp(g.names, want) == 0);
+	CHECK(same(&g, "c\td\na\tb", 7));
+	sst_buf_free(&g.data);
+	if (have("cpio")) {
+		CHECK(sh("cd t && find m1.tsv sub | cpio -o -H odc > ../odc.cpio") == 0);
+		CHECK_RC(slurp(tpath("odc.cpio"), &g, &e), SST_OK);
+		CHECK(g.members == 2 && g.data.len == 7);
+		sst_buf_free(&g.data);
+	}
+}
+
+struct rec1 {
+	int kind;
+	char k[16], v[16];
+};
+
+static int
+read_recs(const char *path, int fmt, struct rec1 *out, int max, int *n, sst_err *e)
+{
+	sst_rec_opts o = { fmt, 0, 0 };
+	sst_reader *r;
+	sst_rec rec;
+	int eof, rc;
+
+	*n = 0;
+	if ((rc = sst_reader_open(&r, path, &o, e)) != SST_OK)
+		return rc;
+	while ((rc = sst_reader_next(r, &rec, &eof, e)) == SST_OK && !eof) {
+		if (*n < max) {
+			out[*n].kind = rec.kind;
+			snprintf(out[*n].k, sizeof(out[*n].k), "%.*s", (int)rec.klen, rec.key);
+			snprintf(out[*n].v, sizeof(out[*n].v), "%.*s", (int)rec.vlen, rec.val ? (const char *)rec.val : "");
+		}
+		(*n)++;
+	}
+	sst_reader_close(&r);
+	return rc;
+}
+
+/* Records of archive members: each member parsed alone, errors name it. */
+static void
+test_member_records(void)
+{
+	struct rec1 r[8];
+	sst_err e;
+	int n;
+
+	if (!have("tar"))
+		return;
+	CHECK_RC(read_recs(tpath("a.tar"), SST_FMT_TSV, r, 8, &n, &e), SST_OK);
+	CHECK(n == 2 && strcmp(r[0].k, "a") == 0 && strcmp(r[0].v, "b") == 0 &&
+	    strcmp(r[1].k, "c") == 0 && strcmp(r[1].v, "d") == 0);
+	CHECK(sh("mkdir -p u && printf 'x\\ty\\n' > u/ok.tsv && printf 'k\\tv\\n\\n' > u/bad.tsv && "
+	    "cd u && tar cf ../bad.tar ok.tsv bad.tsv && gzip -c ../bad.tar > ../bad.tgz") == 0);
+	CHECK_RC(read_recs(tpath("bad.tgz"), SST_FMT_TSV, r, 8, &n, &e), SST_EDATA);
+	CHECK(n == 2);
+	CHECK(strstr(e.msg, "bad.tgz/bad.tsv:2: empty key") != NULL);
+	/* cdb members: a member's end marker ends only that member */
+	CHECK(sh("mkdir -p c && printf '+1,1:a->b\\n\\nignored' > c/1 && printf -- '-1:c\\n' > c/2 && "
+	    "printf '+1,1:x->' > c/3 && cd c && tar cf ../c.tar 1 2 && tar cf ../c3.tar 1 3") == 0);
+	CHECK_RC(read_recs(tpath("c.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_OK);
+	CHECK(n == 2 && r[0].kind == SST_PUT && strcmp(r[0].k, "a") == 0 &&
+	    r[1].kind == SST_DEL && strcmp(r[1].k, "c") == 0);
+	CHECK_RC(read_recs(tpath("c3.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "c3.tar/3@0: ") != NULL);
+}
+
+static void
+test_errors(void)
+{
+	sst_input *in;
+	sst_err e;
+	struct got g;
+
+	CHECK_RC(sst_input_open(&in, tpath("missing"), &e), SST_ESYS);
+	CHECK(in == NULL && strstr(e.msg, tpath("missing")) != NULL);
+	CHECK_RC(sst_input_open(&in, unit_tmpdir(), &e), SST_ESYS);
+	CHECK(in == NULL && strstr(e.msg, unit_tmpdir()) != NULL);
+	if (geteuid() != 0) {
+		put_file(tpath("noperm"), "a\tb\n", 4);
+		chmod(tpath("noperm"), 0);
+		CHECK_RC(sst_input_open(&in, tpath("noperm"), &e), SST_ESYS);
+		CHECK(strstr(e.msg, "noperm") != NULL);
+	}
+	if (have("gzip")) {
+		CHECK(sh("gzip -c d.tsv | head -c 20000 > trunc.gz") == 0);
+		CHECK_RC(slurp(tpath("trunc.gz"), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "trunc.gz") != NULL);
+		sst_buf_free(&g.data);
+	}
+	if (have("zstd")) {
+		/* damage in the middle of a zstd frame */
+		CHECK(sh("zstd -q -c d.tsv > bad.zst && printf 'XXXXXXXXXXXXXXXX' | "
+		    "dd of=bad.zst bs=1 seek=5000 conv=notrunc") == 0);
+		CHECK_RC(slurp(tpath("bad.zst"), &g, &e), SST_EDATA);
+		sst_buf_free(&g.data);
+	}
+	if (have("xz")) {
+		CHECK(sh("xz -c d.tsv | head -c 3000 > trunc.xz") == 0);
+		CHECK_RC(slurp(tpath("trunc.xz"), &g, &e), SST_EDATA);
+		sst_buf_free(&g.data);
+	}
+}
+
+/* Standard input, through a pipe (no seeking): "-" and NULL. */
+static void
+test_stdin(void)
+{
+	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2" };
+	struct got g;
+	sst_err e;
+	int saved = dup(0);
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char cmd[600];
+		FILE *p;
+		struct got ref;
+
+		if (access(tpath(files[i]), R_OK) != 0)
+			continue;
+		CHECK_RC(slurp(tpath(files[i]), &ref, &e), SST_OK);
+		snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(files[i]));
+		if ((p = popen(cmd, "r")) == NULL)
+			abort();
+		dup2(fileno(p), 0);
+		CHECK_RC(slurp(i % 2 ? "-" : NULL, &g, &e), SST_OK);
+		CHECK(g.members == ref.members && same(&g, ref.data.p, ref.data.len));
+		if (strcmp(files[i], "d.tsv") == 0)
+			CHECK(strcmp(g.names, "-") == 0);
+		if (strcmp(files[i], "a.tar") == 0)
+			CHECK(strncmp(g.names, "-/m1.tsv", 8) == 0);
+		sst_buf_free(&g.data);
+		sst_buf_free(&ref.data);
+		dup2(saved, 0);
+		pclose(p);
+	}
+	close(saved);
+}
+
+int
+main(void)
+{
+	make_data();
+	test_plain_and_compressed();
+	test_small_and_empty();
+	test_lookalikes();
+	test_archives();
+	test_member_records();
+	test_errors();
+	test_stdin();
+	free(data);
+	UNIT_DONE();
+}
