@@ -45,15 +45,37 @@ typedef struct batch {
 	size_t n, cap;
 } batch;
 
+/* Sort entries: the key's first 8 bytes big-endian, then the query. */
+typedef struct order_ent {
+	uint64_t prefix;
+	size_t q;
+} order_ent;
+
 static const uint8_t *batch_keys;
 static const query *batch_q;
 
-static int
-cmp_query(const void *a, const void *b)
+static uint64_t
+key_prefix(const uint8_t *k, size_t n)
 {
-	const query *x = &batch_q[*(const size_t *)a], *y = &batch_q[*(const size_t *)b];
+	uint64_t p = 0;
+	size_t i;
 
-	return sst_keycmp(batch_keys + x->koff, x->klen, batch_keys + y->koff, y->klen);
+	for (i = 0; i < 8; i++)
+		p = p << 8 | (i < n ? k[i] : 0);
+	return p;
+}
+
+static int
+cmp_order(const void *a, const void *b)
+{
+	const order_ent *x = a, *y = b;
+	const query *qx, *qy;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	qx = &batch_q[x->q];
+	qy = &batch_q[y->q];
+	return sst_keycmp(batch_keys + qx->koff, qx->klen, batch_keys + qy->koff, qy->klen);
 }
 
 static int
@@ -122,34 +144,38 @@ read_stdin_keys(batch *bt, int escape, sst_err *err)
 static int
 resolve(sst_sources *src, batch *bt, sst_err *err)
 {
-	size_t *order, i, s;
+	order_ent *order;
+	size_t i, s;
 	int rc = SST_OK;
 
 	if ((order = malloc((bt->n ? bt->n : 1) * sizeof(*order))) == NULL)
 		return sst_nomem(err, "keys");
 	for (i = 0; i < bt->n; i++)
-		order[i] = i;
+		order[i] = (order_ent){ key_prefix(bt->keys.p + bt->q[i].koff, bt->q[i].klen), i };
 	batch_keys = bt->keys.p;
 	batch_q = bt->q;
 	if (bt->n > 1)
-		qsort(order, bt->n, sizeof(*order), cmp_query);
+		qsort(order, bt->n, sizeof(*order), cmp_order);
 	for (s = src->n; s-- > 0 && rc == SST_OK;) {
 		sst_table *t = src->t[s];
 
 		if (bt->n > 64 && (rc = sst_table_load_filter(t, err)) != SST_OK)
 			break;
 		for (i = 0; i < bt->n; i++) {
-			query *q = &bt->q[order[i]];
+			query *q = &bt->q[order[i].q];
 			sst_rec r;
 			int found;
 
 			if (q->state != 0)
 				continue;
-			if (i > 0) {
-				query *p = &bt->q[order[i - 1]];
+			if (i > 0 && order[i - 1].prefix == order[i].prefix) {
+				query *p = &bt->q[order[i - 1].q];
 
 				if (p->klen == q->klen && memcmp(bt->keys.p + p->koff, bt->keys.p + q->koff, q->klen) == 0) {
-					*q = (query){ q->koff, q->klen, p->voff, p->vlen, p->state };
+					/* A repeated key: the answer of its twin. */
+					q->voff = p->voff;
+					q->vlen = p->vlen;
+					q->state = p->state;
 					continue;
 				}
 			}

@@ -36,6 +36,8 @@ struct sst_table {
 	/* point lookups */
 	sst_block_iter index_it;
 	uint64_t cached_off;	/* data block in blk (UINT64_MAX: none) */
+	sst_buf cached_first;	/* its first key */
+	sst_buf cached_sep;	/* its index separator (>= its last key) */
 	sst_buf blk_file, blk_raw;
 	sst_block blk;
 	sst_block_iter blk_it;

@@ -99,6 +99,7 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 	t->fd = fd;
 	t->chunk_no = -1;
 	t->cached_off = UINT64_MAX;
+	sst_block_iter_init(&t->blk_it, &t->blk);
 	if (fstat(fd, &st) != 0) {
 		rc = sst_syserr(err, "%s", path);
 		goto fail;
@@ -170,6 +171,8 @@ sst_table_close(sst_table **tp)
 	sst_buf_free(&t->blk_raw);
 	sst_block_iter_free(&t->index_it);
 	sst_block_iter_free(&t->blk_it);
+	sst_buf_free(&t->cached_first);
+	sst_buf_free(&t->cached_sep);
 	free(t->path);
 	free(t);
 }
@@ -303,14 +306,38 @@ filter_line(sst_table *t, uint64_t h, const uint8_t **line, sst_err *err)
 	return SST_OK;
 }
 
+/* Reads data block h into the lookup cache, with its first key and separator. */
+static int
+load_cached(sst_table *t, sst_handle h, sst_err *err)
+{
+	const uint8_t *data;
+	const char *why;
+	size_t len;
+	int rc;
+
+	t->cached_off = UINT64_MAX;
+	if ((rc = sst_read_block(t, h, "data block", &t->blk_file, &t->blk_raw, &data, &len, err)) != SST_OK)
+		return rc;
+	if (sst_block_init(&t->blk, data, len, &why) != 0)
+		return corrupt(t, "data block", h.off, why, err);
+	if (sst_block_iter_first(&t->blk_it, &why) != 0)
+		return corrupt(t, "data block", h.off, why, err);
+	if (!t->blk_it.valid)
+		return corrupt(t, "data block", h.off, "empty data block", err);
+	t->cached_first.len = t->cached_sep.len = 0;
+	if ((rc = sst_buf_append(&t->cached_first, t->blk_it.key.p, t->blk_it.key.len, err)) != SST_OK ||
+	    (rc = sst_buf_append(&t->cached_sep, t->index_it.key.p, t->index_it.key.len, err)) != SST_OK)
+		return rc;
+	t->cached_off = h.off;
+	return SST_OK;
+}
+
 int
 sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
     int *found, sst_err *err)
 {
-	const uint8_t *data;
 	const char *why;
 	sst_handle h;
-	size_t len;
 	int rc;
 
 	*found = 0;
@@ -325,22 +352,20 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 		if (!sst_filter_line_match(line, t->f.filter_k, hv))
 			return SST_OK;
 	}
-	if ((rc = sst_table_load_index(t, err)) != SST_OK)
-		return rc;
-	if (sst_block_iter_seek(&t->index_it, key, klen, &why) != 0)
-		return corrupt(t, "index", t->f.index.off, why, err);
-	if (!t->index_it.valid)
-		return SST_OK;
-	if (sst_decode_handle(t->index_it.val, t->index_it.vlen, &h) != 0)
-		return corrupt(t, "index", t->f.index.off, "bad block handle", err);
-	if (h.off != t->cached_off) {
-		t->cached_off = UINT64_MAX;
-		if ((rc = sst_read_block(t, h, "data block", &t->blk_file, &t->blk_raw, &data, &len, err)) != SST_OK)
+	/* Sorted batches hit the cached block again: skip the index then. */
+	if (t->cached_off == UINT64_MAX ||
+	    sst_keycmp(key, klen, t->cached_first.p, t->cached_first.len) < 0 ||
+	    sst_keycmp(key, klen, t->cached_sep.p, t->cached_sep.len) > 0) {
+		if ((rc = sst_table_load_index(t, err)) != SST_OK)
 			return rc;
-		if (sst_block_init(&t->blk, data, len, &why) != 0)
-			return corrupt(t, "data block", h.off, why, err);
-		sst_block_iter_init(&t->blk_it, &t->blk);
-		t->cached_off = h.off;
+		if (sst_block_iter_seek(&t->index_it, key, klen, &why) != 0)
+			return corrupt(t, "index", t->f.index.off, why, err);
+		if (!t->index_it.valid)
+			return SST_OK;
+		if (sst_decode_handle(t->index_it.val, t->index_it.vlen, &h) != 0)
+			return corrupt(t, "index", t->f.index.off, "bad block handle", err);
+		if (h.off != t->cached_off && (rc = load_cached(t, h, err)) != SST_OK)
+			return rc;
 	}
 	if (sst_block_iter_seek(&t->blk_it, key, klen, &why) != 0) {
 		t->cached_off = UINT64_MAX;
