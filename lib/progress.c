@@ -30,9 +30,9 @@ fmt_count(char *out, size_t n, uint64_t v)
 {
 	if (v < 10000)
 		snprintf(out, n, "%llu", (unsigned long long)v);
-	else if (v < 10000000)
+	else if (v < 1000000)
 		snprintf(out, n, "%.1fK", (double)v / 1e3);
-	else if (v < 10000000000ull)
+	else if (v < 1000000000)
 		snprintf(out, n, "%.2fM", (double)v / 1e6);
 	else
 		snprintf(out, n, "%.2fG", (double)v / 1e9);
@@ -84,8 +84,9 @@ draw(sst_progress *p, double now, uint64_t records, uint64_t bytes, uint64_t tot
 		snprintf(eta, sizeof(eta), "%3.0f%% ETA %s",
 		    100.0 * (double)bytes / (double)total, t);
 	}
-	w = snprintf(line, sizeof(line), "%s: %s  %s records  %s%s%s%s%s",
-	    p->tool, p->phase != NULL ? p->phase : "", num, sz,
+	w = snprintf(line, sizeof(line), "%s: %s  %s records%s%s%s%s%s%s",
+	    p->tool, p->phase != NULL ? p->phase : "", num,
+	    bytes > 0 ? "  " : "", bytes > 0 ? sz : "",
 	    rate[0] ? "  " : "", rate, eta[0] ? "  " : "", eta);
 	if (w < 0)
 		return;

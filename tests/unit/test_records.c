@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "progress.h"
 #include "records.h"
 #include "unit.h"
 #include "util.h"
@@ -620,9 +621,73 @@ test_cdb_small(void)
 	recs_free(&want);
 }
 
+static size_t
+count_char(const char *s, size_t n, char c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
+/* Progress lines: forced, quiet, automatic (stderr is a file here). */
+static void
+test_progress(void)
+{
+	int saved = dup(2);
+	FILE *f = fopen(tpath("progress"), "w+");
+	char buf[8192];
+	sst_progress p;
+	size_t n;
+	double t0, t1 = sst_now();
+
+	if (f == NULL || saved < 0)
+		abort();
+	fflush(stderr);
+	dup2(fileno(f), 2);
+
+	sst_progress_init(&p, "tool", SST_PROGRESS_QUIET);
+	sst_progress_update(&p, "reading", 1, 1, 0);
+	sst_progress_done(&p);
+	sst_progress_init(&p, "tool", SST_PROGRESS_AUTO);
+	sst_progress_update(&p, "reading", 1, 1, 0);
+	sst_progress_done(&p);
+	fflush(stderr);
+	CHECK(ftell(f) == 0 && lseek(2, 0, SEEK_CUR) == 0);
+
+	sst_progress_init(&p, "tool", SST_PROGRESS_FORCE);
+	t0 = sst_now();
+	for (uint64_t i = 0; sst_now() - t0 < 0.3; i++)
+		sst_progress_update(&p, "reading", i, i * 100, UINT64_C(1) << 40);
+	sst_progress_update(&p, "sorting", 5, 0, 0);
+	t0 = sst_now();
+	while (sst_now() - t0 < 0.6)
+		for (uint64_t i = 0; i < 5000; i++)
+			sst_progress_update(&p, "sorting", 5 + i, 0, 0);
+	sst_progress_done(&p);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = (size_t)pread(fileno(f), buf, sizeof(buf) - 1, 0);
+	buf[n] = '\0';
+	fclose(f);
+	CHECK(strstr(buf, "\rtool: reading  0 records\r") != NULL);
+	CHECK(strstr(buf, "% ETA ") != NULL && strstr(buf, "iB/s  ") != NULL);
+	CHECK(strstr(buf, "\rtool: sorting  ") != NULL);
+	CHECK(strstr(buf, "rec/s") != NULL);
+	/* at most ~6 draws a second, plus one per phase and the erasing */
+	CHECK(count_char(buf, n, '\r') >= 3);
+	CHECK(count_char(buf, n, '\r') <= 3 + 6 * (size_t)(sst_now() - t1 + 1));
+	CHECK(strchr(buf, '\n') == NULL);
+	/* erased at the end: \r, spaces, \r */
+	CHECK(n > 2 && buf[n - 1] == '\r' && buf[n - 2] == ' ');
+}
+
 int
 main(void)
 {
+	test_progress();
 	test_tsv_basic();
 	test_where();
 	test_escapes();
