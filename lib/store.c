@@ -775,6 +775,15 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		s->next = s->m.next;
 		rc = remove_leftovers(s, err);
 	}
+	/* Skip past the numbers of removed leftovers too. */
+	if (rc == SST_OK && s->next > s->m.next) {
+		sst_manifest m;
+
+		if ((rc = sst_manifest_copy(&m, &s->m, err)) == SST_OK) {
+			rc = sst_store_commit(s, &m, err);
+			sst_manifest_free(&m);
+		}
+	}
 	if (rc != SST_OK) {
 		sst_store_close(&s);
 		return rc;

@@ -24,23 +24,15 @@ load_batch() {
 }
 
 # model_dump: the live records of model.cdb (later wins), as sst-dump prints
-# them (plain tsv in key order), computed without sstkit.
+# them (plain tsv in key order), computed without sstkit (awk and sort).
 model_dump() {
-	python3 -c '
-import sys
-m = {}
-for line in open("model.cdb", "rb"):
-    line = line.rstrip(b"\n")
-    if line[:1] == b"-":
-        m[line.split(b":", 1)[1]] = None
-    else:
-        k, v = line.split(b":", 1)[1].split(b"->", 1)
-        m[k] = v
-out = sys.stdout.buffer
-for k in sorted(m):
-    if m[k] is not None:
-        out.write(k + b"\t" + m[k] + b"\n")
-'
+	awk '
+	/^-/ { k = $0; sub(/^-[0-9]+:/, "", k); dead[k] = 1; delete val[k]; next }
+	{
+		r = $0; sub(/^\+[0-9]+,[0-9]+:/, "", r); i = index(r, "->")
+		k = substr(r, 1, i - 1); val[k] = substr(r, i + 2); delete dead[k]
+	}
+	END { for (k in val) printf "%s\t%s\n", k, val[k] }' model.cdb | LC_ALL=C sort
 }
 
 # check_store STORE: verifies clean and its content equals the model.
