@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# kill -9 at random moments during sst-merge --compact: the store always
+# opens in its old or its new state, verifies clean and equals the model.
+
+load common
+load store_helpers
+
+LEVELED="--strategy leveled --set l0-trigger=2 --set level1-size=16K --set level-growth=4 --set file-size=8K --set max-levels=5"
+TIERED="--strategy size-tiered --set min-threshold=2"
+
+setup() {
+	common_setup
+	[ -x "$SST_BIN/sst-merge" ] || fail "missing $SST_BIN/sst-merge"
+}
+
+# ms: milliseconds since the epoch.
+ms() {
+	date +%s%3N
+}
+
+# crash_trials STRATEGY-OPTIONS TRIALS: kill -9 compactions of a copy of base.
+crash_trials() {
+	local opts=$1 trials=$2 t0 dur i delay killed=0 done_before=0
+	cp -a base st
+	t0=$(ms)
+	sst-merge -q --compact $opts st >/dev/null || fail "full compaction failed"
+	dur=$(($(ms) - t0))
+	check_store st
+	echo "# full compaction ($opts): ${dur} ms" >&3
+	for i in $(seq 1 "$trials"); do
+		rm -rf st
+		cp -a base st
+		delay=$((RANDOM % (dur * 3 / 4 + 1)))
+		sst-merge -q --compact $opts st >/dev/null 2>&1 &
+		local pid=$!
+		sleep "$(printf '0.%03d' "$delay")"
+		if kill -9 "$pid" 2>/dev/null; then
+			killed=$((killed + 1))
+		else
+			done_before=$((done_before + 1))
+		fi
+		wait "$pid" 2>/dev/null || true
+		sst-verify -q st || fail "trial $i (killed after ${delay} ms): sst-verify failed"
+		sst-dump st >got.tsv || fail "trial $i: sst-dump failed"
+		same want.tsv got.tsv || fail "trial $i (killed after ${delay} ms): content differs"
+		# the next writer cleans up and finishes the work
+		if [ $((i % 4)) -eq 0 ]; then
+			sst-merge -q --compact st >/dev/null || fail "trial $i: compaction after the crash failed"
+			sst-dump st >got.tsv
+			same want.tsv got.tsv || fail "trial $i: content differs after recovery"
+			sst-verify -q st
+			[ -z "$(find st -name '.*tmp*')" ] || fail "trial $i: leftovers not removed"
+			[ "$(ls st | grep -c '\.sst$')" -eq "$(tables_of st | wc -l)" ] ||
+				fail "trial $i: unreferenced tables left: $(ls st)"
+		fi
+	done
+	echo "# $trials trials: $killed killed mid-way, $done_before had finished" >&3
+	[ "$killed" -gt 0 ]
+}
+
+make_base() {
+	local i n
+	n=$(san_or 1500 400)
+	for i in $(seq 1 12); do load_batch base "$i" "$n" 20000; done
+	model_dump >want.tsv
+}
+
+@test "crash: kill -9 during size-tiered compaction (random delays)" {
+	make_base
+	crash_trials "$TIERED" "$(san_or 50 20)"
+}
+
+@test "crash: kill -9 during leveled compaction (random delays)" {
+	make_base
+	crash_trials "$LEVELED" "$(san_or 50 20)"
+}
