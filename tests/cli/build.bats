@@ -98,7 +98,7 @@ setup() {
 	printf 'solo\nk\tv1\tv2\t\tv3\nlast\tno-newline' >in.tsv
 	sst-build -q -o t.sst in.tsv
 	sst-dump -f cdb t.sst >got.cdb
-	printf '+1,10:k->v1\tv2\t\tv3\n+4,10:last->no-newline\n+4,0:solo->\n' >want.cdb
+	printf '+1,9:k->v1\tv2\t\tv3\n+4,10:last->no-newline\n+4,0:solo->\n' >want.cdb
 	same got.cdb want.cdb
 	run sst-get -k solo t.sst
 	[ "$status" -eq 0 ]
@@ -184,7 +184,7 @@ setup() {
 @test "build: malformed cdb is bad input naming the offset" {
 	for bad in '+1,1:a->b\n+2,1:a->b\n' '+1,1:a->b\n*junk\n' '+1,1:a->bc\n' \
 	    '+1,1:a-b\n' '+x,1:a->b\n' '-2:a\n' '+0,1:->b\n' '+1,5:a->b\n' '+1,1a->b\n'; do
-		printf "$bad" >in.cdb
+		printf -- "$bad" >in.cdb
 		run --separate-stderr sst-build -f cdb -o t.sst in.cdb
 		[ "$status" -eq 3 ] || fail "cdb '$bad': exit $status, want 3"
 		check_err sst-build 'in\.cdb@[0-9]+'
@@ -399,11 +399,11 @@ for i in range(5000):
 }
 
 @test "build: cdb input compressed and in a tar" {
-	printf '+1,1:a->1\n-1:b\n+1,2:c->3\n\n' >in.cdb
+	printf '+1,1:a->1\n-1:b\n+1,1:c->3\n\n' >in.cdb
 	zstd -q -c in.cdb >in.cdb.zst
 	sst-build -q -f cdb -o a.sst in.cdb.zst
 	sst-dump --tombstones -f cdb a.sst >got.cdb
-	printf '+1,1:a->1\n-1:b\n+1,2:c->3\n' >want.cdb
+	printf '+1,1:a->1\n-1:b\n+1,1:c->3\n' >want.cdb
 	same got.cdb want.cdb
 	tar -cf in.tar in.cdb
 	sst-build -q -f cdb -o b.sst in.tar
@@ -510,12 +510,12 @@ signal_build() {
 	mkfifo fifo
 	mkdir td
 	# background jobs of a non-interactive shell ignore SIGINT: reset it
-	sigdfl sst-build -q -T "$T/td" "$@" -o new.sst fifo &
+	bg_sigdfl sst-build -q -T "$T/td" "$@" -o new.sst fifo &
 	pid=$!
 	feed_fifo fifo part.tsv
 	sleep 0.5
 	kill -0 "$pid" || fail "build ended early"
-	ls -A . td >>"$BATS_TEST_TMPDIR/during.txt"
+	[ "$(cat /proc/$pid/comm)" = sst-build ] || fail "pid $pid is not sst-build"
 	kill -s "$sig" "$pid"
 	wait "$pid" || rc=$?
 	exec 5>&-
@@ -537,10 +537,11 @@ signal_build() {
 	seq -w 100000 | sed 's/$/\tv/' >part.tsv
 	mkfifo fifo
 	echo precious >t.sst
-	sst-build -q --sorted -o t.sst fifo &
+	bg_sigdfl sst-build -q --sorted -o t.sst fifo &
 	pid=$!
 	feed_fifo fifo part.tsv
 	sleep 0.3
+	[ "$(cat /proc/$pid/comm)" = sst-build ] || fail "pid $pid is not sst-build"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?

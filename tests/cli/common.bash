@@ -104,10 +104,12 @@ model() {
 	python3 "$MODEL" "$@"
 }
 
-# sigdfl CMD...: exec CMD with SIGINT and SIGTERM at their default
-# disposition (a background job of a non-interactive shell ignores SIGINT).
-sigdfl() {
-	python3 -c 'import os, signal, sys
+# bg_sigdfl CMD... &: for background jobs only. Replaces the background
+# subshell by CMD (so $! is CMD's pid) with SIGINT and SIGTERM at their
+# default disposition (a background job of a non-interactive shell ignores
+# SIGINT).
+bg_sigdfl() {
+	exec python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' "$@"
