@@ -24,7 +24,9 @@
 #define MIN_BUF		(16u << 10)
 #define NOFILE_RESERVE	32
 #define REC_HDR_MAX	20		/* two varints */
+#define KEYBUF		(REC_HDR_MAX + SST_MAX_KEY)
 #define MALLOC_SLACK	64
+#define PREFETCH	8		/* records ahead, when spilling */
 
 /*
  * A record in a buffer: its bytes (key then value) at base + off, and the
@@ -59,8 +61,9 @@ struct run {
 	struct tfile *f;
 	uint64_t off, len;
 	uint64_t nrec;
-	size_t max_raw;		/* largest raw block */
+	size_t max_raw;		/* largest raw block of at most BLOCK_TARGET */
 	size_t max_stored;	/* largest compressed block (stored bytes) */
+	int has_big;		/* holds blocks of one record > BLOCK_TARGET */
 };
 
 struct writer {
@@ -89,6 +92,11 @@ struct src {
 	uint64_t pos, end, left;
 	uint8_t *in, *out;
 	const uint8_t *p, *pend;
+	uint8_t *kbuf;		/* header and key of an oversize record */
+	int lazy;		/* val not loaded yet: it is at boff */
+	uint64_t boff;
+	uint32_t bsum;
+	size_t bhl;
 };
 
 struct merge {
@@ -115,6 +123,7 @@ struct sst_sorter {
 	struct run *runs;
 	size_t nruns, runcap;
 	ZSTD_DCtx *dctx;
+	uint8_t *big;		/* the value of an oversize record */
 	sst_sorter_stats st;
 	int failed;
 	sst_err ferr;
@@ -149,7 +158,7 @@ sst_sorter_opts_default(sst_sorter_opts *o)
 	o->memory = 256u << 20;
 	o->tmpdir = NULL;
 	o->threads = n > 0 ? (int)n : 1;
-	o->compress_runs = 1;
+	o->compress_runs = 0;
 	o->max_fanin = 0;
 }
 
@@ -566,7 +575,9 @@ emit_block(sst_sorter *s, struct writer *w, struct iovec *iov, int n,
 	}
 	f->size += BLOCK_HDR + stored;
 	w->run.len += BLOCK_HDR + stored;
-	if (raw > w->run.max_raw)
+	if (raw > BLOCK_TARGET)
+		w->run.has_big = 1;
+	else if (raw > w->run.max_raw)
 		w->run.max_raw = raw;
 	if (stored < raw && stored > w->run.max_stored)
 		w->run.max_stored = stored;
@@ -674,6 +685,13 @@ spill_buf(sst_sorter *s, struct buf *b, struct run *r, sst_err *err)
 	for (i = 0; i < b->nsorted; i++) {
 		const struct ent *e = &b->sorted[i];
 		const uint8_t *k = b->base + e->off;
+
+		if (i + PREFETCH < b->nsorted) {
+			const struct ent *f = &b->sorted[i + PREFETCH];
+
+			__builtin_prefetch(b->base + f->off);
+			__builtin_prefetch(b->base + f->off + f->klen + (f->vk >> 1) - 1);
+		}
 
 		rc = writer_add(s, w, k, e->klen, k + e->klen, e->vk >> 1, (int)(e->vk & 1), err);
 		if (rc != SST_OK)
@@ -947,7 +965,8 @@ sst_sorter_stats_get(const sst_sorter *s, sst_sorter_stats *st)
 static size_t
 run_cost(const struct run *r)
 {
-	return sizeof(struct src) + sizeof(int) + r->max_raw + r->max_stored + 2 * MALLOC_SLACK;
+	return sizeof(struct src) + sizeof(int) + r->max_raw + r->max_stored +
+	    (r->has_big ? KEYBUF : 0) + 3 * MALLOC_SLACK;
 }
 
 static int
@@ -971,7 +990,81 @@ src_close(struct src *x)
 {
 	free(x->in);
 	free(x->out);
-	x->in = x->out = NULL;
+	free(x->kbuf);
+	x->in = x->out = x->kbuf = NULL;
+}
+
+/*
+ * A block of one record larger than BLOCK_TARGET: read only its key now;
+ * the value is read (and the block checked) by src_value if it is output.
+ */
+static int
+src_load_big(sst_sorter *s, struct src *x, const uint8_t *hdr, sst_err *err)
+{
+	uint32_t stored = sst_get_le32(hdr + 4), raw = sst_get_le32(hdr + 8);
+	const uint8_t *q;
+	uint64_t kl, vk;
+	size_t n = raw < KEYBUF ? raw : KEYBUF;
+	int rc;
+
+	if (!x->run->has_big || stored != raw)
+		return run_damaged(s, x->pos, "bad block length", err);
+	if (x->kbuf == NULL && (x->kbuf = sst_malloc(KEYBUF, err)) == NULL)
+		return SST_ESYS;
+	if ((rc = sst_pread_full(x->run->f->fd, x->kbuf, n, x->pos + BLOCK_HDR, s->tmpdir, err)) != SST_OK)
+		return rc;
+	q = x->kbuf;
+	if (sst_get_varint(&q, x->kbuf + n, &kl) != 0 || sst_get_varint(&q, x->kbuf + n, &vk) != 0 ||
+	    kl == 0 || kl > SST_MAX_KEY || (vk >> 1) > SST_MAX_VALUE ||
+	    kl > (uint64_t)(x->kbuf + n - q) || (uint64_t)(q - x->kbuf) + kl + (vk >> 1) != raw ||
+	    x->left == 0)
+		return run_damaged(s, x->pos, "bad record", err);
+	x->left--;
+	x->bhl = (size_t)(q - x->kbuf);
+	x->key = q;
+	x->klen = (size_t)kl;
+	x->val = NULL;
+	x->vlen = (size_t)(vk >> 1);
+	x->kind = (int)(vk & 1);
+	x->pfx = key_pfx(x->key, x->klen);
+	x->lazy = 1;
+	x->boff = x->pos;
+	x->bsum = sst_get_le32(hdr);
+	x->p = x->pend = NULL;
+	x->pos += BLOCK_HDR + stored;
+	x->valid = 1;
+	return SST_OK;
+}
+
+/* Reads the value of an oversize record that is being output. */
+static int
+src_value(sst_sorter *s, struct src *x, sst_err *err)
+{
+	uint8_t lens[8];
+	XXH3_state_t xs;
+	size_t raw = x->bhl + x->klen + x->vlen;
+	int rc;
+
+	if (!x->lazy)
+		return SST_OK;
+	free(s->big);
+	if ((s->big = sst_malloc(x->vlen, err)) == NULL)
+		return SST_ESYS;
+	rc = sst_pread_full(x->run->f->fd, s->big, x->vlen,
+	    x->boff + BLOCK_HDR + x->bhl + x->klen, s->tmpdir, err);
+	if (rc != SST_OK)
+		return rc;
+	sst_put_le32(lens, (uint32_t)raw);
+	sst_put_le32(lens + 4, (uint32_t)raw);
+	XXH3_64bits_reset_withSeed(&xs, x->boff);
+	XXH3_64bits_update(&xs, lens, 8);
+	XXH3_64bits_update(&xs, x->kbuf, x->bhl + x->klen);
+	XXH3_64bits_update(&xs, s->big, x->vlen);
+	if ((uint32_t)XXH3_64bits_digest(&xs) != x->bsum)
+		return run_damaged(s, x->boff, "checksum mismatch", err);
+	x->val = s->big;
+	x->lazy = 0;
+	return SST_OK;
 }
 
 static int
@@ -991,7 +1084,11 @@ src_load(sst_sorter *s, struct src *x, sst_err *err)
 		return rc;
 	stored = sst_get_le32(hdr + 4);
 	raw = sst_get_le32(hdr + 8);
-	if (raw == 0 || raw > r->max_raw || stored > x->end - x->pos - BLOCK_HDR)
+	if (stored > x->end - x->pos - BLOCK_HDR)
+		return run_damaged(s, boff, "bad block length", err);
+	if (raw > BLOCK_TARGET)
+		return src_load_big(s, x, hdr, err);
+	if (raw == 0 || raw > r->max_raw)
 		return run_damaged(s, boff, "bad block length", err);
 	if (stored < raw) {
 		if (stored > r->max_stored)
@@ -1053,8 +1150,11 @@ src_next(sst_sorter *s, struct src *x, sst_err *err)
 				return run_damaged(s, x->pos, "records missing", err);
 			return SST_OK;
 		}
+		x->lazy = 0;
 		if ((rc = src_load(s, x, err)) != SST_OK)
 			return rc;
+		if (x->lazy)
+			return SST_OK;
 	}
 	q = x->p;
 	if (sst_get_varint(&q, x->pend, &kl) != 0 || sst_get_varint(&q, x->pend, &vk) != 0 ||
@@ -1204,6 +1304,8 @@ merge_step(sst_sorter *s, struct merge *m, struct src **out, sst_err *err)
 	int rc;
 
 	*out = NULL;
+	free(s->big);
+	s->big = NULL;
 	if (m->win >= 0) {
 		struct src *w = &m->srcs[m->win];
 
@@ -1227,6 +1329,8 @@ merge_step(sst_sorter *s, struct merge *m, struct src **out, sst_err *err)
 		return SST_OK;
 	m->win = m->heap[0];
 	heap_pop(m);
+	if ((rc = src_value(s, &m->srcs[m->win], err)) != SST_OK)
+		return rc;
 	*out = &m->srcs[m->win];
 	return SST_OK;
 }
@@ -1244,12 +1348,21 @@ runs_cost(const struct run *r, size_t n)
 	return c;
 }
 
+/* The budget of a merge: the documented floor applies. */
+static int64_t
+merge_memory(const sst_sorter *s)
+{
+	uint64_t m = s->o.memory < SST_SORTER_MIN_MEMORY ? SST_SORTER_MIN_MEMORY : s->o.memory;
+
+	return m > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)m;
+}
+
 /* Can a single final merge read a ++ b (plus a buffer of mem bytes)? */
 static int
 final_fits(const sst_sorter *s, const struct run *a, size_t na,
     const struct run *b, size_t nb, size_t mem)
 {
-	int64_t avail = (int64_t)s->o.memory - (int64_t)s->dcost - (int64_t)mem;
+	int64_t avail = merge_memory(s) - (int64_t)s->dcost - (int64_t)mem;
 
 	if (na + nb + (mem > 0) <= 1)
 		return 1;
@@ -1294,7 +1407,7 @@ merge_group(sst_sorter *s, const struct run *runs, size_t n, struct tfile *f,
 static int
 merge_pass(sst_sorter *s, sst_err *err)
 {
-	int64_t avail = (int64_t)s->o.memory - (int64_t)s->dcost - (int64_t)s->wcost;
+	int64_t avail = merge_memory(s) - (int64_t)s->dcost - (int64_t)s->wcost;
 	struct run *nr;
 	struct tfile *f = NULL;
 	size_t n = s->nruns, i = 0, k = 0, j;
@@ -1527,6 +1640,7 @@ sst_sorter_free(sst_sorter **sp)
 	buf_release(&s->bufs[0]);
 	buf_release(&s->bufs[1]);
 	ZSTD_freeDCtx(s->dctx);
+	free(s->big);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->tmpdir);

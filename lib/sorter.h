@@ -24,10 +24,11 @@
  *
  * Exception: a record that does not fit in a record buffer (about half the
  * budget with threads > 1) is spilled straight from the caller's memory as
- * a run of its own (the caller already holds it); a run reader holds its
- * largest record whole, so the merge of runs holding such records may
- * exceed the budget by up to the sum of those records' sizes over the runs
- * merged at once (at least two runs are always merged together).
+ * a run of its own (the caller already holds it). A record larger than a
+ * run block (128 KiB) is a block of its own, of which the merge reads only
+ * the key until the record is output; so beyond the budget the merge holds
+ * one such value at a time (up to SST_MAX_VALUE) and 64 KiB for the key of
+ * each run that has such records.
  *
  * Run files: a sequence of blocks of whole records, each block
  *	le32 checksum | le32 stored_len | le32 raw_len | stored bytes

@@ -408,6 +408,41 @@ test_damage(void)
 	CHECK(tmp_fds(fds, 8) == 0);
 }
 
+/* Damage inside an oversize record, read only when it is output. */
+static void
+test_damage_big(void)
+{
+	sst_sorter_opts o;
+	sst_sorter *s = NULL;
+	sst_iter *it = NULL;
+	sst_err err;
+	size_t big = 400 << 10;
+	uint8_t *v = calloc(1, big);
+	sst_rec r = { (const uint8_t *)"a", 1, (const uint8_t *)"x", 1, SST_PUT };
+	int fds[8], rc;
+
+	opts_for(&o, 64 << 10, 1, 0, 0);
+	CHECK_RC(sst_sorter_new(&s, &o, &err), SST_OK);
+	CHECK_RC(sst_sorter_add(s, &r, &err), SST_OK);
+	r.key = (const uint8_t *)"b";
+	r.val = v;
+	r.vlen = big;
+	CHECK_RC(sst_sorter_add(s, &r, &err), SST_OK);
+	CHECK(tmp_fds(fds, 8) == 1);
+	CHECK(pwrite(fds[0], "\x55", 1, 200 << 10) == 1);
+	rc = sst_sorter_finish(s, &it, &err);
+	CHECK_RC(rc, SST_OK);
+	if (rc == SST_OK) {
+		CHECK_RC(sst_iter_first(it, &err), SST_OK);
+		CHECK(it->valid && it->rec.key[0] == 'a');
+		CHECK_RC(sst_iter_next(it, &err), SST_EDATA);
+		CHECK(strstr(err.msg, "checksum") != NULL);
+	}
+	sst_iter_destroy(&it);
+	sst_sorter_free(&s);
+	free(v);
+}
+
 /* seek() is a forward scan. */
 static void
 test_seek(void)
@@ -460,6 +495,7 @@ main(void)
 	test_max_key();
 	test_bad_input();
 	test_damage();
+	test_damage_big();
 	test_seek();
 	UNIT_DONE();
 }
