@@ -15,6 +15,10 @@
  * parse), the input is read again as plain data: from the start for a
  * regular file, from a copy of what was read (up to 8 MiB) for a pipe.
  *
+ * The other way round, data that starts with a compressor's magic number
+ * (gzip's 1f 8b 08, zstd's 28 b5 2f fd, ...) is taken for compressed, and
+ * bad data if it does not decompress.
+ *
  * Reads are zero-copy: sst_input_read() hands out libarchive's own blocks
  * (about 1 MiB for plain data).
  *
