@@ -98,3 +98,6 @@ install: all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# Further targets (lint, fuzz, fault injection) live in mk/*.mk.
+-include mk/*.mk
