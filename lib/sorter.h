@@ -19,8 +19,9 @@
  * spills the other), their index arrays, the spill compressor and its
  * buffers, and in the merge every run reader's buffers, the decompressor
  * and the output run's writer. SST_SORTER_OVERHEAD covers what the budget
- * does not: allocator slack, bookkeeping (about 48 bytes a run), the worker
- * thread's stack.
+ * does not: allocator slack, bookkeeping (about 64 bytes a run), the worker
+ * thread's stack. Measured on 4M records (460 MB), -m 16M to 128M: the
+ * sorter's peak RSS exceeded opts.memory by about 1 MiB.
  *
  * Exception: a record that does not fit in a record buffer (about half the
  * budget with threads > 1) is spilled straight from the caller's memory as
@@ -60,7 +61,10 @@ typedef struct sst_sorter_opts {
 	const char *tmpdir;	/* NULL: $TMPDIR, else /tmp */
 	int threads;		/* default: number of cores; 1: no worker */
 	int compress_runs;	/* zstd level for spilled runs (negative:
-				   fast levels); 0 = store raw; default 1 */
+				   fast levels); 0 = store raw, the default:
+				   on 4M records level 1 cost 2x the sorter's
+				   CPU (zstd ~130-250 MB/s here) to save 60%
+				   of 426 MB of page-cached temp writes */
 	int max_fanin;		/* test knob: cap on runs merged at once
 				   (>= 2); 0 = budget and open-file limit */
 } sst_sorter_opts;
