@@ -9,6 +9,14 @@ bats_require_minimum_version 1.5.0
 SST_BIN=${SST_BIN:-$(cd "$BATS_TEST_DIRNAME/../../build/bin" 2>/dev/null && pwd)}
 SST_SAN=${SST_SAN:-0}
 MODEL="$BATS_TEST_DIRNAME/model.py"
+# A real interpreter, not a version-manager shim (a pyenv shim costs ~2 s a call).
+for PY in /usr/bin/python3 /usr/local/bin/python3 "$(command -v python3)"; do
+	[ -x "$PY" ] && break
+done
+export PY
+python3() {
+	"$PY" "$@"
+}
 export SST_BIN SST_SAN MODEL
 export PATH="$SST_BIN:$PATH"
 export LC_ALL=C
@@ -101,7 +109,7 @@ fruit_tsv() {
 
 # model ARGS...: the python3 reference model.
 model() {
-	python3 "$MODEL" "$@"
+	"$PY" "$MODEL" "$@"
 }
 
 # bg_sigdfl CMD... &: for background jobs only. Replaces the background
