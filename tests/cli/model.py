@@ -18,7 +18,8 @@ sst-dump must answer, plus the generators and drivers the bats files use:
   biggen PATH               the external-sort input (256 MiB of tsv)
   bigcheck DUMP             check sst-dump's output of the biggen table
   cpio OUT FILE...          write a newc cpio archive (no cpio(1) needed)
-  damage TABLE KEYS OUT     flip each byte of TABLE in turn and check the tools
+  damage TABLE KEYS OUT [STRIDE [flip|cut]]  damage TABLE at each offset in
+                            turn and check the tools
 """
 
 import os
@@ -523,7 +524,10 @@ def cmd_cpio(out, *files):
 
 # ---- damage --------------------------------------------------------------
 
-def cmd_damage(table, keysfile, report, stride='1'):
+def cmd_damage(table, keysfile, report, stride='1', mode='flip'):
+    """Damages TABLE at every stride-th offset (mode flip: one byte xor'ed;
+    mode cut: truncated there) and checks every tool on each copy."""
+    from concurrent.futures import ThreadPoolExecutor
     stride = int(stride)
     b = os.environ.get('SST_BIN', '')
     with open(table, 'rb') as f:
@@ -534,58 +538,72 @@ def cmd_damage(table, keysfile, report, stride='1'):
     def run(args, stdin=b''):
         try:
             p = subprocess.run([os.path.join(b, args[0])] + args[1:], input=stdin,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
         except subprocess.TimeoutExpired:
             return 'hang', b'', b''
         return p.returncode, p.stdout, p.stderr
 
     ref_dump = run(['sst-dump', '--tombstones', '-f', 'cdb', table])
     ref_get = run(['sst-get', '-e', '-f', 'cdb', table], keys)
-    if ref_dump[0] != 0 or ref_get[0] not in (0, 1):
+    if ref_dump[0] != 0 or ref_get[0] not in (0, 1) or not ref_get[1]:
         die('intact table does not read: %r %r' % (ref_dump[:1], ref_get[:1]))
-    bad = os.path.join(os.path.dirname(os.path.abspath(report)), 'flipped.sst')
-    stats = {'flips': 0, 'verify1': 0, 'get_ok': 0, 'get_3': 0, 'dump_ok': 0, 'dump_3': 0}
-    problems = []
-    for off in range(0, len(orig), stride):
-        flip = bytearray(orig)
-        flip[off] ^= 0x5a if off % 2 else 0x01
-        with open(bad, 'wb') as f:
-            f.write(flip)
-        stats['flips'] += 1
-        rc, out, err = run(['sst-verify', bad])
+    d = os.path.join(os.path.dirname(os.path.abspath(report)), 'damaged')
+    os.makedirs(d, exist_ok=True)
+
+    def one(off):
+        res = {'verify1': 0, 'get_ok': 0, 'get_3': 0, 'dump_ok': 0, 'dump_3': 0, 'problems': []}
+        probs = res['problems']
+        if mode == 'cut':
+            data = orig[:off]
+        else:
+            data = bytearray(orig)
+            data[off] ^= 0x5a if off % 2 else 0x01
+        path = os.path.join(d, 'd%06d.sst' % off)
+        with open(path, 'wb') as f:
+            f.write(data)
+        rc, out, err = run(['sst-verify', path])
         if rc == 1:
-            stats['verify1'] += 1
+            res['verify1'] = 1
+            if path.encode() not in out + err and os.path.basename(path).encode() not in out + err:
+                probs.append('%s %d: sst-verify does not name the file: %r' % (mode, off, (out + err)[:200]))
         else:
-            problems.append('offset %d: sst-verify exit %r (want 1) %r' % (off, rc, err[:200]))
-        rc, out, err = run(['sst-get', '-e', '-f', 'cdb', bad], keys)
+            probs.append('%s %d: sst-verify exit %r (want 1) %r' % (mode, off, rc, (out + err)[:200]))
+        rc, out, err = run(['sst-get', '-e', '-f', 'cdb', path], keys)
         if rc == ref_get[0] and out == ref_get[1]:
-            stats['get_ok'] += 1
+            res['get_ok'] = 1
         elif rc == 3:
-            stats['get_3'] += 1
+            res['get_3'] = 1
             if not err.startswith(b'sst-get: ') or err.count(b'\n') != 1:
-                problems.append('offset %d: sst-get stderr not one "sst-get: " line: %r' % (off, err[:200]))
+                probs.append('%s %d: sst-get stderr not one "sst-get: " line: %r' % (mode, off, err[:200]))
         else:
-            problems.append('offset %d: sst-get exit %r, %s; stderr %r'
-                            % (off, rc, 'same output' if out == ref_get[1] else 'WRONG OUTPUT', err[:200]))
-        rc, out, err = run(['sst-dump', '--tombstones', '-f', 'cdb', bad])
+            probs.append('%s %d: sst-get exit %r, %s; stderr %r'
+                         % (mode, off, rc, 'same output' if out == ref_get[1] else 'WRONG OUTPUT', err[:200]))
+        rc, out, err = run(['sst-dump', '--tombstones', '-f', 'cdb', path])
         if rc == 0 and out == ref_dump[1]:
-            stats['dump_ok'] += 1
+            res['dump_ok'] = 1
         elif rc == 3:
-            stats['dump_3'] += 1
+            res['dump_3'] = 1
         else:
-            problems.append('offset %d: sst-dump exit %r, %s; stderr %r'
-                            % (off, rc, 'same output' if out == ref_dump[1] else 'WRONG OUTPUT', err[:200]))
-        if off % 5 == 0:
-            rc, out, err = run(['sst-info', bad])
+            probs.append('%s %d: sst-dump exit %r, %s; stderr %r'
+                         % (mode, off, rc, 'same output' if out == ref_dump[1] else 'WRONG OUTPUT', err[:200]))
+        if off % 7 == 0:
+            rc, out, err = run(['sst-info', '--json', path])
             if rc not in (0, 3):
-                problems.append('offset %d: sst-info exit %r; stderr %r' % (off, rc, err[:200]))
-    os.unlink(bad)
-    n = stats['flips']
+                probs.append('%s %d: sst-info exit %r; stderr %r' % (mode, off, rc, err[:200]))
+        os.unlink(path)
+        return res
+
+    offs = list(range(0, len(orig), stride))
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        results = list(ex.map(one, offs))
+    n = len(results)
+    tot = {k: sum(r[k] for r in results) for k in ('verify1', 'get_ok', 'get_3', 'dump_ok', 'dump_3')}
+    problems = [p for r in results for p in r['problems']]
     with open(report, 'w') as f:
-        f.write('table %d bytes, %d flips (stride %d)\n' % (len(orig), n, stride))
-        f.write('sst-verify detected %d/%d (%.1f%%)\n' % (stats['verify1'], n, 100.0 * stats['verify1'] / n))
-        f.write('sst-get: right answer %d, exit 3 %d\n' % (stats['get_ok'], stats['get_3']))
-        f.write('sst-dump: right answer %d, exit 3 %d\n' % (stats['dump_ok'], stats['dump_3']))
+        f.write('%s: table %d bytes, %d damaged copies (stride %d)\n' % (mode, len(orig), n, stride))
+        f.write('sst-verify detected %d/%d (%.1f%%)\n' % (tot['verify1'], n, 100.0 * tot['verify1'] / n))
+        f.write('sst-get: right answer %d, exit 3 %d\n' % (tot['get_ok'], tot['get_3']))
+        f.write('sst-dump: right answer %d, exit 3 %d\n' % (tot['dump_ok'], tot['dump_3']))
         f.write('problems: %d\n' % len(problems))
         for p in problems[:40]:
             f.write(p + '\n')
