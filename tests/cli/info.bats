@@ -68,9 +68,9 @@ import sys
 v = float('$fp')
 v = v / 100 if v > 0.5 else v
 sys.exit(0 if 0.002 < v < 0.03 else 1)" || fail "false-positive rate $fp is not about 1% at 10 bits"
-	[ "$(jval i.json 'smallest|min.?key|first.?key')" = del1 ]
-	[ "$(jval i.json 'largest|max.?key|last.?key')" = k299 ]
-	c=$(jval i.json 'creat')
+	[ "$(jval i.json '(smallest|min|first).?key$|^smallest$')" = del1 ]
+	[ "$(jval i.json '(largest|max|last).?key$|^largest$')" = k299 ]
+	c=$(jval i.json 'created$|creation.?time$')
 	if [[ "$c" =~ ^[0-9]+$ ]]; then
 		[ "$c" -ge $((T0 - 2)) ] && [ "$c" -le $((T1 + 2)) ] || fail "created $c not in [$T0, $T1]"
 	else
