@@ -12,6 +12,26 @@
 #include "table.h"
 #include "util.h"
 
+/*
+ * A cursor over every index entry (separator -> data block handle) across
+ * the index partitions named by the top-level index.
+ */
+typedef struct sst_icursor {
+	struct sst_table *t;
+	sst_block_iter top;	/* over t->index, the top level */
+	sst_handle ph;		/* the partition loaded */
+	int loaded;
+	sst_buf file, raw;
+	sst_block part;
+	sst_block_iter pit;	/* over the partition: valid = cursor valid */
+} sst_icursor;
+
+void sst_ic_init(sst_icursor *c, struct sst_table *t);
+void sst_ic_free(sst_icursor *c);
+int sst_ic_first(sst_icursor *c, sst_err *err);
+int sst_ic_seek(sst_icursor *c, const uint8_t *key, size_t klen, sst_err *err);
+int sst_ic_next(sst_icursor *c, sst_err *err);
+
 struct sst_table {
 	int fd;
 	char *path;
@@ -34,7 +54,7 @@ struct sst_table {
 	uint8_t chunk[4096];
 
 	/* point lookups */
-	sst_block_iter index_it;
+	sst_icursor ic;
 	uint64_t cached_off;	/* data block in blk (UINT64_MAX: none) */
 	sst_buf cached_first;	/* its first key */
 	sst_buf cached_sep;	/* its index separator (>= its last key) */
@@ -55,6 +75,7 @@ int sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 /* Decodes an index entry's value into a handle; -1 on garbage. */
 int sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h);
 
+/* Reads the top-level index (once). */
 int sst_table_load_index(sst_table *t, sst_err *err);
 
 #endif

@@ -100,6 +100,7 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 	t->chunk_no = -1;
 	t->cached_off = UINT64_MAX;
 	sst_block_iter_init(&t->blk_it, &t->blk);
+	sst_ic_init(&t->ic, t);
 	if (fstat(fd, &st) != 0) {
 		rc = sst_syserr(err, "%s", path);
 		goto fail;
@@ -169,7 +170,7 @@ sst_table_close(sst_table **tp)
 	sst_buf_free(&t->index_raw);
 	sst_buf_free(&t->blk_file);
 	sst_buf_free(&t->blk_raw);
-	sst_block_iter_free(&t->index_it);
+	sst_ic_free(&t->ic);
 	sst_block_iter_free(&t->blk_it);
 	sst_buf_free(&t->cached_first);
 	sst_buf_free(&t->cached_sep);
@@ -198,9 +199,118 @@ sst_table_load_index(sst_table *t, sst_err *err)
 		return rc;
 	if (sst_block_init(&t->index, data, len, &why) != 0)
 		return corrupt(t, "index", t->f.index.off, why, err);
-	sst_block_iter_init(&t->index_it, &t->index);
 	t->index_loaded = 1;
 	return SST_OK;
+}
+
+/* ---- index cursor ---- */
+
+void
+sst_ic_init(sst_icursor *c, sst_table *t)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	sst_block_iter_init(&c->top, &t->index);
+	sst_block_iter_init(&c->pit, &c->part);
+}
+
+void
+sst_ic_free(sst_icursor *c)
+{
+	sst_block_iter_free(&c->top);
+	sst_block_iter_free(&c->pit);
+	sst_buf_free(&c->file);
+	sst_buf_free(&c->raw);
+}
+
+/* Loads the partition the top-level entry names (unless already loaded). */
+static int
+ic_load(sst_icursor *c, sst_err *err)
+{
+	sst_table *t = c->t;
+	const uint8_t *data;
+	const char *why;
+	sst_handle h;
+	size_t len;
+	int rc;
+
+	c->pit.valid = 0;
+	if (!c->top.valid)
+		return SST_OK;
+	if (sst_decode_handle(c->top.val, c->top.vlen, &h) != 0)
+		return corrupt(t, "index", t->f.index.off, "bad partition handle", err);
+	if (c->loaded && h.off == c->ph.off && h.len == c->ph.len)
+		return SST_OK;
+	c->loaded = 0;
+	if ((rc = sst_read_block(t, h, "index partition", &c->file, &c->raw, &data, &len, err)) != SST_OK)
+		return rc;
+	if (sst_block_init(&c->part, data, len, &why) != 0)
+		return corrupt(t, "index partition", h.off, why, err);
+	c->ph = h;
+	c->loaded = 1;
+	return SST_OK;
+}
+
+/* Moves on over partitions until pit is valid or the top level ends. */
+static int
+ic_settle(sst_icursor *c, sst_err *err)
+{
+	const char *why;
+	int rc;
+
+	while (!c->pit.valid && c->top.valid) {
+		if (sst_block_iter_next(&c->top, &why) != 0)
+			return corrupt(c->t, "index", c->t->f.index.off, why, err);
+		if ((rc = ic_load(c, err)) != SST_OK)
+			return rc;
+		if (c->top.valid && sst_block_iter_first(&c->pit, &why) != 0)
+			return corrupt(c->t, "index partition", c->ph.off, why, err);
+	}
+	return SST_OK;
+}
+
+int
+sst_ic_first(sst_icursor *c, sst_err *err)
+{
+	const char *why;
+	int rc;
+
+	if ((rc = sst_table_load_index(c->t, err)) != SST_OK)
+		return rc;
+	if (sst_block_iter_first(&c->top, &why) != 0)
+		return corrupt(c->t, "index", c->t->f.index.off, why, err);
+	if ((rc = ic_load(c, err)) != SST_OK)
+		return rc;
+	if (c->top.valid && sst_block_iter_first(&c->pit, &why) != 0)
+		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	return ic_settle(c, err);
+}
+
+int
+sst_ic_seek(sst_icursor *c, const uint8_t *key, size_t klen, sst_err *err)
+{
+	const char *why;
+	int rc;
+
+	if ((rc = sst_table_load_index(c->t, err)) != SST_OK)
+		return rc;
+	if (sst_block_iter_seek(&c->top, key, klen, &why) != 0)
+		return corrupt(c->t, "index", c->t->f.index.off, why, err);
+	if ((rc = ic_load(c, err)) != SST_OK)
+		return rc;
+	if (c->top.valid && sst_block_iter_seek(&c->pit, key, klen, &why) != 0)
+		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	return ic_settle(c, err);
+}
+
+int
+sst_ic_next(sst_icursor *c, sst_err *err)
+{
+	const char *why;
+
+	if (sst_block_iter_next(&c->pit, &why) != 0)
+		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	return ic_settle(c, err);
 }
 
 int
@@ -326,7 +436,7 @@ load_cached(sst_table *t, sst_handle h, sst_err *err)
 		return corrupt(t, "data block", h.off, "empty data block", err);
 	t->cached_first.len = t->cached_sep.len = 0;
 	if ((rc = sst_buf_append(&t->cached_first, t->blk_it.key.p, t->blk_it.key.len, err)) != SST_OK ||
-	    (rc = sst_buf_append(&t->cached_sep, t->index_it.key.p, t->index_it.key.len, err)) != SST_OK)
+	    (rc = sst_buf_append(&t->cached_sep, t->ic.pit.key.p, t->ic.pit.key.len, err)) != SST_OK)
 		return rc;
 	t->cached_off = h.off;
 	return SST_OK;
@@ -356,14 +466,12 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 	if (t->cached_off == UINT64_MAX ||
 	    sst_keycmp(key, klen, t->cached_first.p, t->cached_first.len) < 0 ||
 	    sst_keycmp(key, klen, t->cached_sep.p, t->cached_sep.len) > 0) {
-		if ((rc = sst_table_load_index(t, err)) != SST_OK)
+		if ((rc = sst_ic_seek(&t->ic, key, klen, err)) != SST_OK)
 			return rc;
-		if (sst_block_iter_seek(&t->index_it, key, klen, &why) != 0)
-			return corrupt(t, "index", t->f.index.off, why, err);
-		if (!t->index_it.valid)
+		if (!t->ic.pit.valid)
 			return SST_OK;
-		if (sst_decode_handle(t->index_it.val, t->index_it.vlen, &h) != 0)
-			return corrupt(t, "index", t->f.index.off, "bad block handle", err);
+		if (sst_decode_handle(t->ic.pit.val, t->ic.pit.vlen, &h) != 0)
+			return corrupt(t, "index partition", t->ic.ph.off, "bad block handle", err);
 		if (h.off != t->cached_off && (rc = load_cached(t, h, err)) != SST_OK)
 			return rc;
 	}
@@ -387,7 +495,7 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 typedef struct titer {
 	sst_iter base;
 	sst_table *t;
-	sst_block_iter ii;	/* over the index */
+	sst_icursor ic;		/* over the index entries */
 	sst_buf file, raw;
 	sst_block blk;
 	sst_block_iter di;	/* over the current data block */
@@ -407,7 +515,7 @@ titer_set(titer *it)
 	}
 }
 
-/* Loads the data block the index iterator points at. */
+/* Loads the data block the index cursor points at. */
 static int
 titer_load(titer *it, sst_err *err)
 {
@@ -419,16 +527,15 @@ titer_load(titer *it, sst_err *err)
 	int rc;
 
 	it->di.valid = 0;
-	if (!it->ii.valid)
+	if (!it->ic.pit.valid)
 		return SST_OK;
-	if (sst_decode_handle(it->ii.val, it->ii.vlen, &h) != 0)
-		return corrupt(t, "index", t->f.index.off, "bad block handle", err);
+	if (sst_decode_handle(it->ic.pit.val, it->ic.pit.vlen, &h) != 0)
+		return corrupt(t, "index partition", it->ic.ph.off, "bad block handle", err);
 	if ((rc = sst_read_block(t, h, "data block", &it->file, &it->raw, &data, &len, err)) != SST_OK)
 		return rc;
 	if (sst_block_init(&it->blk, data, len, &why) != 0)
 		return corrupt(t, "data block", h.off, why, err);
 	it->blk_off = h.off;
-	it->di.blk = &it->blk;
 	return SST_OK;
 }
 
@@ -439,12 +546,11 @@ titer_settle(titer *it, sst_err *err)
 	const char *why;
 	int rc;
 
-	while (!it->di.valid && it->ii.valid) {
-		if (sst_block_iter_next(&it->ii, &why) != 0)
-			return corrupt(it->t, "index", it->t->f.index.off, why, err);
-		if ((rc = titer_load(it, err)) != SST_OK)
+	while (!it->di.valid && it->ic.pit.valid) {
+		if ((rc = sst_ic_next(&it->ic, err)) != SST_OK ||
+		    (rc = titer_load(it, err)) != SST_OK)
 			return rc;
-		if (it->ii.valid && sst_block_iter_first(&it->di, &why) != 0)
+		if (it->ic.pit.valid && sst_block_iter_first(&it->di, &why) != 0)
 			return corrupt(it->t, "data block", it->blk_off, why, err);
 	}
 	titer_set(it);
@@ -458,11 +564,9 @@ titer_first(sst_iter *base, sst_err *err)
 	const char *why;
 	int rc;
 
-	if (sst_block_iter_first(&it->ii, &why) != 0)
-		return corrupt(it->t, "index", it->t->f.index.off, why, err);
-	if ((rc = titer_load(it, err)) != SST_OK)
+	if ((rc = sst_ic_first(&it->ic, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
-	if (it->ii.valid && sst_block_iter_first(&it->di, &why) != 0)
+	if (it->ic.pit.valid && sst_block_iter_first(&it->di, &why) != 0)
 		return corrupt(it->t, "data block", it->blk_off, why, err);
 	return titer_settle(it, err);
 }
@@ -474,11 +578,9 @@ titer_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 	const char *why;
 	int rc;
 
-	if (sst_block_iter_seek(&it->ii, key, klen, &why) != 0)
-		return corrupt(it->t, "index", it->t->f.index.off, why, err);
-	if ((rc = titer_load(it, err)) != SST_OK)
+	if ((rc = sst_ic_seek(&it->ic, key, klen, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
-	if (it->ii.valid && sst_block_iter_seek(&it->di, key, klen, &why) != 0)
+	if (it->ic.pit.valid && sst_block_iter_seek(&it->di, key, klen, &why) != 0)
 		return corrupt(it->t, "data block", it->blk_off, why, err);
 	return titer_settle(it, err);
 }
@@ -499,7 +601,7 @@ titer_destroy(sst_iter *base)
 {
 	titer *it = (titer *)base;
 
-	sst_block_iter_free(&it->ii);
+	sst_ic_free(&it->ic);
 	sst_block_iter_free(&it->di);
 	sst_buf_free(&it->file);
 	sst_buf_free(&it->raw);
@@ -523,7 +625,7 @@ sst_table_iter(sst_table *t, sst_iter **out, sst_err *err)
 		return sst_nomem(err, t->path);
 	it->base.ops = &titer_ops;
 	it->t = t;
-	sst_block_iter_init(&it->ii, &t->index);
+	sst_ic_init(&it->ic, t);
 	sst_block_iter_init(&it->di, &it->blk);
 	*out = &it->base;
 	return SST_OK;

@@ -172,67 +172,125 @@ check_props(vstate *v)
 	return SST_OK;
 }
 
+/* Checks the data blocks one index partition names, in order. */
+static int
+check_partition(vstate *v, const uint8_t *pdata, size_t plen, sst_handle ph,
+    const sst_buf *top_key, const uint8_t *filter, sst_buf *sep, sst_buf *prev_sep,
+    sst_buf *file, sst_buf *raw)
+{
+	sst_block part;
+	sst_block_iter pi;
+	const char *why = NULL;
+	const uint8_t *data;
+	size_t len, n = 0;
+	int rc;
+
+	if (sst_block_init(&part, pdata, plen, &why) != 0)
+		return damage(v, "index partition", ph.off, "", why);
+	sst_block_iter_init(&pi, &part);
+	for (rc = sst_block_iter_first(&pi, &why); rc == 0 && pi.valid;
+	    rc = sst_block_iter_next(&pi, &why), n++) {
+		sst_handle h;
+
+		if (v->got.data_blocks > 0 && sst_keycmp(sep->p, sep->len, pi.key.p, pi.key.len) >= 0) {
+			rc = damage(v, "index partition", ph.off, "separators not increasing", NULL);
+			goto out;
+		}
+		prev_sep->len = 0;
+		sst_buf_append(prev_sep, sep->p, sep->len, NULL);
+		sep->len = 0;
+		if (sst_buf_append(sep, pi.key.p, pi.key.len, v->err) != SST_OK) {
+			rc = SST_ESYS;
+			goto out;
+		}
+		if (sst_decode_handle(pi.val, pi.vlen, &h) != 0) {
+			rc = damage(v, "index partition", ph.off, "bad block handle", NULL);
+			goto out;
+		}
+		if ((rc = check_structure(v, "data block", h)) != SST_OK)
+			goto out;
+		if ((rc = sst_read_block(v->t, h, "data block", file, raw, &data, &len, v->err)) != SST_OK) {
+			rc = as_damage(rc, v->err);
+			goto out;
+		}
+		if ((rc = check_block_entries(v, data, len, h.off, sep,
+		    v->got.data_blocks > 0 ? prev_sep : NULL, filter)) != SST_OK)
+			goto out;
+		v->got.data_blocks++;
+		v->got.raw_data_bytes += len;
+		v->got.data_bytes += h.len + SST_TRAILER_SIZE;
+	}
+	if (rc != 0)
+		rc = damage(v, "index partition", ph.off, "", why);
+	else if (n == 0)
+		rc = damage(v, "index partition", ph.off, "empty index partition", NULL);
+	else if (sst_keycmp(top_key->p, top_key->len, sep->p, sep->len) != 0)
+		rc = damage(v, "index", v->t->f.index.off, "top-level key is not its partition's last separator", NULL);
+out:
+	sst_block_iter_free(&pi);
+	return rc;
+}
+
 int
 sst_table_verify(const char *path, sst_props *out, sst_err *err)
 {
 	sst_buf file = SST_BUF_INIT, raw = SST_BUF_INIT, sep = SST_BUF_INIT, prev_sep = SST_BUF_INIT;
-	const uint8_t *filter = NULL, *data;
-	sst_block_iter ii;
+	sst_buf pfile = SST_BUF_INIT, praw = SST_BUF_INIT, top_key = SST_BUF_INIT;
+	sst_handle *parts = NULL;
+	size_t nparts = 0, i;
+	const uint8_t *filter = NULL, *pdata;
+	sst_block_iter ti;
 	const char *why = NULL;
 	vstate v;
-	size_t len;
+	size_t plen;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	v.err = err;
 	if ((rc = sst_table_open(&v.t, path, err)) != SST_OK)
 		return as_damage(rc, err);
-	sst_block_iter_init(&ii, &v.t->index);
+	sst_block_iter_init(&ti, &v.t->index);
 	if ((rc = sst_table_load_index(v.t, err)) != SST_OK) {
 		rc = as_damage(rc, err);
 		goto out;
 	}
 	if ((rc = check_filter(&v, &filter)) != SST_OK)
 		goto out;
-	for (rc = sst_block_iter_first(&ii, &why); rc == 0 && ii.valid;
-	    rc = sst_block_iter_next(&ii, &why)) {
-		sst_handle h;
+	for (rc = sst_block_iter_first(&ti, &why); rc == 0 && ti.valid;
+	    rc = sst_block_iter_next(&ti, &why)) {
+		sst_handle ph, *np;
 
-		if (v.got.data_blocks > 0 && sst_keycmp(sep.p, sep.len, ii.key.p, ii.key.len) >= 0) {
-			rc = damage(&v, "index", v.t->f.index.off, "separators not increasing", NULL);
+		if (sst_decode_handle(ti.val, ti.vlen, &ph) != 0) {
+			rc = damage(&v, "index", v.t->f.index.off, "bad partition handle", NULL);
 			goto out;
 		}
-		prev_sep.len = 0;
-		sst_buf_append(&prev_sep, sep.p, sep.len, NULL);
-		sep.len = 0;
-		if (sst_buf_append(&sep, ii.key.p, ii.key.len, err) != SST_OK) {
-			rc = SST_ESYS;
+		if ((np = realloc(parts, (nparts + 1) * sizeof(*parts))) == NULL) {
+			rc = sst_nomem(err, path);
 			goto out;
 		}
-		if (sst_decode_handle(ii.val, ii.vlen, &h) != 0) {
-			rc = damage(&v, "index", v.t->f.index.off, "bad block handle", NULL);
-			goto out;
-		}
-		if ((rc = check_structure(&v, "data block", h)) != SST_OK)
-			goto out;
-		if ((rc = sst_read_block(v.t, h, "data block", &file, &raw, &data, &len, err)) != SST_OK) {
+		parts = np;
+		parts[nparts++] = ph;
+		top_key.len = 0;
+		sst_buf_append(&top_key, ti.key.p, ti.key.len, NULL);
+		if ((rc = sst_read_block(v.t, ph, "index partition", &pfile, &praw, &pdata, &plen, err)) != SST_OK) {
 			rc = as_damage(rc, err);
 			goto out;
 		}
-		if ((rc = check_block_entries(&v, data, len, h.off, &sep,
-		    v.got.data_blocks > 0 ? &prev_sep : NULL, filter)) != SST_OK)
+		if ((rc = check_partition(&v, pdata, plen, ph, &top_key, filter, &sep, &prev_sep,
+		    &file, &raw)) != SST_OK)
 			goto out;
-		v.got.data_blocks++;
-		v.got.raw_data_bytes += len;
-		v.got.data_bytes += h.len + SST_TRAILER_SIZE;
 	}
 	if (rc != 0) {
 		rc = damage(&v, "index", v.t->f.index.off, "", why);
 		goto out;
 	}
 	if ((v.t->f.filter_lines > 0 && (rc = check_structure(&v, "filter", v.t->f.filter)) != SST_OK) ||
-	    (rc = check_structure(&v, "properties", v.t->f.props)) != SST_OK ||
-	    (rc = check_structure(&v, "index", v.t->f.index)) != SST_OK)
+	    (rc = check_structure(&v, "properties", v.t->f.props)) != SST_OK)
+		goto out;
+	for (i = 0; i < nparts; i++)
+		if ((rc = check_structure(&v, "index partition", parts[i])) != SST_OK)
+			goto out;
+	if ((rc = check_structure(&v, "index", v.t->f.index)) != SST_OK)
 		goto out;
 	if (v.next_off != v.t->footer_off) {
 		rc = damage(&v, "footer", v.t->footer_off, "index does not end where the footer begins", NULL);
@@ -243,13 +301,17 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 	if (out != NULL)
 		sst_table_props(v.t, out, err);
 out:
-	sst_block_iter_free(&ii);
+	sst_block_iter_free(&ti);
 	sst_buf_free(&file);
 	sst_buf_free(&raw);
+	sst_buf_free(&pfile);
+	sst_buf_free(&praw);
+	sst_buf_free(&top_key);
 	sst_buf_free(&sep);
 	sst_buf_free(&prev_sep);
 	sst_buf_free(&v.prev);
 	sst_buf_free(&v.first);
+	free(parts);
 	sst_table_close(&v.t);
 	return rc;
 }

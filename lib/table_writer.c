@@ -7,7 +7,9 @@
  * threads > 1 a worker thread runs the jobs in order while the caller
  * builds the next blocks. Key hashes for the filter are buffered and, past
  * 1 MiB, spilled to an anonymous temporary file, so memory does not grow
- * with the number of keys (the index does, by one short entry a block).
+ * with the number of keys. The index is partitioned: partitions of about
+ * 4 KiB are kept in memory (one short entry a data block) and written at
+ * finish, followed by the top-level index over them.
  */
 #include "table.h"
 
@@ -29,6 +31,7 @@
 #define NJOBS		4
 #define OBUF_SIZE	(256u << 10)
 #define HASH_BUF	(128u << 10)	/* hashes buffered before a spill */
+#define INDEX_PART	4096u		/* index partition size */
 
 typedef struct job {
 	sst_buf raw;		/* a finished data block */
@@ -55,7 +58,8 @@ struct sst_writer {
 	/* job side (worker, or the caller when unthreaded) */
 	ZSTD_CCtx *cctx;
 	sst_buf cbuf;
-	sst_block_builder index;
+	sst_block_builder index;	/* the open index partition */
+	sst_buf parts;			/* closed ones: varint seplen, sep, varint len, block */
 	uint8_t *obuf;
 	size_t olen;
 	uint64_t data_blocks, raw_data_bytes, data_bytes;
@@ -148,6 +152,57 @@ write_block(sst_writer *w, const uint8_t *raw, size_t rawlen, int compress,
 	return owrite(w, trailer, sizeof(trailer), err);
 }
 
+/* Closes the open index partition into w->parts. */
+static int
+close_part(sst_writer *w, sst_err *err)
+{
+	int rc;
+
+	if ((rc = sst_bb_finish(&w->index, err)) != SST_OK ||
+	    (rc = sst_buf_append_varint(&w->parts, w->index.last_key.len, err)) != SST_OK ||
+	    (rc = sst_buf_append(&w->parts, w->index.last_key.p, w->index.last_key.len, err)) != SST_OK ||
+	    (rc = sst_buf_append_varint(&w->parts, w->index.buf.len, err)) != SST_OK ||
+	    (rc = sst_buf_append(&w->parts, w->index.buf.p, w->index.buf.len, err)) != SST_OK)
+		return rc;
+	sst_bb_reset(&w->index);
+	return SST_OK;
+}
+
+/* Writes the index partitions, then the top-level index over them. */
+static int
+write_index(sst_writer *w, sst_footer *f, sst_err *err)
+{
+	const uint8_t *p, *end;
+	sst_block_builder top;
+	int rc = SST_OK;
+
+	if (w->index.entries > 0 && (rc = close_part(w, err)) != SST_OK)
+		return rc;
+	p = w->parts.p;
+	end = w->parts.p + w->parts.len;
+	sst_bb_init(&top, SST_RESTART_INTERVAL);
+	while (rc == SST_OK && p < end) {
+		uint64_t seplen, len;
+		const uint8_t *sep;
+		uint8_t hv[20], *q = hv;
+		sst_handle h;
+
+		sst_get_varint(&p, end, &seplen);
+		sep = p;
+		p += seplen;
+		sst_get_varint(&p, end, &len);
+		rc = write_block(w, p, (size_t)len, 0, &h, err);
+		p += len;
+		q += sst_put_varint(q, h.off);
+		q += sst_put_varint(q, h.len);
+		rc = rc ? rc : sst_bb_add(&top, sep, (size_t)seplen, hv, (size_t)(q - hv), SST_PUT, err);
+	}
+	rc = rc ? rc : sst_bb_finish(&top, err);
+	rc = rc ? rc : write_block(w, top.buf.p, top.buf.len, 0, &f->index, err);
+	sst_bb_free(&top);
+	return rc;
+}
+
 static int
 run_job(sst_writer *w, job *j, sst_err *err)
 {
@@ -162,7 +217,9 @@ run_job(sst_writer *w, job *j, sst_err *err)
 	__atomic_store_n(&w->data_bytes, w->data_bytes + h.len + SST_TRAILER_SIZE, __ATOMIC_RELAXED);
 	p += sst_put_varint(p, h.off);
 	p += sst_put_varint(p, h.len);
-	return sst_bb_add(&w->index, j->sep.p, j->sep.len, hv, (size_t)(p - hv), SST_PUT, err);
+	if ((rc = sst_bb_add(&w->index, j->sep.p, j->sep.len, hv, (size_t)(p - hv), SST_PUT, err)) != SST_OK)
+		return rc;
+	return sst_bb_size(&w->index) >= INDEX_PART ? close_part(w, err) : SST_OK;
 }
 
 static void *
@@ -513,6 +570,7 @@ writer_free(sst_writer *w)
 		close(w->hash_fd);
 	sst_bb_free(&w->data);
 	sst_bb_free(&w->index);
+	sst_buf_free(&w->parts);
 	sst_buf_free(&w->last_key);
 	sst_buf_free(&w->first_key);
 	sst_buf_free(&w->cbuf);
@@ -549,8 +607,7 @@ sst_writer_finish(sst_writer **wp, sst_err *err)
 	memset(&f, 0, sizeof(f));
 	rc = rc ? rc : write_filter(w, &f, err);
 	rc = rc ? rc : write_props(w, &f, err);
-	rc = rc ? rc : sst_bb_finish(&w->index, err);
-	rc = rc ? rc : write_block(w, w->index.buf.p, w->index.buf.len, 0, &f.index, err);
+	rc = rc ? rc : write_index(w, &f, err);
 	if (rc == SST_OK) {
 		sst_footer_encode(&f, w->written, foot);
 		rc = owrite(w, foot, sizeof(foot), err);
