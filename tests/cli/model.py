@@ -471,7 +471,7 @@ def cmd_debpkg():
 BIG_M = 1 << 20		# distinct keys
 BIG_R = 4		# each key appears once per pass, passes in order
 BIG_A = 0x9E3779B1 & (BIG_M - 1) | 1
-BIG_PAD = b'p' * 20 + b'0123456789abcdef'
+BIG_PAD = b'p' * 21 + b'0123456789abcdef'
 
 
 def big_key(p):
