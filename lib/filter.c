@@ -1,11 +1,9 @@
 #include "filter.h"
 
-#include <math.h>
-
 int
 sst_filter_k(int bits_per_key)
 {
-	int k = (int)lround(bits_per_key * 0.69);
+	int k = (bits_per_key * 69 + 50) / 100;	/* round(b * 0.69), no libm */
 
 	return k < 1 ? 1 : (k > 30 ? 30 : k);
 }
@@ -52,24 +50,4 @@ sst_filter_line_match(const uint8_t *line, int k, uint64_t h)
 			return 0;
 	}
 	return 1;
-}
-
-double
-sst_filter_fpr(double bits_per_key, int k)
-{
-	/* Keys per line are Poisson(512 / b); sum the standard bloom rate over it. */
-	double lambda, p, sum = 0;
-	int j;
-
-	if (bits_per_key <= 0)
-		return 1.0;
-	lambda = 512.0 / bits_per_key;
-	p = exp(-lambda);
-	for (j = 0; j < 4 * (int)lambda + 200; j++) {
-		double fill = 1.0 - pow(1.0 - 1.0 / 512.0, (double)k * j);
-
-		sum += p * pow(fill, k);
-		p *= lambda / (j + 1);
-	}
-	return sum;
 }
