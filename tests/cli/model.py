@@ -24,6 +24,7 @@ sst-dump must answer, plus the generators and drivers the bats files use:
 
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -38,45 +39,39 @@ def die(msg):
 
 # ---- record formats ------------------------------------------------------
 
+NEED_ESC = bytes([c for c in range(256)
+                  if c in ESC_OUT or c == 0x7f or (c >= 0x80 and c % 3 == 0)])
+NEED_ESC_RE = re.compile(b'[' + b''.join(b'\\x%02x' % c for c in NEED_ESC) + b']')
+UNESC_RE = re.compile(rb'\\(x[0-9a-fA-F]{2}|[\\tnr0])|\\')
+
+
+def esc_byte(c):
+    if c in ESC_OUT:
+        return ESC_OUT[c]
+    if c == 0x7f:
+        return b'\\x7F'
+    return b'\\x%02x' % c	# exercise \xHH (mixed case above)
+
+
+ESC_TABLE = {bytes([c]): esc_byte(c) for c in NEED_ESC}
+
+
 def esc(b):
-    out = bytearray()
-    for c in b:
-        if c in ESC_OUT:
-            out += ESC_OUT[c]
-        elif c >= 0x80 and c % 3 == 0:
-            out += b'\\x%02x' % c	# exercise \xHH (mixed case below)
-        elif c == 0x7f:
-            out += b'\\x7F'
-        else:
-            out.append(c)
-    return bytes(out)
+    return NEED_ESC_RE.sub(lambda m: ESC_TABLE[m.group(0)], b)
 
 
 def unesc(b, where):
-    out = bytearray()
-    i = 0
-    n = len(b)
-    while i < n:
-        c = b[i]
-        if c != 0x5c:
-            out.append(c)
-            i += 1
-            continue
-        if i + 1 >= n:
-            raise ValueError('%s: dangling backslash' % where)
-        d = b[i + 1]
-        if d in ESC_IN:
-            out.append(ESC_IN[d])
-            i += 2
-        elif d == ord('x'):
-            hx = b[i + 2:i + 4]
-            if len(hx) != 2 or any(c not in b'0123456789abcdefABCDEF' for c in hx):
-                raise ValueError('%s: bad \\x escape' % where)
-            out.append(int(hx.decode('ascii'), 16))
-            i += 4
-        else:
-            raise ValueError('%s: bad escape %r' % (where, b[i:i + 2]))
-    return bytes(out)
+    if b'\\' not in b:
+        return b
+
+    def rep(m):
+        g = m.group(1)
+        if g is None:
+            raise ValueError('%s: bad escape %r' % (where, m.string[m.start():m.start() + 2]))
+        if g[0:1] == b'x':
+            return bytes([int(g[1:], 16)])
+        return bytes([ESC_IN[g[0]]])
+    return UNESC_RE.sub(rep, b)
 
 
 def cdb_put(k, v):
@@ -648,14 +643,12 @@ def read_varint(b, i):
             return v, i
 
 
-def data_handles(t):
-    """(offset, len) of every data block, from the footer and the index."""
+def block_handles(t, off, ln):
+    """The (offset, len) handles held as values of a raw index block."""
     import struct
-    f = t[-72:]
-    ioff, ilen = struct.unpack('<QQ', f[32:48])
-    blk = t[ioff:ioff + ilen]
-    if t[ioff + ilen] != 0:
-        die('index block not raw')
+    if t[off + ln] != 0:
+        die('index block at %d not raw' % off)
+    blk = t[off:off + ln]
     nrest = struct.unpack('<I', blk[-4:])[0]
     end = len(blk) - 4 - 4 * nrest
     i = 0
@@ -666,10 +659,21 @@ def data_handles(t):
         tag, i = read_varint(blk, i)
         i += unshared
         vend = i + (tag >> 1)
-        off, j = read_varint(blk, i)
-        ln, j = read_varint(blk, j)
-        hs.append((off, ln))
+        o, j = read_varint(blk, i)
+        n, j = read_varint(blk, j)
+        hs.append((o, n))
         i = vend
+    return hs
+
+
+def data_handles(t):
+    """(offset, len) of every data block: footer -> top-level index ->
+    index partitions -> data block handles (formats/sstable.md)."""
+    import struct
+    ioff, ilen = struct.unpack('<QQ', t[-72:][32:48])
+    hs = []
+    for po, pl in block_handles(t, ioff, ilen):
+        hs += block_handles(t, po, pl)
     return hs
 
 
