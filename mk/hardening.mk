@@ -1,0 +1,91 @@
+# mk/hardening.mk - fuzzing, fault injection, valgrind and static analysis
+# (issue 5; docs/hardening.md has the figures and how they were measured).
+#
+#   make fuzz-smoke       each fuzz target for FUZZ_SMOKE_SECONDS (default 15)
+#   make fuzz             the long campaign: FUZZ_SECONDS (default 600) per
+#                         target, FUZZ_JOBS parallel runs, new inputs kept in
+#                         build-fuzz/corpus/ (merge them into tests/fuzz/corpus
+#                         with `make fuzz-corpus-merge` when they are worth it)
+#   make valgrind-unit    the C unit tests once under valgrind memcheck
+#   make lint             cppcheck and clang-tidy (.clang-tidy), zero findings
+#   make check-fault      tests/cli/fault.bats and hostile.bats
+#   make check-hardening  all of the above except the long campaign
+#
+# Fuzzers are built with clang into build-fuzz/ (the library once, with
+# -fsanitize=fuzzer-no-link, then one binary per tests/fuzz/fuzz_*.c).
+
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -pthread -g -O1 \
+		-fno-omit-frame-pointer $(FUZZ_SAN) -Wall -Wextra -Werror
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ  = $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o)
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SECONDS  ?= 600
+FUZZ_JOBS     ?= 2
+# libFuzzer options for every run: inputs up to 64 KiB (tables with a few
+# blocks), a hang is a finding after 10 s, no run may use over 2 GiB.
+FUZZ_OPTS     ?= -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_ENV      = ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+HARDEN_BUILD  = $(BUILD)/hardening
+VALGRIND     ?= valgrind
+VALGRIND_OPTS = --tool=memcheck --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		--track-origins=yes --quiet
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-corpus-merge valgrind-unit lint lint-cppcheck \
+	lint-clang-tidy check-fault check-hardening hardening-tools
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libsst-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libsst-fuzz.a $(HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilib -o $@ $< $(FUZZ_BUILD)/libsst-fuzz.a \
+		-lzstd -lxxhash -larchive -lm -pthread
+
+# One bounded run per target: the checked-in corpus is read, new inputs go to
+# build-fuzz/corpus/NAME (never into the source tree), crashes to
+# build-fuzz/artifacts/. The log's last lines give executions and findings.
+fuzz-smoke-%: $(FUZZ_BUILD)/%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/logs tests/fuzz/corpus/$*
+	@echo "fuzz-smoke: $* for $(FUZZ_SMOKE_SECONDS) s"
+	@$(FUZZ_ENV) $(FUZZ_BUILD)/$* $(FUZZ_OPTS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+		-artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
+		$(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* >$(FUZZ_BUILD)/logs/$*.smoke 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/logs/$*.smoke; echo "fuzz-smoke: $* FAILED"; exit 1; }
+	@sh tests/fuzz/summary $* $(FUZZ_BUILD)/logs/$*.smoke
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory -j2 fuzz-build
+	@$(MAKE) --no-print-directory -j2 $(FUZZ_NAMES:%=fuzz-smoke-%)
+
+fuzz-long-%: $(FUZZ_BUILD)/%
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/logs tests/fuzz/corpus/$*
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
+	@$(FUZZ_ENV) $(FUZZ_BUILD)/$* $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
+		$(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* >$(FUZZ_BUILD)/logs/$*.long 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/logs/$*.long; echo "fuzz: $* FAILED"; exit 1; }
+	@sh tests/fuzz/summary $* $(FUZZ_BUILD)/logs/$*.long
+
+fuzz:
+	@$(MAKE) --no-print-directory -j2 fuzz-build
+	@$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) $(FUZZ_NAMES:%=fuzz-long-%)
+
+# Minimises what the campaigns found into the checked-in corpora.
+fuzz-corpus-merge: fuzz-build
+	@for t in $(FUZZ_NAMES); do \
+		$(FUZZ_BUILD)/$$t -merge=1 $(FUZZ_OPTS) tests/fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t; \
+	done
