@@ -256,9 +256,11 @@ replay_wal(replay *rp, const char *path, int skip, sst_err *err)
 	return rc;
 }
 
-/* -o with several flushes: merge the temporary tables into OUT. */
+#define MERGE_FANIN	64
+
+/* Merges tables paths[0..n) (oldest first) into a table at out. */
 static int
-merge_out(replay *rp, sst_err *err)
+merge_tables(replay *rp, char **paths, size_t n, const char *out, sst_err *err)
 {
 	sst_table **t;
 	sst_iter **its;
@@ -267,14 +269,14 @@ merge_out(replay *rp, sst_err *err)
 	size_t i, nt = 0;
 	int rc;
 
-	t = sst_calloc(rp->npaths, sizeof(*t), err);
-	its = sst_calloc(rp->npaths, sizeof(*its), err);
+	t = sst_calloc(n, sizeof(*t), err);
+	its = sst_calloc(n, sizeof(*its), err);
 	if (t == NULL || its == NULL) {
 		rc = SST_ESYS;
 		goto done;
 	}
-	for (nt = 0; nt < rp->npaths; nt++) {
-		if ((rc = sst_table_open(&t[nt], rp->paths[nt], err)) != SST_OK)
+	for (nt = 0; nt < n; nt++) {
+		if ((rc = sst_table_open(&t[nt], paths[nt], err)) != SST_OK)
 			goto done;
 		if ((rc = sst_table_iter(t[nt], &its[nt], err)) != SST_OK) {
 			nt++;
@@ -285,7 +287,7 @@ merge_out(replay *rp, sst_err *err)
 	memset(its, 0, nt * sizeof(*its));
 	if (rc != SST_OK)
 		goto done;
-	if ((rc = sst_writer_open(&w, rp->out, &rp->topts, err)) != SST_OK)
+	if ((rc = sst_writer_open(&w, out, &rp->topts, err)) != SST_OK)
 		goto done;
 	for (rc = sst_iter_first(m, err); rc == SST_OK && m->valid; rc = sst_iter_next(m, err)) {
 		if ((rc = sst_writer_add(w, &m->rec, err)) != SST_OK)
@@ -306,6 +308,40 @@ done:
 	free(its);
 	free(t);
 	return rc;
+}
+
+/*
+ * -o with several flushes: merges the temporary tables into OUT, in passes
+ * of at most MERGE_FANIN consecutive tables (order kept) when there are more.
+ */
+static int
+merge_out(replay *rp, sst_err *err)
+{
+	while (rp->npaths > MERGE_FANIN) {
+		size_t g, ng = (rp->npaths + MERGE_FANIN - 1) / MERGE_FANIN, i;
+		char **old = rp->paths;
+		size_t nold = rp->npaths;
+		int rc = SST_OK;
+
+		rp->paths = NULL;
+		rp->npaths = 0;
+		for (g = 0; g < ng && rc == SST_OK; g++) {
+			size_t lo = g * MERGE_FANIN, n = nold - lo < MERGE_FANIN ? nold - lo : MERGE_FANIN;
+			char *p;
+
+			if ((rc = next_path(rp, &p, err)) == SST_OK)
+				rc = merge_tables(rp, old + lo, n, p, err);
+		}
+		for (i = 0; i < nold; i++) {
+			unlink(old[i]);
+			sst_cleanup_unregister(old[i]);
+			free(old[i]);
+		}
+		free(old);
+		if (rc != SST_OK)
+			return rc;
+	}
+	return merge_tables(rp, rp->paths, rp->npaths, rp->out, err);
 }
 
 /* Removes the tables of the replay that are not (to be) kept. */

@@ -224,7 +224,7 @@ sst_memtable_get(const sst_memtable *m, const uint8_t *key, size_t klen,
 		fill_rec(n, out);
 }
 
-size_t sst_memtable_bytes(const sst_memtable *m) { return m->bytes; }
+size_t sst_memtable_bytes(const sst_memtable *m) { return m->bytes - m->left; }
 uint64_t sst_memtable_count(const sst_memtable *m) { return m->count; }
 
 void

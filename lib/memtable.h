@@ -35,7 +35,9 @@ int sst_memtable_put(sst_memtable *m, const sst_rec *r, sst_err *err);
 void sst_memtable_get(const sst_memtable *m, const uint8_t *key, size_t klen,
     sst_rec *out, int *found);
 
-/* Bytes of memory held (arena chunks and the table itself). */
+/* Bytes of memory in use: arena bytes handed out (nodes, keys, values), big
+ * allocations and the table itself; the memory held exceeds it by less than
+ * one 64 KiB arena chunk. */
 size_t sst_memtable_bytes(const sst_memtable *m);
 /* Distinct keys held, tombstones included. */
 uint64_t sst_memtable_count(const sst_memtable *m);
