@@ -273,7 +273,7 @@ for cut in cuts:
     if bad > 5:
         break
 print('tried', len(cuts))
-sys.exit(1 if bad or len(cuts) < 30 else 0)
+sys.exit(1 if bad or len(cuts) < 60 // thin else 0)
 EOF2
 }
 
