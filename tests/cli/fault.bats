@@ -59,11 +59,12 @@ fi_failed_path() {
 	sed -n 's/^fail [a-z]* [a-z0-9_]* [0-9]* [A-Z]* //p' "$T/fi.log" | head -1
 }
 
-# True when the injected failure hit the fsync of a directory: the output
-# was already renamed into place, so it is the new one, complete (counted).
+# True when the injected failure hit the fsync of a directory (or the open
+# of the directory for it): the output was already renamed into place, so
+# it may be the new one, complete (counted and reported).
 fi_after_publish() {
 	local p
-	grep -q '^fail sync ' "$T/fi.log" || return 1
+	grep -qE '^fail (sync|open) ' "$T/fi.log" || return 1
 	p=$(fi_failed_path)
 	[ -d "$p" ]
 }

@@ -45,7 +45,7 @@ report(void *arg, const sst_wal_event *ev)
 static int
 replay(const char *path, uint64_t size, int skip, fuzz_recs *rs, events *ev)
 {
-	sst_wal_reader_opts o = { skip, report, ev };
+	sst_wal_reader_opts o;
 	sst_wal_reader *r = NULL;
 	uint64_t last = 0;
 	sst_rec rec;
@@ -54,6 +54,9 @@ replay(const char *path, uint64_t size, int skip, fuzz_recs *rs, events *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	ev->size = size;
+	o.skip_corrupt = skip;
+	o.report = report;
+	o.report_arg = ev;
 	if ((rc = sst_wal_reader_open(&r, path, &o, &err)) != SST_OK) {
 		FUZZ_CHECK(rc == SST_EDATA);
 		return rc;
