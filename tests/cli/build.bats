@@ -450,15 +450,15 @@ for i in range(5000):
 
 @test "build: missing --tmpdir exits 4 when the sort spills" {
 	python3 -c '
-for i in range(200000):
-    print("k%09d\t%s" % ((i * 7919) % 200000, "v" * 40))' >in.tsv
+for i in range(100000):
+    print("k%09d\t%s" % ((i * 7919) % 100000, "v" * 40))' >in.tsv
 	run --separate-stderr sst-build -m 1M -T "$T/no/such/dir" -o t.sst in.tsv
 	[ "$status" -eq 4 ]
 	check_err sst-build
 	[ ! -e t.sst ]
 	mkdir td
 	sst-build -q -m 1M --tmpdir "$T/td" -o t.sst in.tsv
-	[ "$(sst-dump --count t.sst)" = 200000 ]
+	[ "$(sst-dump --count t.sst)" = 100000 ]
 	[ -z "$(ls -A td)" ]
 	TMPDIR="$T/td" sst-build -q -m 1M -o t2.sst in.tsv
 	[ -z "$(ls -A td)" ]

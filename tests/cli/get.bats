@@ -201,3 +201,31 @@ with open("q", "w") as q, open("want", "w") as w:
 	run --separate-stderr sst-get -k apple fruit.sst nope.sst
 	[ "$status" -eq 4 ]
 }
+
+@test "get: the filter is consulted before any data block is read" {
+	# one data block; damage it; absent keys inside the key range must
+	# still answer "not found" (exit 1) when the filter rules them out
+	python3 -c '
+for i in range(0, 400, 2):
+    print("k%03d\tvalue %d" % (i, i))' >in.tsv
+	sst-build -q -b 64K -c none -o f.sst in.tsv
+	sst-build -q -b 64K -c none --bloom-bits 0 -o nf.sst in.tsv
+	[ "$(model blocks f.sst | wc -l)" -eq 1 ]
+	model flip f.sst 200
+	model flip nf.sst 200
+	run sst-verify -q f.sst
+	[ "$status" -eq 1 ]
+	ones=0
+	for i in $(seq 1 2 99); do
+		rc=0
+		sst-get -k "$(printf 'k%03d' "$i")" f.sst >/dev/null 2>&1 || rc=$?
+		[ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || fail "k$i: exit $rc"
+		[ "$rc" -eq 1 ] && ones=$((ones + 1))
+	done
+	# 10 bits per key: about 1% false positives; allow a few
+	[ "$ones" -ge 45 ] || fail "only $ones of 50 absent keys answered without reading the damaged block"
+	# without a filter the damaged block must be read, and found bad
+	run --separate-stderr sst-get -k k001 nf.sst
+	[ "$status" -eq 3 ]
+	check_err sst-get 'nf\.sst'
+}

@@ -572,7 +572,7 @@ def cmd_damage(table, keysfile, report, stride='1', mode='flip'):
                 probs.append('%s %d: sst-get stderr not one "sst-get: " line: %r' % (mode, off, err[:200]))
         else:
             probs.append('%s %d: sst-get exit %r, %s; stderr %r'
-                         % (mode, off, rc, 'same output' if out == ref_get[1] else 'WRONG OUTPUT', err[:200]))
+                         % (mode, off, rc, ('WRONG ANSWER' if rc in (0, 1) and out != ref_get[1] else 'output %s' % ('same' if out == ref_get[1] else 'differs')), err[:200]))
         rc, out, err = run(['sst-dump', '--tombstones', '-f', 'cdb', path])
         if rc == 0 and out == ref_dump[1]:
             res['dump_ok'] = 1
@@ -580,7 +580,7 @@ def cmd_damage(table, keysfile, report, stride='1', mode='flip'):
             res['dump_3'] = 1
         else:
             probs.append('%s %d: sst-dump exit %r, %s; stderr %r'
-                         % (mode, off, rc, 'same output' if out == ref_dump[1] else 'WRONG OUTPUT', err[:200]))
+                         % (mode, off, rc, ('WRONG ANSWER' if rc == 0 and out != ref_dump[1] else 'output %s' % ('same' if out == ref_dump[1] else 'differs')), err[:200]))
         if off % 7 == 0:
             rc, out, err = run(['sst-info', '--json', path])
             if rc not in (0, 3):

@@ -50,6 +50,9 @@ for i in range(2000):
 	run --separate-stderr sst-verify bad.sst
 	[ "$status" -eq 1 ]
 	[[ "$output$stderr" == *bad.sst* ]]
+	# naming the block or offset, and what is wrong
+	[[ "$output$stderr" =~ (block|offset|@)[^0-9]*[0-9]+ ]] || fail "no block/offset in: $output$stderr"
+	[[ "$output$stderr" =~ checksum|damaged|corrupt|mismatch ]] || fail "no fault named in: $output$stderr"
 	run --separate-stderr sst-verify -q bad.sst
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
