@@ -41,7 +41,7 @@ report() {
 	size=$(stat -c %s small.sst)
 	[ "$size" -ge 600 ] && [ "$size" -le 4096 ] || fail "fixture table is $size bytes"
 	[ "$(model blocks small.sst | wc -l)" -ge 3 ]
-	stride=$(san_or 1 5)
+	stride=$(san_or 1 7)
 	run model damage small.sst keys flip.txt "$stride" flip
 	report flip flip.txt
 	[ "$status" -eq 0 ] || { cat flip.txt >&2; false; }
