@@ -28,14 +28,21 @@
 #include "format.h"
 #include "util.h"
 
-#define NJOBS		4
+#define NJOBS		8
 #define OBUF_SIZE	(256u << 10)
 #define HASH_BUF	(128u << 10)	/* hashes buffered before a spill */
 #define INDEX_PART	4096u		/* index partition size */
 
+enum { JOB_QUEUED, JOB_BUSY, JOB_DONE };
+
 typedef struct job {
 	sst_buf raw;		/* a finished data block */
 	sst_buf sep;		/* its index separator */
+	sst_buf cbuf;		/* its compressed form */
+	const uint8_t *payload;	/* raw.p or cbuf.p, once compressed */
+	size_t plen;
+	int type;
+	int state;		/* JOB_*: compressed by the worker or the caller */
 } job;
 
 struct sst_writer {
@@ -57,7 +64,7 @@ struct sst_writer {
 
 	/* job side (worker, or the caller when unthreaded) */
 	ZSTD_CCtx *cctx;
-	sst_buf cbuf;
+	ZSTD_CCtx *helper_cctx;	/* the caller's, when it helps compress */
 	sst_block_builder index;	/* the open index partition */
 	sst_buf parts;			/* closed ones: varint seplen, sep, varint len, block */
 	uint8_t *obuf;
@@ -115,33 +122,41 @@ owrite(sst_writer *w, const void *p, size_t n, sst_err *err)
 	return SST_OK;
 }
 
-/*
- * Writes a block (payload + trailer) at the current end; compresses when
- * asked and when it pays. Sets *h.
- */
+/* Compresses j's block when asked and when it pays; sets its payload. */
 static int
-write_block(sst_writer *w, const uint8_t *raw, size_t rawlen, int compress,
+compress_job(const sst_writer *w, ZSTD_CCtx *cctx, job *j, sst_err *err)
+{
+	size_t bound, c;
+	int rc;
+
+	j->payload = j->raw.p;
+	j->plen = j->raw.len;
+	j->type = SST_BLOCK_RAW;
+	if (w->o.compression != SST_COMP_ZSTD)
+		return SST_OK;
+	bound = ZSTD_compressBound(j->raw.len);
+	j->cbuf.len = 0;
+	if ((rc = sst_buf_reserve(&j->cbuf, bound, err)) != SST_OK)
+		return rc;
+	c = ZSTD_compressCCtx(cctx, j->cbuf.p, bound, j->raw.p, j->raw.len, w->o.level);
+	if (ZSTD_isError(c))
+		return sst_error(err, SST_ESYS, "%s: zstd: %s", w->out.path, ZSTD_getErrorName(c));
+	if (c < j->raw.len - j->raw.len / 8) {
+		j->payload = j->cbuf.p;
+		j->plen = c;
+		j->type = SST_BLOCK_ZSTD;
+	}
+	return SST_OK;
+}
+
+/* Writes a block (payload + trailer) at the current end; sets *h. */
+static int
+emit_block(sst_writer *w, const uint8_t *payload, size_t plen, int type, size_t rawlen,
     sst_handle *h, sst_err *err)
 {
-	const uint8_t *payload = raw;
-	size_t plen = rawlen;
 	uint8_t trailer[SST_TRAILER_SIZE];
-	int type = SST_BLOCK_RAW, rc;
+	int rc;
 
-	if (compress) {
-		size_t bound = ZSTD_compressBound(rawlen), c;
-
-		if ((rc = sst_buf_reserve(&w->cbuf, bound, err)) != SST_OK)
-			return rc;
-		c = ZSTD_compressCCtx(w->cctx, w->cbuf.p, bound, raw, rawlen, w->o.level);
-		if (ZSTD_isError(c))
-			return sst_error(err, SST_ESYS, "%s: zstd: %s", w->out.path, ZSTD_getErrorName(c));
-		if (c < rawlen - rawlen / 8) {
-			payload = w->cbuf.p;
-			plen = c;
-			type = SST_BLOCK_ZSTD;
-		}
-	}
 	h->off = w->written;
 	h->len = plen;
 	trailer[0] = (uint8_t)type;
@@ -150,6 +165,13 @@ write_block(sst_writer *w, const uint8_t *raw, size_t rawlen, int compress,
 	if ((rc = owrite(w, payload, plen, err)) != SST_OK)
 		return rc;
 	return owrite(w, trailer, sizeof(trailer), err);
+}
+
+/* Writes an uncompressed block (filter, properties, index). */
+static int
+write_block(sst_writer *w, const uint8_t *raw, size_t rawlen, sst_handle *h, sst_err *err)
+{
+	return emit_block(w, raw, rawlen, SST_BLOCK_RAW, rawlen, h, err);
 }
 
 /* Closes the open index partition into w->parts. */
@@ -191,26 +213,27 @@ write_index(sst_writer *w, sst_footer *f, sst_err *err)
 		sep = p;
 		p += seplen;
 		sst_get_varint(&p, end, &len);
-		rc = write_block(w, p, (size_t)len, 0, &h, err);
+		rc = write_block(w, p, (size_t)len, &h, err);
 		p += len;
 		q += sst_put_varint(q, h.off);
 		q += sst_put_varint(q, h.len);
 		rc = rc ? rc : sst_bb_add(&top, sep, (size_t)seplen, hv, (size_t)(q - hv), SST_PUT, err);
 	}
 	rc = rc ? rc : sst_bb_finish(&top, err);
-	rc = rc ? rc : write_block(w, top.buf.p, top.buf.len, 0, &f->index, err);
+	rc = rc ? rc : write_block(w, top.buf.p, top.buf.len, &f->index, err);
 	sst_bb_free(&top);
 	return rc;
 }
 
+/* Writes a compressed job's block and adds its index entry. */
 static int
-run_job(sst_writer *w, job *j, sst_err *err)
+write_job(sst_writer *w, job *j, sst_err *err)
 {
 	uint8_t hv[20], *p = hv;
 	sst_handle h;
 	int rc;
 
-	if ((rc = write_block(w, j->raw.p, j->raw.len, w->o.compression == SST_COMP_ZSTD, &h, err)) != SST_OK)
+	if ((rc = emit_block(w, j->payload, j->plen, j->type, j->raw.len, &h, err)) != SST_OK)
 		return rc;
 	w->data_blocks++;
 	__atomic_store_n(&w->raw_data_bytes, w->raw_data_bytes + j->raw.len, __ATOMIC_RELAXED);
@@ -222,6 +245,10 @@ run_job(sst_writer *w, job *j, sst_err *err)
 	return sst_bb_size(&w->index) >= INDEX_PART ? close_part(w, err) : SST_OK;
 }
 
+/*
+ * The worker takes jobs in order: compresses each (unless the caller is
+ * already compressing it), then writes it.
+ */
 static void *
 worker(void *arg)
 {
@@ -237,9 +264,21 @@ worker(void *arg)
 		if (w->head == w->tail)
 			break;
 		j = &w->jobs[w->head % NJOBS];
-		pthread_mutex_unlock(&w->mu);
-		rc = w->failed ? SST_OK : run_job(w, j, &w->werr);
-		pthread_mutex_lock(&w->mu);
+		rc = SST_OK;
+		if (j->state == JOB_QUEUED) {
+			j->state = JOB_BUSY;
+			pthread_mutex_unlock(&w->mu);
+			rc = w->failed ? SST_OK : compress_job(w, w->cctx, j, &w->werr);
+			pthread_mutex_lock(&w->mu);
+			j->state = JOB_DONE;
+		}
+		while (j->state != JOB_DONE)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (rc == SST_OK && !w->failed) {
+			pthread_mutex_unlock(&w->mu);
+			rc = write_job(w, j, &w->werr);
+			pthread_mutex_lock(&w->mu);
+		}
 		if (rc != SST_OK)
 			w->failed = 1;
 		w->head++;
@@ -247,6 +286,45 @@ worker(void *arg)
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
+}
+
+/*
+ * REQUIRES: w->mu held. While the queue is full, the caller compresses
+ * queued jobs itself (newest first, the worker takes the oldest), so both
+ * cores compress; returns once there is room or the worker failed.
+ */
+static void
+wait_room(sst_writer *w)
+{
+	while (w->tail - w->head == NJOBS && !w->failed) {
+		job *pick = NULL;
+		unsigned i;
+
+		for (i = w->tail; i-- > w->head + 1;) {
+			if (w->jobs[i % NJOBS].state == JOB_QUEUED) {
+				pick = &w->jobs[i % NJOBS];
+				break;
+			}
+		}
+		if (pick == NULL) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		pick->state = JOB_BUSY;
+		pthread_mutex_unlock(&w->mu);
+		{
+			sst_err e;
+			int rc = compress_job(w, w->helper_cctx, pick, &e);
+
+			pthread_mutex_lock(&w->mu);
+			if (rc != SST_OK && !w->failed) {
+				w->werr = e;
+				w->failed = 1;
+			}
+		}
+		pick->state = JOB_DONE;
+		pthread_cond_broadcast(&w->cv);
+	}
 }
 
 /* Shortest S with a <= S < b (a < b), or a itself. */
@@ -278,8 +356,7 @@ submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
 
 	if (w->threaded) {
 		pthread_mutex_lock(&w->mu);
-		while (w->tail - w->head == NJOBS && !w->failed)
-			pthread_cond_wait(&w->cv, &w->mu);
+		wait_room(w);
 		failed = w->failed;
 		pthread_mutex_unlock(&w->mu);
 		if (failed) {
@@ -302,9 +379,12 @@ submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
 	sst_bb_reset(&w->data);
 	w->pending = 0;
 	if (!w->threaded) {
-		return run_job(w, j, err);
+		if ((rc = compress_job(w, w->cctx, j, err)) != SST_OK)
+			return rc;
+		return write_job(w, j, err);
 	}
 	pthread_mutex_lock(&w->mu);
+	j->state = JOB_QUEUED;
 	w->tail++;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -353,7 +433,9 @@ sst_writer_open(sst_writer **wp, const char *path, const sst_table_opts *o, sst_
 	w->obuf = malloc(OBUF_SIZE);
 	w->hashes = w->o.bloom_bits > 0 ? malloc(HASH_BUF * sizeof(uint64_t)) : NULL;
 	w->cctx = ZSTD_createCCtx();
-	if (w->obuf == NULL || (w->o.bloom_bits > 0 && w->hashes == NULL) || w->cctx == NULL) {
+	w->helper_cctx = w->o.threads > 1 ? ZSTD_createCCtx() : NULL;
+	if (w->obuf == NULL || (w->o.bloom_bits > 0 && w->hashes == NULL) || w->cctx == NULL ||
+	    (w->o.threads > 1 && w->helper_cctx == NULL)) {
 		rc = sst_nomem(err, path);
 		goto fail;
 	}
@@ -388,6 +470,7 @@ fail:
 	free(w->obuf);
 	free(w->hashes);
 	ZSTD_freeCCtx(w->cctx);
+	ZSTD_freeCCtx(w->helper_cctx);
 	free(w);
 	return rc;
 }
@@ -511,7 +594,7 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 
 		sst_put_le32(payload + bytes + 4 * i, sst_checksum(payload + coff, clen, w->written + coff));
 	}
-	rc = write_block(w, payload, plen, 0, &h, err);
+	rc = write_block(w, payload, plen, &h, err);
 	free(payload);
 	f->filter = h;
 	f->filter_lines = (uint32_t)lines;
@@ -553,7 +636,7 @@ write_props(sst_writer *w, sst_footer *f, sst_err *err)
 	if (rc == SST_OK && w->records > 0)
 		rc = sst_bb_add(&b, (const uint8_t *)"smallest_key", 12, w->first_key.p, w->first_key.len, SST_PUT, err);
 	rc = rc ? rc : sst_bb_finish(&b, err);
-	rc = rc ? rc : write_block(w, b.buf.p, b.buf.len, 0, &f->props, err);
+	rc = rc ? rc : write_block(w, b.buf.p, b.buf.len, &f->props, err);
 	sst_bb_free(&b);
 	return rc;
 }
@@ -573,14 +656,15 @@ writer_free(sst_writer *w)
 	sst_buf_free(&w->parts);
 	sst_buf_free(&w->last_key);
 	sst_buf_free(&w->first_key);
-	sst_buf_free(&w->cbuf);
 	for (i = 0; i < NJOBS; i++) {
 		sst_buf_free(&w->jobs[i].raw);
 		sst_buf_free(&w->jobs[i].sep);
+		sst_buf_free(&w->jobs[i].cbuf);
 	}
 	free(w->obuf);
 	free(w->hashes);
 	ZSTD_freeCCtx(w->cctx);
+	ZSTD_freeCCtx(w->helper_cctx);
 	free(w);
 }
 
