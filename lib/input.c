@@ -26,6 +26,7 @@ struct sst_input {
 	uint64_t total;
 	uint64_t bytes;		/* file position (bytes read from a pipe) */
 	uint8_t *buf;
+	struct archive_entry *entry;	/* ours: libarchive's own is unchecked */
 	int sys_errno;		/* errno of a failed read/seek of ours */
 
 	/* Pipe fallback: what the first try read, replayed to the second. */
@@ -139,6 +140,9 @@ arch_error(sst_input *in, const char *what, sst_err *err)
 		errno = e;
 		return sst_syserr(err, "%s: %s", name, what);
 	}
+	/* libarchive names every data fault; a bare failure is an allocation */
+	if (s == NULL && e == 0)
+		return sst_nomem(err, name);
 	return sst_error(err, SST_EDATA, "%s: %s: %s", name, what,
 	    s != NULL ? s : "unreadable data");
 }
@@ -147,29 +151,36 @@ static int
 arch_open(sst_input *in, int raw_only, sst_err *err)
 {
 	struct archive *a = archive_read_new();
+	int r = 0;
 
 	if (a == NULL)
 		return sst_nomem(err, in->path);
 	in->a = a;
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_filter_compress(a);
+	/*
+	 * Each call below allocates; libarchive does not remember a failure,
+	 * so one is caught here (ARCHIVE_WARN only means an external program).
+	 */
+	r |= archive_read_support_filter_gzip(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_filter_bzip2(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_filter_xz(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_filter_zstd(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_filter_lz4(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_filter_compress(a) == ARCHIVE_FATAL;
 	if (!raw_only) {
-		archive_read_support_format_tar(a);
-		archive_read_support_format_cpio(a);
-		archive_read_support_format_zip(a);
+		r |= archive_read_support_format_tar(a) == ARCHIVE_FATAL;
+		r |= archive_read_support_format_cpio(a) == ARCHIVE_FATAL;
+		r |= archive_read_support_format_zip(a) == ARCHIVE_FATAL;
 	}
-	archive_read_support_format_raw(a);
-	archive_read_support_format_empty(a);
-	archive_read_set_callback_data(a, in);
-	archive_read_set_read_callback(a, cb_read);
-	archive_read_set_close_callback(a, cb_close);
+	r |= archive_read_support_format_raw(a) == ARCHIVE_FATAL;
+	r |= archive_read_support_format_empty(a) == ARCHIVE_FATAL;
+	r |= archive_read_set_callback_data(a, in) != ARCHIVE_OK;
+	r |= archive_read_set_read_callback(a, cb_read) != ARCHIVE_OK;
+	r |= archive_read_set_close_callback(a, cb_close) != ARCHIVE_OK;
 	if (in->seekable)
-		archive_read_set_seek_callback(a, cb_seek);
-	if (archive_read_open1(a) != ARCHIVE_OK)
+		r |= archive_read_set_seek_callback(a, cb_seek) != ARCHIVE_OK;
+	if (r)
+		return sst_nomem(err, in->path);
+	if (archive_read_open1(a) != ARCHIVE_OK || in->sys_errno != 0)
 		return arch_error(in, "cannot read", err);
 	return SST_OK;
 }
@@ -188,7 +199,8 @@ sst_input_open(sst_input **inp, const char *path, sst_err *err)
 	if (path == NULL)
 		path = "-";
 	if ((in->path = strdup(path)) == NULL ||
-	    (in->buf = malloc(READ_SIZE)) == NULL) {
+	    (in->buf = malloc(READ_SIZE)) == NULL ||
+	    (in->entry = archive_entry_new()) == NULL) {
 		sst_input_close(&in);
 		return sst_nomem(err, path);
 	}
@@ -285,7 +297,10 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 			return SST_OK;
 		}
 		in->in_member = 0;
-		r = archive_read_next_header(in->a, &e);
+		e = in->entry;
+		r = archive_read_next_header2(in->a, e);
+		if (in->sys_errno != 0)
+			return arch_error(in, "cannot read", err);
 		if (r == ARCHIVE_EOF) {
 			in->done = 1;
 			continue;
@@ -356,6 +371,9 @@ sst_input_read(sst_input *in, const uint8_t **p, size_t *n, sst_err *err)
 			return SST_OK;
 		}
 		r = archive_read_data_block(in->a, &b, &len, &off);
+		/* A failed read(2) can surface as a short member or EOF. */
+		if (in->sys_errno != 0)
+			return arch_error(in, "cannot read", err);
 		if (r == ARCHIVE_EOF) {
 			if (in->msize > in->moff)
 				give_zeros(in, in->msize, p, n);
@@ -408,6 +426,8 @@ sst_input_close(sst_input **inp)
 		return;
 	if (in->a != NULL)
 		archive_read_free(in->a);
+	if (in->entry != NULL)
+		archive_entry_free(in->entry);
 	if (in->own_fd && in->fd >= 0)
 		close(in->fd);
 	free(in->path);
