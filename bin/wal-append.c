@@ -106,6 +106,8 @@ main(int argc, char **argv)
 		rc = append_input(w, NULL, &ro, &err);
 	for (i = optind; i < argc && rc == SST_OK; i++)
 		rc = append_input(w, argv[i], &ro, &err);
+	if (rc == SST_OK)
+		rc = sst_wal_writer_sync(w, &err);
 	if (rc != SST_OK) {
 		/* nothing of a failed append stays in the log */
 		sst_wal_writer_abort(&w);

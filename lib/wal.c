@@ -265,7 +265,8 @@ sst_wal_reader_open(sst_wal_reader **rp, const char *path,
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = sst_error(err, SST_EDATA, "%s: is a directory, not an sstkit WAL", path);
+		errno = EISDIR;	/* an I/O error (exit 4), as for every tool */
+		rc = sst_syserr(err, "%s", path);
 		goto fail;
 	}
 	r->size = (uint64_t)st.st_size;
@@ -433,6 +434,7 @@ struct sst_wal_writer {
 	uint8_t *buf;
 	size_t blen, cap;
 	uint64_t base;		/* file offset of buf[0] */
+	uint64_t synced;	/* file size at the last fdatasync */
 	uint64_t start_size;	/* size after open (abort truncates back) */
 	int failed;
 };
@@ -458,9 +460,12 @@ write_out(sst_wal_writer *w, int sync, sst_err *err)
 		w->base += w->blen;
 		w->blen = 0;
 	}
-	if (sync && fdatasync(w->fd) != 0) {
-		w->failed = 1;
-		return sst_syserr(err, "%s: fdatasync", w->path);
+	if (sync && w->synced != w->base) {
+		if (fdatasync(w->fd) != 0) {
+			w->failed = 1;
+			return sst_syserr(err, "%s: fdatasync", w->path);
+		}
+		w->synced = w->base;
 	}
 	return SST_OK;
 }
@@ -566,7 +571,7 @@ sst_wal_writer_open(sst_wal_writer **wp, const char *path,
 		rc = sst_syserr(err, "%s: seek", path);
 		goto fail;
 	}
-	w->base = w->start_size;
+	w->base = w->synced = w->start_size;
 	*wp = w;
 	return SST_OK;
 fail:
