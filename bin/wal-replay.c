@@ -351,6 +351,8 @@ drop_tables(replay *rp)
 	size_t i;
 
 	for (i = 0; i < rp->npaths; i++) {
+		if (rp->store != NULL && sst_store_lists(rp->store, rp->paths[i]))
+			continue;	/* live after all: see sst_store_commit */
 		unlink(rp->paths[i]);
 		if (rp->store == NULL)
 			sst_cleanup_unregister(rp->paths[i]);

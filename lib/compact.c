@@ -40,13 +40,15 @@ sst_merge_outs_free(char **outs, size_t n)
 	free(outs);
 }
 
+/* Removes new tables, except those a store (if any) now lists. */
 static void
-remove_outs(char **outs, size_t n)
+remove_outs(const sst_store *s, char **outs, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		unlink(outs[i]);
+		if (s == NULL || !sst_store_lists(s, outs[i]))
+			unlink(outs[i]);
 }
 
 typedef struct merge_run {
@@ -179,7 +181,7 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 	if (rc != SST_OK) {
 		sst_writer_abort(&r.w);
 		free(r.wpath);
-		remove_outs(r.outs, r.nouts);
+		remove_outs(NULL, r.outs, r.nouts);
 		sst_merge_outs_free(r.outs, r.nouts);
 		return rc;
 	}
@@ -425,7 +427,8 @@ pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 	}
 	if ((rc = add_overlapping(m, c, pl, best + 1, &r, err)) != SST_OK)
 		return rc;
-	qsort(pl->in, pl->nin, sizeof(*pl->in), cmp_size_t);
+	if (pl->nin > 1)
+		qsort(pl->in, pl->nin, sizeof(*pl->in), cmp_size_t);
 	if (best > 0 && pl->nin == 1)
 		pl->move = 1;
 	pl->drop = 1;
@@ -641,7 +644,7 @@ run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_e
 		sst_manifest_free(&nm);
 	}
 	if (rc != SST_OK)
-		remove_outs(outs, nouts);
+		remove_outs(s, outs, nouts);
 	for (i = 0; i < nouts && ot != NULL; i++)
 		sst_table_close(&ot[i]);
 	free(ot);

@@ -94,7 +94,7 @@ sst_cleanup_unregister(const char *path)
 }
 
 static void
-cleanup_handler(int sig)
+cleanup_all(void)
 {
 	int i;
 
@@ -104,6 +104,12 @@ cleanup_handler(int sig)
 		if (p != NULL)
 			unlink(p);
 	}
+}
+
+static void
+cleanup_handler(int sig)
+{
+	cleanup_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -119,6 +125,12 @@ sst_cleanup_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/*
+	 * Only temporary names are ever registered, and every path of ours
+	 * unregisters them, so this acts only when a library calls exit()
+	 * itself (libarchive does when some allocations fail).
+	 */
+	atexit(cleanup_all);
 }
 
 /* ---- atomic output ---- */
@@ -192,24 +204,29 @@ sst_out_write(sst_out *o, const void *buf, size_t n, sst_err *err)
 int
 sst_fsync_dir(const char *path, sst_err *err)
 {
+	char dir[PATH_MAX];
+	const char *d;
 	struct stat st;
-	char *dir;
+	size_t n = strlen(path);
 	int fd, rc = SST_OK;
 
+	/* No allocation: this runs after renames, where failing is costly. */
+	if (n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return sst_syserr(err, "%s", path);
+	}
+	memcpy(dir, path, n + 1);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		dir = strdup(path);
+		d = dir;
 	else
-		dir = dir_of(path);
-	if (dir == NULL)
-		return sst_nomem(err, path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		d = dirname(dir);	/* in place, or a static "." or "/" */
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		rc = sst_syserr(err, "%s: open directory", dir);
+		rc = sst_syserr(err, "%s: open directory", d);
 	else if (fsync(fd) != 0 && errno != EINVAL)
-		rc = sst_syserr(err, "%s: fsync directory", dir);
+		rc = sst_syserr(err, "%s: fsync directory", d);
 	if (fd >= 0)
 		close(fd);
-	free(dir);
 	return rc;
 }
 
@@ -217,7 +234,8 @@ int
 sst_out_commit(sst_out *o, sst_err *err)
 {
 	mode_t um;
-	int rc;
+	char *dir;
+	int rc, dfd;
 
 	um = umask(0);
 	umask(um);
@@ -238,13 +256,32 @@ sst_out_commit(sst_out *o, sst_err *err)
 		return rc;
 	}
 	o->fd = -1;
+	/* Everything that can fail but the fsync comes before the rename. */
+	if ((dir = dir_of(o->path)) == NULL) {
+		rc = sst_nomem(err, o->path);
+		sst_out_abort(o);
+		return rc;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = sst_syserr(err, "%s: open directory", dir);
+		free(dir);
+		sst_out_abort(o);
+		return rc;
+	}
 	if (rename(o->tmp, o->path) != 0) {
 		rc = sst_syserr(err, "%s: rename", o->path);
+		close(dfd);
+		free(dir);
 		sst_out_abort(o);
 		return rc;
 	}
 	sst_cleanup_unregister(o->tmp);
-	rc = sst_fsync_dir(o->path, err);
+	o->published = 1;
+	rc = SST_OK;
+	if (fsync(dfd) != 0 && errno != EINVAL)
+		rc = sst_syserr(err, "%s: fsync directory", dir);
+	close(dfd);
+	free(dir);
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;

@@ -31,13 +31,18 @@ typedef struct sst_out {
 	char *path;		/* final name */
 	char *tmp;		/* temporary name */
 	uint64_t off;		/* bytes written so far */
+	int published;		/* renamed into place (set by commit) */
 } sst_out;
 
 /* Creates the temporary file for `path`. */
 int sst_out_open(sst_out *o, const char *path, sst_err *err);
 /* Appends bytes (write_full). */
 int sst_out_write(sst_out *o, const void *buf, size_t n, sst_err *err);
-/* fsync, chmod, rename, fsync dir; frees o's strings and closes fd. */
+/*
+ * fsync, chmod, rename, fsync dir; frees o's strings and closes fd. On an
+ * error after the rename (the directory fsync), o->published is 1: the new
+ * file is in place, but its name may not survive a crash.
+ */
 int sst_out_commit(sst_out *o, sst_err *err);
 /* Closes and unlinks the temporary file; safe on a zeroed or committed o. */
 void sst_out_abort(sst_out *o);
@@ -59,7 +64,8 @@ void sst_cleanup_register(const char *path);
 void sst_cleanup_unregister(const char *path);
 /*
  * Installs SIGINT/SIGTERM/SIGHUP handlers that unlink every registered path
- * and re-raise the signal. Call once at tool start.
+ * and re-raise the signal, and the same unlinking at exit() (for libraries
+ * that exit themselves). Call once at tool start.
  */
 void sst_cleanup_install(void);
 

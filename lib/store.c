@@ -480,8 +480,9 @@ fail:
 	return rc;
 }
 
+/* *published: the new MANIFEST is in place, even if rc is an error. */
 static int
-manifest_write(const char *dir, const sst_manifest *m, sst_err *err)
+manifest_write(const char *dir, const sst_manifest *m, int *published, sst_err *err)
 {
 	char path[PATH_MAX];
 	sst_out o;
@@ -489,6 +490,7 @@ manifest_write(const char *dir, const sst_manifest *m, sst_err *err)
 	size_t len;
 	int rc;
 
+	*published = 0;
 	if ((rc = path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
 		return rc;
 	if ((rc = sst_manifest_format(m, &buf, &len, err)) != SST_OK)
@@ -496,9 +498,10 @@ manifest_write(const char *dir, const sst_manifest *m, sst_err *err)
 	rc = sst_out_open(&o, path, err);
 	if (rc == SST_OK) {
 		rc = sst_out_write(&o, buf, len, err);
-		if (rc == SST_OK)
+		if (rc == SST_OK) {
 			rc = sst_out_commit(&o, err);
-		else
+			*published = o.published;
+		} else
 			sst_out_abort(&o);
 	}
 	free(buf);
@@ -764,8 +767,10 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 	}
 	rc = lock_store(s, create, wait, err);
 	if (rc == SST_OK && !sst_store_is(dir)) {
+		int published;
+
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
-			rc = manifest_write(dir, &s->m, err);
+			rc = manifest_write(dir, &s->m, &published, err);
 	}
 	if (rc == SST_OK) {
 		sst_manifest_free(&s->m);
@@ -825,14 +830,23 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	char path[PATH_MAX];
 	sst_manifest nm;
 	size_t i;
-	int rc;
+	int rc, published;
 
 	if ((rc = sst_manifest_copy(&nm, m, err)) != SST_OK)
 		return rc;
 	if (nm.next < s->next)
 		nm.next = s->next;
-	if ((rc = manifest_write(s->dir, &nm, err)) != SST_OK) {
-		sst_manifest_free(&nm);
+	if ((rc = manifest_write(s->dir, &nm, &published, err)) != SST_OK) {
+		/*
+		 * Renamed but not made durable: readers see nm now, so it is
+		 * the store's state; the old tables stay, as a crash may yet
+		 * bring the old manifest back (the next writer removes them).
+		 */
+		if (published) {
+			sst_manifest_free(&s->m);
+			s->m = nm;
+		} else
+			sst_manifest_free(&nm);
 		return rc;
 	}
 	for (i = 0; i < s->m.n; i++) {
@@ -844,6 +858,16 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	sst_manifest_free(&s->m);
 	s->m = nm;
 	return SST_OK;
+}
+
+int
+sst_store_lists(const sst_store *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *nm = slash ? slash + 1 : path;
+	uint64_t num;
+
+	return table_name_number(nm, strlen(nm), &num) == 0 && listed(&s->m, num);
 }
 
 /* The file name part of path, which must be directly inside the store. */

@@ -121,9 +121,18 @@ const char *sst_store_dir(const sst_store *s);
 /*
  * Replaces the manifest by m (its `next` is raised to the writer's counter):
  * writes it atomically, then unlinks the tables the old manifest listed and
- * m does not. On success the store adopts a copy of m.
+ * m does not. On success the store adopts a copy of m; it does too when
+ * the manifest was renamed into place but the directory fsync failed (an
+ * error is returned, and the old tables are kept for the next writer).
  */
 int sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err);
+/*
+ * Whether the table file path (its last component) is listed by the store's
+ * current manifest. After a failed commit or add, a caller removes only the
+ * new tables this says are not listed: a manifest renamed into place before
+ * a failed directory fsync is adopted, and its tables must stay.
+ */
+int sst_store_lists(const sst_store *s, const char *path);
 
 /* Releases the lock and frees *s; NULL-safe. */
 void sst_store_close(sst_store **s);
