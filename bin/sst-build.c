@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "progress.h"
@@ -196,6 +197,11 @@ main(int argc, char **argv)
 		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
 	if (wait && into == NULL)
 		sst_cli_usage_error("--wait goes with --into");
+	/*
+	 * The filter is built after the sort has freed its memory, in slices
+	 * of half of -m (at least 1 MiB): it never adds to the peak.
+	 */
+	topts.filter_mem = sopts.memory / 2 > (1u << 20) ? (size_t)(sopts.memory / 2) : 1u << 20;
 	sst_progress_init(&b.prog, sst_prog, progress);
 
 	if (into != NULL) {
@@ -218,6 +224,7 @@ main(int argc, char **argv)
 		rc = b.holding ? release_held(&b, &err) : SST_OK;
 	else
 		rc = drain_sorter(&b, &err);
+	sst_sorter_free(&b.sorter);	/* its memory is the filter's now */
 	if (rc != SST_OK)
 		goto done;
 	if (into != NULL && sst_writer_count(b.w) == 0) {
@@ -226,8 +233,11 @@ main(int argc, char **argv)
 	}
 	if ((rc = sst_writer_finish(&b.w, &err)) != SST_OK)
 		goto done;
-	if (store != NULL)
+	if (store != NULL) {
 		rc = sst_store_add(store, &table_path, 1, &err);
+		if (rc != SST_OK && !sst_store_lists(store, table_path))
+			unlink(table_path);
+	}
 done:
 	sst_progress_done(&b.prog);
 	sst_writer_abort(&b.w);

@@ -22,7 +22,12 @@ sst_filter_lines(uint64_t nkeys, int bits_per_key)
 void
 sst_filter_add(uint8_t *bits, uint64_t nlines, int k, uint64_t h)
 {
-	uint8_t *line = bits + sst_filter_line_of(h, nlines) * SST_FILTER_LINE;
+	sst_filter_line_add(bits + sst_filter_line_of(h, nlines) * SST_FILTER_LINE, k, h);
+}
+
+void
+sst_filter_line_add(uint8_t *line, int k, uint64_t h)
+{
 	uint32_t a = (uint32_t)h;
 	int i;
 

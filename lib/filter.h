@@ -29,6 +29,8 @@ sst_filter_line_of(uint64_t h, uint64_t nlines)
 
 /* Sets the k bits of hash h in its line; bits is L * 64 bytes. */
 void sst_filter_add(uint8_t *bits, uint64_t nlines, int k, uint64_t h);
+/* Sets the k bits of hash h in line (64 bytes): the line of h's choosing. */
+void sst_filter_line_add(uint8_t *line, int k, uint64_t h);
 /* 1 if every bit of h is set in `line` (64 bytes), else 0. */
 int sst_filter_line_match(const uint8_t *line, int k, uint64_t h);
 

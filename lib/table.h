@@ -32,7 +32,11 @@ typedef struct sst_table_opts {
 	int level;		/* zstd level; default 3 */
 	int bloom_bits;		/* bits per key, 0 = no filter; default 10 */
 	int threads;		/* >1: compress blocks in a worker thread */
+	size_t filter_mem;	/* filter bytes built at once; 0: 4 MiB */
 } sst_table_opts;
+
+/* A larger filter is built in passes over the key hashes, one per slice. */
+#define SST_FILTER_MEM_DEFAULT	(4u << 20)
 
 #define SST_MIN_BLOCK_SIZE	256u
 #define SST_MAX_BLOCK_SIZE	(16u << 20)
@@ -124,7 +128,8 @@ int sst_table_iter(sst_table *t, sst_iter **it, sst_err *err);
  * properties agreeing with the counted data, and that the structures tile
  * the file. Returns SST_OK when intact, SST_NOTFOUND (1) with err naming
  * the file, block/offset and fault when damaged, SST_ESYS on I/O failure.
- * Stats of what was checked go to *p when p is not NULL.
+ * Stats of what was checked go to *p when p is not NULL (without the
+ * smallest and largest keys: those pointers are NULL).
  */
 int sst_table_verify(const char *path, sst_props *p, sst_err *err);
 

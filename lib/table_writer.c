@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "block.h"
 #include "fileio.h"
@@ -85,6 +87,7 @@ struct sst_writer {
 void
 sst_table_opts_default(sst_table_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->block_size = 8192;
 	o->compression = SST_COMP_ZSTD;
 	o->level = 3;
@@ -543,14 +546,36 @@ sst_writer_count(const sst_writer *w)
 	return w->records;
 }
 
-/* Builds and writes the filter block; fills f->filter*. */
+/* Sets, in the slice of lines [lo, lo + n), the bits of the hashes given. */
+static void
+slice_add(uint8_t *slice, uint64_t lo, uint64_t n, uint64_t lines, int k,
+    const uint64_t *hv, size_t nh)
+{
+	size_t i;
+
+	for (i = 0; i < nh; i++) {
+		uint64_t l = sst_filter_line_of(hv[i], lines);
+
+		if (l - lo < n)
+			sst_filter_line_add(slice + (l - lo) * SST_FILTER_LINE, k, hv[i]);
+	}
+}
+
+/*
+ * Builds and writes the filter block; fills f->filter*. The bit array is
+ * built in slices of at most filter_mem bytes (whole 4 KiB chunks), each
+ * from one pass over the key hashes, so a huge filter never sits in memory
+ * whole; the block checksum is carried across the slices.
+ */
 static int
 write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 {
-	uint64_t n = w->hashes_spilled + w->nhashes, lines, i, nchunks;
-	size_t bytes, plen;
-	uint8_t *payload, rbuf[8192];
-	int k = sst_filter_k(w->o.bloom_bits), rc;
+	uint64_t n = w->hashes_spilled + w->nhashes, lines, nchunks, lo, slice_lines;
+	uint64_t hbuf[1024];
+	uint8_t *slice = NULL, *sums = NULL, trailer[SST_TRAILER_SIZE];
+	int k = sst_filter_k(w->o.bloom_bits), rc = SST_OK;
+	size_t bytes, plen, mem;
+	XXH3_state_t xs;
 	sst_handle h;
 
 	memset(&f->filter, 0, sizeof(f->filter));
@@ -564,41 +589,69 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 	bytes = (size_t)lines * SST_FILTER_LINE;
 	nchunks = (lines + SST_FILTER_CHUNK_LINES - 1) / SST_FILTER_CHUNK_LINES;
 	plen = bytes + 4 * (size_t)nchunks;
-	if ((payload = calloc(1, plen)) == NULL)
-		return sst_nomem(err, "filter");
-	if (w->hashes_spilled > 0) {
-		uint64_t off = 0, left = w->hashes_spilled * sizeof(uint64_t);
+	if (plen > UINT32_MAX)
+		return sst_error(err, SST_EDATA, "%s: too many keys for the filter", w->out.path);
+	mem = w->o.filter_mem ? w->o.filter_mem : SST_FILTER_MEM_DEFAULT;
+	slice_lines = mem / SST_FILTER_CHUNK * SST_FILTER_CHUNK_LINES;
+	if (slice_lines == 0)
+		slice_lines = SST_FILTER_CHUNK_LINES;
+	if (slice_lines > lines)
+		slice_lines = lines;
+	if ((slice = malloc((size_t)slice_lines * SST_FILTER_LINE)) == NULL ||
+	    (sums = malloc(4 * (size_t)nchunks)) == NULL) {
+		rc = sst_nomem(err, "filter");
+		goto out;
+	}
+	h.off = w->written;
+	h.len = plen;
+	memset(&xs, 0, sizeof(xs));
+	XXH3_64bits_reset_withSeed(&xs, h.off);
+	for (lo = 0; lo < lines && rc == SST_OK; lo += slice_lines) {
+		uint64_t sn = lines - lo < slice_lines ? lines - lo : slice_lines;
+		size_t sbytes = (size_t)sn * SST_FILTER_LINE, c, off = 0;
+		uint64_t left = w->hashes_spilled * sizeof(uint64_t);
 
-		while (left > 0) {
-			size_t want = left < sizeof(rbuf) ? (size_t)left : sizeof(rbuf);
+		memset(slice, 0, sbytes);
+		while (left > 0 && rc == SST_OK) {
+			size_t want = left < sizeof(hbuf) ? (size_t)left : sizeof(hbuf);
 
-			if ((rc = sst_pread_full(w->hash_fd, rbuf, want, off, "filter temporary file", err)) != SST_OK) {
-				free(payload);
-				return rc;
-			}
-			for (i = 0; i < want / 8; i++) {
-				uint64_t hv;
-
-				memcpy(&hv, rbuf + 8 * i, 8);
-				sst_filter_add(payload, lines, k, hv);
-			}
+			rc = sst_pread_full(w->hash_fd, hbuf, want, off, "filter temporary file", err);
+			if (rc == SST_OK)
+				slice_add(slice, lo, sn, lines, k, hbuf, want / 8);
 			off += want;
 			left -= want;
 		}
-	}
-	for (i = 0; i < w->nhashes; i++)
-		sst_filter_add(payload, lines, k, w->hashes[i]);
-	for (i = 0; i < nchunks; i++) {
-		size_t coff = (size_t)i * SST_FILTER_CHUNK;
-		size_t clen = bytes - coff < SST_FILTER_CHUNK ? bytes - coff : SST_FILTER_CHUNK;
+		if (rc != SST_OK)
+			break;
+		slice_add(slice, lo, sn, lines, k, w->hashes, w->nhashes);
+		for (c = 0; c * SST_FILTER_CHUNK < sbytes; c++) {
+			size_t coff = c * SST_FILTER_CHUNK;
+			size_t clen = sbytes - coff < SST_FILTER_CHUNK ? sbytes - coff : SST_FILTER_CHUNK;
+			uint64_t fo = lo * SST_FILTER_LINE + coff;	/* offset in the filter */
 
-		sst_put_le32(payload + bytes + 4 * i, sst_checksum(payload + coff, clen, w->written + coff));
+			sst_put_le32(sums + 4 * (fo / SST_FILTER_CHUNK),
+			    sst_checksum(slice + coff, clen, h.off + fo));
+		}
+		XXH3_64bits_update(&xs, slice, sbytes);
+		rc = owrite(w, slice, sbytes, err);
 	}
-	rc = write_block(w, payload, plen, &h, err);
-	free(payload);
+	if (rc == SST_OK) {
+		XXH3_64bits_update(&xs, sums, 4 * (size_t)nchunks);
+		rc = owrite(w, sums, 4 * (size_t)nchunks, err);
+	}
+	if (rc == SST_OK) {
+		trailer[0] = SST_BLOCK_RAW;
+		sst_put_le32(trailer + 1, (uint32_t)plen);
+		XXH3_64bits_update(&xs, trailer, 5);
+		sst_put_le32(trailer + 5, (uint32_t)XXH3_64bits_digest(&xs));
+		rc = owrite(w, trailer, sizeof(trailer), err);
+	}
 	f->filter = h;
 	f->filter_lines = (uint32_t)lines;
 	f->filter_k = (uint8_t)k;
+out:
+	free(slice);
+	free(sums);
 	return rc;
 }
 

@@ -52,6 +52,23 @@ with open("q", "wb") as q, open("want", "wb") as w:
 	same got want
 }
 
+@test "extsort: the filter of many distinct keys stays within the cap" {
+	skip_if_san
+	# 3M distinct keys at 40 bits a key: a 15 MB filter, built after the
+	# sort in slices of half of -m, so it does not add to the peak.
+	awk 'BEGIN { for (i = 0; i < 3000000; i++) printf "k%09d\tv\n", (i * 7919) % 3000000 }' >in.tsv
+	/usr/bin/time -f '%M' -o rss0.txt sst-build -q -m 4M --bloom-bits 0 -o none.sst in.tsv
+	/usr/bin/time -f '%M' -o rss.txt sst-build -q -m 4M --bloom-bits 40 -o big.sst in.tsv
+	sst-verify -q big.sst
+	run sst-info --json big.sst
+	[[ "$output" == *'"filter_bytes": 15'* ]] || fail "filter not ~15 MB: $output"
+	echo "# filter: 3M keys, -m 4M: peak $(cat rss.txt) KiB with --bloom-bits 40, $(cat rss0.txt) KiB with none" >&3
+	# the whole filter would be 14.6 MiB more; allow 4 MiB (one slice, hashes)
+	[ "$(cat rss.txt)" -lt $(($(cat rss0.txt) + 4096)) ] ||
+		fail "peak RSS $(cat rss.txt) KiB, $(cat rss0.txt) KiB without a filter"
+	[ "$(cat rss.txt)" -lt $(((4 + 12) * 1024)) ] || fail "peak RSS $(cat rss.txt) KiB over -m 4M + 12 MiB"
+}
+
 @test "extsort: -m 1M with a low open-file limit: several merge passes, correct" {
 	if [ "$SST_SAN" = 1 ]; then m=$((1 << 14)); else m=$((1 << 16)); fi
 	# 16 MiB (plain) of input in 1 MiB of memory, at most ~10 free descriptors

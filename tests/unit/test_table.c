@@ -7,6 +7,7 @@
 #include "filter.h"
 #include "merge_iter.h"
 #include "table.h"
+#include "table_int.h"
 #include "unit.h"
 #include "util.h"
 
@@ -41,7 +42,7 @@ static int
 build_seq(const char *path, uint64_t n, uint64_t step, const sst_table_opts *o)
 {
 	sst_writer *w;
-	sst_err e;
+	sst_err e = { 0, "" };
 	uint8_t k[32], v[64];
 	uint64_t i;
 
@@ -74,7 +75,7 @@ test_empty(void)
 	sst_iter *it;
 	sst_props p;
 	sst_rec r;
-	sst_err e;
+	sst_err e = { 0, "" };
 	int found;
 
 	sst_table_opts_default(&o);
@@ -100,7 +101,7 @@ test_seq(uint64_t n, size_t block, int threads, int comp)
 	sst_iter *it;
 	sst_props p;
 	sst_rec r;
-	sst_err e;
+	sst_err e = { 0, "" };
 	uint8_t k[32];
 	uint64_t i, absent_hits = 0;
 	int found, rc;
@@ -203,7 +204,7 @@ test_big_records(void)
 	sst_writer *w;
 	sst_table *t;
 	sst_rec r, got;
-	sst_err e;
+	sst_err e = { 0, "" };
 	uint8_t *big = malloc(SST_MAX_VALUE), *bigkey = malloc(SST_MAX_KEY + 1);
 	int found;
 	size_t i;
@@ -274,7 +275,7 @@ test_damage(void)
 {
 	sst_table_opts o;
 	sst_table *t;
-	sst_err e;
+	sst_err e = { 0, "" };
 	uint8_t *img = NULL, zeros[4096] = { 0 };
 	size_t n, off, detected = 0, tried = 0;
 
@@ -314,7 +315,7 @@ test_merge(void)
 	sst_table_opts o;
 	sst_table *t[3];
 	sst_iter *kids[3], *m;
-	sst_err e;
+	sst_err e = { 0, "" };
 	uint8_t k[32];
 	uint64_t count = 0;
 	int i, rc;
@@ -352,6 +353,59 @@ test_merge(void)
 		sst_table_close(&t[i]);
 }
 
+/* The filter block of path (payload and trailer), malloc'd. */
+static uint8_t *
+filter_bytes(const char *path, size_t *len)
+{
+	sst_err e = { 0, "" };
+	sst_table *t = NULL;
+	uint8_t *b = NULL;
+	int fd;
+
+	*len = 0;
+	if (sst_table_open(&t, path, &e) != SST_OK)
+		return NULL;
+	*len = (size_t)t->f.filter.len + SST_TRAILER_SIZE;
+	if ((fd = open(path, O_RDONLY)) >= 0 && (b = malloc(*len)) != NULL &&
+	    pread(fd, b, *len, (off_t)t->f.filter.off) != (ssize_t)*len) {
+		free(b);
+		b = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	sst_table_close(&t);
+	return b;
+}
+
+/*
+ * A filter built in slices (filter_mem of one 4 KiB chunk, and an odd
+ * size) is byte for byte the filter built whole, and verifies.
+ */
+static void
+test_filter_slices(void)
+{
+	static const size_t mems[] = { 1, 4096, 3 * 4096 + 100 };
+	sst_table_opts o;
+	sst_err e = { 0, "" };
+	uint8_t *whole, *sliced;
+	size_t wl, sl, i;
+
+	sst_table_opts_default(&o);
+	o.filter_mem = 64u << 20;
+	CHECK(build_seq(tpath("fw.sst"), 200000, 3, &o) == 0);
+	whole = filter_bytes(tpath("fw.sst"), &wl);
+	CHECK(whole != NULL && wl > 3 * 4096 + 100);
+	for (i = 0; i < sizeof(mems) / sizeof(mems[0]); i++) {
+		o.filter_mem = mems[i];
+		CHECK(build_seq(tpath("fs.sst"), 200000, 3, &o) == 0);
+		CHECK_RC(sst_table_verify(tpath("fs.sst"), NULL, &e), SST_OK);
+		sliced = filter_bytes(tpath("fs.sst"), &sl);
+		CHECK(sliced != NULL && whole != NULL && sl == wl && memcmp(sliced, whole, wl) == 0);
+		free(sliced);
+	}
+	free(whole);
+}
+
 int
 main(void)
 {
@@ -364,6 +418,7 @@ main(void)
 	test_seq(20000, 4096, 2, SST_COMP_ZSTD);
 	test_seq(1000000, 8192, 2, SST_COMP_ZSTD);
 	test_fpr();
+	test_filter_slices();
 	test_big_records();
 	test_damage();
 	test_merge();
