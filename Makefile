@@ -73,7 +73,7 @@ check-unit: units
 
 # The bats suite against this build's tools.
 check-cli: tools
-	@SST_BIN=$(CURDIR)/$(BUILD)/bin SST_SAN=$(SAN) bats --jobs 2 tests/cli 2>/dev/null || SST_BIN=$(CURDIR)/$(BUILD)/bin SST_SAN=$(SAN) bats tests/cli
+	@SST_BIN=$(CURDIR)/$(BUILD)/bin SST_SAN=$(SAN) bats tests/cli
 
 check: deps
 	$(MAKE) all units

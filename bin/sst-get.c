@@ -247,22 +247,22 @@ main(int argc, char **argv)
 	}
 	if (optind == argc)
 		sst_cli_usage_error("no SOURCE given");
+	rc = SST_OK;
 	if (use_k) {
 		optind = 0;
-		while ((c = getopt_long(argc, argv, "k:f:eh", longopts, NULL)) != -1)
-			if (c == 'k' && (rc = add_key(&bt, (const uint8_t *)optarg, strlen(optarg),
-			    wopts.escape, "-k", &err)) != SST_OK)
-				return sst_cli_fail(&err);
-	} else if ((rc = read_stdin_keys(&bt, wopts.escape, &err)) != SST_OK)
-		return sst_cli_fail(&err);
-
-	if ((rc = sst_sources_open(&src, argv + optind, (size_t)(argc - optind), &err)) != SST_OK ||
-	    (rc = resolve(&src, &bt, &err)) != SST_OK) {
-		sst_sources_close(&src);
-		return sst_cli_fail(&err);
-	}
+		while (rc == SST_OK &&
+		    (c = getopt_long(argc, argv, "k:f:eh", longopts, NULL)) != -1)
+			if (c == 'k')
+				rc = add_key(&bt, (const uint8_t *)optarg, strlen(optarg),
+				    wopts.escape, "-k", &err);
+	} else
+		rc = read_stdin_keys(&bt, wopts.escape, &err);
+	if (rc == SST_OK &&
+	    (rc = sst_sources_open(&src, argv + optind, (size_t)(argc - optind), &err)) == SST_OK)
+		rc = resolve(&src, &bt, &err);
 	sst_sources_close(&src);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (rc == SST_OK)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	for (i = 0; i < bt.n && rc == SST_OK; i++) {
 		query *q = &bt.q[i];
 		sst_rec r = { bt.keys.p + q->koff, q->klen, bt.vals.p + q->voff, q->vlen, SST_PUT };

@@ -221,6 +221,7 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	mo->keep_empty = 1;
 	rc = sst_merge_tables(t, nt, mo, split_out, &sn, &outs, &nouts, NULL, &e);
 	sst_progress_done(&prog);
+	mo->progress = NULL;	/* prog ends with this function */
 	if (rc == SST_OK && sn.split)
 		rc = split_publish(&sn, &e);
 	if (rc != SST_OK && sn.split)

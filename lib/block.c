@@ -4,6 +4,8 @@
 
 #include "iter.h"
 
+const char sst_block_nomem[] = "out of memory";
+
 void
 sst_bb_init(sst_block_builder *b, int interval)
 {
@@ -174,7 +176,7 @@ decode_at(sst_block_iter *it, size_t off, const char **why)
 	}
 	it->key.len = (size_t)shared;
 	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK) {
-		*why = "out of memory";
+		*why = sst_block_nomem;
 		return -1;
 	}
 	p += unshared;

@@ -70,7 +70,11 @@ typedef struct sst_block_iter {
 
 void sst_block_iter_init(sst_block_iter *it, const sst_block *blk);
 void sst_block_iter_free(sst_block_iter *it);
-/* Each returns 0 (check it->valid) or -1 with *why set (malformed block). */
+/*
+ * Each returns 0 (check it->valid) or -1 with *why set: a malformed block,
+ * or, when *why == sst_block_nomem, an allocation failure (not damage).
+ */
+extern const char sst_block_nomem[];
 int sst_block_iter_first(sst_block_iter *it, const char **why);
 int sst_block_iter_next(sst_block_iter *it, const char **why);
 /* Positions at the first entry with key >= target. */

@@ -1056,6 +1056,7 @@ src_value(sst_sorter *s, struct src *x, sst_err *err)
 		return rc;
 	sst_put_le32(lens, (uint32_t)raw);
 	sst_put_le32(lens + 4, (uint32_t)raw);
+	memset(&xs, 0, sizeof(xs));	/* the state's padding is read, not used */
 	XXH3_64bits_reset_withSeed(&xs, x->boff);
 	XXH3_64bits_update(&xs, lens, 8);
 	XXH3_64bits_update(&xs, x->kbuf, x->bhl + x->klen);
@@ -1101,6 +1102,7 @@ src_load(sst_sorter *s, struct src *x, sst_err *err)
 	}
 	if ((rc = sst_pread_full(r->f->fd, dst, stored, boff + BLOCK_HDR, s->tmpdir, err)) != SST_OK)
 		return rc;
+	memset(&xs, 0, sizeof(xs));
 	XXH3_64bits_reset_withSeed(&xs, boff);
 	XXH3_64bits_update(&xs, hdr + 4, 8);
 	XXH3_64bits_update(&xs, dst, stored);

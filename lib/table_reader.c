@@ -14,6 +14,8 @@
 static int
 corrupt(sst_table *t, const char *what, uint64_t off, const char *why, sst_err *err)
 {
+	if (why == sst_block_nomem)
+		return sst_nomem(err, t->path);
 	return sst_error(err, SST_EDATA, "%s: %s @%llu: %s", t->path, what,
 	    (unsigned long long)off, why);
 }

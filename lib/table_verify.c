@@ -24,6 +24,8 @@ typedef struct vstate {
 static int
 damage(vstate *v, const char *what, uint64_t off, const char *fmt, const char *why)
 {
+	if (why == sst_block_nomem)
+		return sst_nomem(v->err, v->t->path);
 	sst_error(v->err, SST_NOTFOUND, "%s: %s @%llu: %s%s", v->t->path, what,
 	    (unsigned long long)off, fmt, why ? why : "");
 	return SST_NOTFOUND;
@@ -298,8 +300,10 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 	}
 	if ((rc = check_props(&v)) != SST_OK)
 		goto out;
-	if (out != NULL)
-		sst_table_props(v.t, out, err);
+	if (out != NULL && sst_table_props(v.t, out, err) == SST_OK) {
+		out->smallest = out->largest = NULL;	/* freed with the table */
+		out->smallest_len = out->largest_len = 0;
+	}
 out:
 	sst_block_iter_free(&ti);
 	sst_buf_free(&file);

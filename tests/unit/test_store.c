@@ -101,7 +101,13 @@ matches_model(sst_table **t, size_t n)
 	memset(seen, 0, sizeof(seen));
 	for (int rc = sst_iter_first(it, &e); ok && rc == SST_OK && it->valid;
 	    rc = sst_iter_next(it, &e)) {
-		if (it->rec.klen != 6 || sscanf((const char *)it->rec.key, "k%5d", &id) != 1 ||
+		char kbuf[8];
+
+		if (it->rec.klen == 6) {
+			memcpy(kbuf, it->rec.key, 6);
+			kbuf[6] = '\0';
+		}
+		if (it->rec.klen != 6 || sscanf(kbuf, "k%5d", &id) != 1 ||
 		    id < 0 || id >= NKEYS || model[id] < 0) {
 			ok = 0;
 			break;
