@@ -118,8 +118,17 @@ main(int argc, char **argv)
 		if (have_to && sst_keycmp(r->key, r->klen, to.p, to.len) >= 0)
 			break;
 		count++;
-		if (!count_only && (rc = sst_rec_write(stdout, &wopts, r, &err)) != SST_OK)
+		if (!count_only && (rc = sst_rec_write(stdout, &wopts, r, &err)) != SST_OK) {
+			/* a record plain tsv cannot carry: name where it is from */
+			if (rc == SST_EDATA) {
+				char msg[sizeof(err.msg)];
+
+				snprintf(msg, sizeof(msg), "%s", err.msg);
+				sst_error(&err, SST_EDATA, "%s: %s", argc - optind == 1 ?
+				    argv[optind] : "stdout", msg);
+			}
 			break;
+		}
 	}
 	if (rc == SST_OK && count_only)
 		printf("%" PRIu64 "\n", count);

@@ -226,7 +226,7 @@ main(int argc, char **argv)
 	batch bt;
 	sst_sources src = { NULL, 0 };
 	sst_err err = { 0, "" };
-	int c, rc, use_k = 0, missing = 0;
+	int c, rc, use_k = 0, missing = 0, unwritable = 0;
 	size_t i;
 
 	sst_cli_init(argv[0]);
@@ -276,8 +276,15 @@ main(int argc, char **argv)
 				rc = write_escaped(r.val, r.vlen, &err);
 			else if ((r.vlen && fwrite(r.val, 1, r.vlen, stdout) != r.vlen) || putchar('\n') == EOF)
 				rc = sst_syserr(&err, "stdout: write");
-		} else
-			rc = sst_rec_write(stdout, &wopts, &r, &err);
+		} else if ((rc = sst_rec_write(stdout, &wopts, &r, &err)) == SST_EDATA)
+			unwritable = 1;
+	}
+	if (unwritable) {
+		/* a record plain tsv cannot carry: name where it is from */
+		char msg[sizeof(err.msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err.msg);
+		sst_error(&err, SST_EDATA, "%s: %s", argc - optind == 1 ? argv[optind] : "stdout", msg);
 	}
 	if (rc == SST_OK && fflush(stdout) != 0)
 		rc = sst_syserr(&err, "stdout: write");

@@ -141,6 +141,7 @@ setup() {
 		[ "$status" -eq 3 ] || fail "key $k: exit $status, want 3"
 		check_err sst-dump
 		[[ "$stderr" == *-e* && "$stderr" == *cdb* ]] || fail "message does not name -e and -f cdb: $stderr"
+		[[ "$stderr" == "sst-dump: t.sst: "* ]] || fail "message does not name the table: $stderr"
 		[ -z "$output" ] || fail "mangled output: $output"
 	done
 	printf '+1,3:k->x\ny\n' | sst-build -q -f cdb -o v.sst

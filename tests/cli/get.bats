@@ -115,6 +115,7 @@ setup() {
 	run --separate-stderr sst-get lf.sst < <(printf 'a\n')
 	[ "$status" -eq 3 ]
 	check_err sst-get
+	[[ "$stderr" == "sst-get: lf.sst: "* ]] || fail "message does not name the table: $stderr"
 	[[ "$stderr" == *-e* ]]
 	[[ "$stderr" == *cdb* ]]
 	[[ "$output" != *x* ]]
