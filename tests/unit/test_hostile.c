@@ -1,0 +1,200 @@
+/*
+ * Hostile tables (issue 5, "limits against hostile files"): a zstd bomb in
+ * a data block with a valid checksum, and a block declaring a raw size past
+ * the format's limit. The reader must refuse both as damage (SST_EDATA),
+ * allocating no more than the declared, bounded raw size.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "format.h"
+#include "table.h"
+#include "table_int.h"
+#include "unit.h"
+#include "util.h"
+
+#define BOMB_SIZE	(256ull << 20)	/* what the bomb inflates to */
+
+static char *
+tpath(const char *name)
+{
+	static char p[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
+	return p[i];
+}
+
+/* One data block of about 60 KiB, stored raw, no filter. */
+static int
+build_one_block(const char *path)
+{
+	sst_table_opts o;
+	sst_writer *w;
+	sst_err e = { 0, "" };
+	uint8_t k[16], v[600];
+	uint64_t x = 88172645463325252ull;
+	int i;
+	size_t j;
+
+	sst_table_opts_default(&o);
+	o.block_size = 64 << 10;
+	o.compression = SST_COMP_NONE;
+	o.bloom_bits = 0;
+	if (sst_writer_open(&w, path, &o, &e) != SST_OK)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		sst_rec r = { k, (size_t)snprintf((char *)k, sizeof(k), "k%05d", i), v, sizeof(v), SST_PUT };
+
+		for (j = 0; j < sizeof(v); j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			v[j] = (uint8_t)x;
+		}
+		if (sst_writer_add(w, &r, &e) != SST_OK) {
+			sst_writer_abort(&w);
+			return -1;
+		}
+	}
+	return sst_writer_finish(&w, &e) == SST_OK ? 0 : -1;
+}
+
+/* A zstd frame of BOMB_SIZE zero bytes (a few KiB); *len its size. */
+static uint8_t *
+make_bomb(size_t *len)
+{
+	static uint8_t zeros[1 << 20];
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t cap = 1 << 20, pos = 0;
+	uint8_t *out = malloc(cap);
+	uint64_t fed;
+
+	if (c == NULL || out == NULL)
+		return NULL;
+	ZSTD_CCtx_setPledgedSrcSize(c, BOMB_SIZE);
+	for (fed = 0; fed < BOMB_SIZE; fed += sizeof(zeros)) {
+		ZSTD_inBuffer in = { zeros, sizeof(zeros), 0 };
+		ZSTD_EndDirective end = fed + sizeof(zeros) >= BOMB_SIZE ? ZSTD_e_end : ZSTD_e_continue;
+		size_t left;
+
+		do {
+			ZSTD_outBuffer ob = { out, cap, pos };
+
+			left = ZSTD_compressStream2(c, &ob, &in, end);
+			pos = ob.pos;
+			if (ZSTD_isError(left) || pos == cap) {
+				ZSTD_freeCCtx(c);
+				free(out);
+				return NULL;
+			}
+		} while (in.pos < in.size || (end == ZSTD_e_end && left != 0));
+	}
+	ZSTD_freeCCtx(c);
+	*len = pos;
+	return out;
+}
+
+/*
+ * Replaces the table's only data block (at offset 0, L bytes of payload)
+ * by the bomb padded with a zstd skippable frame to the same L bytes, as a
+ * zstd block declaring raw_len (0: its true raw size L), with a valid
+ * checksum.
+ */
+static int
+plant(const char *path, const uint8_t *bomb, size_t blen, uint32_t raw_len)
+{
+	sst_err e = { 0, "" };
+	sst_table *t = NULL;
+	uint8_t *blk;
+	size_t L;
+	int fd, ok;
+
+	if (sst_table_open(&t, path, &e) != SST_OK)
+		return -1;
+	L = (size_t)t->f.props.off - SST_TRAILER_SIZE;	/* no filter: props follow */
+	sst_table_close(&t);
+	if (blen + 8 > L || (blk = calloc(1, L + SST_TRAILER_SIZE)) == NULL)
+		return -1;
+	memcpy(blk, bomb, blen);
+	sst_put_le32(blk + blen, 0x184D2A50u);		/* skippable frame magic */
+	sst_put_le32(blk + blen + 4, (uint32_t)(L - blen - 8));
+	blk[L] = SST_BLOCK_ZSTD;
+	sst_put_le32(blk + L + 1, raw_len ? raw_len : (uint32_t)L);
+	sst_put_le32(blk + L + 5, sst_checksum(blk, L + 5, 0));
+	fd = open(path, O_WRONLY);
+	ok = fd >= 0 && pwrite(fd, blk, L + SST_TRAILER_SIZE, 0) == (ssize_t)(L + SST_TRAILER_SIZE);
+	if (fd >= 0)
+		close(fd);
+	free(blk);
+	return ok ? 0 : -1;
+}
+
+/* Every way of reading the table meets the block and refuses it. */
+static void
+check_refused(const char *path, const char *why)
+{
+	sst_err e = { 0, "" };
+	sst_table *t = NULL;
+	sst_iter *it = NULL;
+	sst_rec r;
+	int found = 0;
+
+	CHECK_RC(sst_table_open(&t, path, &e), SST_OK);
+	if (t == NULL)
+		return;
+	CHECK_RC(sst_table_get(t, (const uint8_t *)"k00042", 6, &r, &found, &e), SST_EDATA);
+	CHECK(strstr(e.msg, why) != NULL && strstr(e.msg, "@0") != NULL);
+	CHECK_RC(sst_table_iter(t, &it, &e), SST_OK);
+	if (it != NULL) {
+		CHECK_RC(sst_iter_first(it, &e), SST_EDATA);
+		sst_iter_destroy(&it);
+	}
+	sst_table_close(&t);
+	CHECK_RC(sst_table_verify(path, NULL, &e), SST_NOTFOUND);
+	CHECK(strstr(e.msg, "data block") != NULL);
+}
+
+int
+main(void)
+{
+	struct rlimit rl;
+	uint8_t *bomb;
+	size_t blen = 0;
+
+	bomb = make_bomb(&blen);
+	CHECK(bomb != NULL && blen < 64 << 10);
+	if (bomb == NULL)
+		UNIT_DONE();
+	printf("hostile: a %zu-byte zstd frame of %llu MiB\n", blen,
+	    (unsigned long long)(BOMB_SIZE >> 20));
+
+	/*
+	 * Under a 160 MiB address-space limit (no sanitizer shadow to
+	 * reserve), inflating the bomb would fail with ENOMEM (exit 4);
+	 * refusing it as damage (exit 3) proves it was never inflated.
+	 */
+#if !defined(__SANITIZE_ADDRESS__)
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur > (160ull << 20)) {
+		rl.rlim_cur = 160ull << 20;
+		CHECK(setrlimit(RLIMIT_AS, &rl) == 0);
+	}
+#else
+	(void)rl;
+#endif
+
+	/* The block declares its true 60 KiB: the bomb may not exceed it. */
+	CHECK(build_one_block(tpath("bomb.sst")) == 0);
+	CHECK(plant(tpath("bomb.sst"), bomb, blen, 0) == 0);
+	check_refused(tpath("bomb.sst"), "does not decompress");
+
+	/* The block declares the bomb's size: past the format's limit. */
+	CHECK(build_one_block(tpath("huge.sst")) == 0);
+	CHECK(plant(tpath("huge.sst"), bomb, blen, (uint32_t)BOMB_SIZE) == 0);
+	check_refused(tpath("huge.sst"), "block too large");
+
+	free(bomb);
+	UNIT_DONE();
+}
