@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The definitions, not the analyser's model of them in err.h. */
+#undef sst_error
+#undef sst_syserr
+#undef sst_nomem
+
 int
 sst_error(sst_err *err, int code, const char *fmt, ...)
 {
