@@ -477,9 +477,12 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 		if (h.off != t->cached_off && (rc = load_cached(t, h, err)) != SST_OK)
 			return rc;
 	}
+	/* The block is the cached one: h is not set when the index was skipped. */
 	if (sst_block_iter_seek(&t->blk_it, key, klen, &why) != 0) {
+		uint64_t off = t->cached_off;
+
 		t->cached_off = UINT64_MAX;
-		return corrupt(t, "data block", h.off, why, err);
+		return corrupt(t, "data block", off, why, err);
 	}
 	if (t->blk_it.valid && sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) == 0) {
 		*found = 1;
