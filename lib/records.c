@@ -366,7 +366,7 @@ cdb_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
 	total = i + (size_t)klen + (put ? 2 + (size_t)vlen : 0) + 1;
 	if ((rc = ensure(r, total, &p, &have, err)) != SST_OK)
 		return rc;
-	if (have < total)
+	if (p == NULL || have < total)	/* p is NULL at the member's end */
 		return cdb_bad(r, err, "truncated record");
 	if (put && (p[i + klen] != '-' || p[i + klen + 1] != '>'))
 		return cdb_bad(r, err, "expected '->' after the key");
