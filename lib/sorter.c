@@ -529,26 +529,33 @@ writer_begin(struct writer *w, struct tfile *f)
 	w->rawlen = 0;
 }
 
-/* Writes one block: iov[1..n) are the stored bytes; iov[0] is the header. */
+/*
+ * Writes one block: its header, then data[0..ndata) (ndata <= 3), the
+ * stored bytes. The header and the iovec array it is written from are
+ * local: nothing of this frame is left in the caller's memory.
+ */
 static int
-emit_block(sst_sorter *s, struct writer *w, struct iovec *iov, int n,
+emit_block(sst_sorter *s, struct writer *w, const struct iovec *data, int ndata,
     size_t stored, size_t raw, sst_err *err)
 {
 	struct tfile *f = w->run.f;
 	uint8_t hdr[BLOCK_HDR];
+	struct iovec vec[4], *iov = vec;
 	uint64_t off = f->size;
 	size_t total = BLOCK_HDR + stored;
-	int i;
+	int i, n = ndata + 1;
 
 	sst_put_le32(hdr + 4, (uint32_t)stored);
 	sst_put_le32(hdr + 8, (uint32_t)raw);
 	XXH3_64bits_reset_withSeed(w->xs, off);
 	XXH3_64bits_update(w->xs, hdr + 4, 8);
-	for (i = 1; i < n; i++)
-		XXH3_64bits_update(w->xs, iov[i].iov_base, iov[i].iov_len);
+	for (i = 0; i < ndata; i++) {
+		XXH3_64bits_update(w->xs, data[i].iov_base, data[i].iov_len);
+		vec[i + 1] = data[i];
+	}
 	sst_put_le32(hdr, (uint32_t)XXH3_64bits_digest(w->xs));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = BLOCK_HDR;
+	vec[0].iov_base = hdr;
+	vec[0].iov_len = BLOCK_HDR;
 	while (total > 0) {
 		ssize_t r = pwritev(f->fd, iov, n, (off_t)off);
 
@@ -587,25 +594,25 @@ emit_block(sst_sorter *s, struct writer *w, struct iovec *iov, int n,
 static int
 writer_flush(sst_sorter *s, struct writer *w, sst_err *err)
 {
-	struct iovec iov[2];
+	struct iovec iov[1];
 	size_t raw = w->rawlen, c;
 	int rc;
 
 	if (raw == 0)
 		return SST_OK;
-	iov[1].iov_base = w->raw;
-	iov[1].iov_len = raw;
+	iov[0].iov_base = w->raw;
+	iov[0].iov_len = raw;
 	if (w->cctx != NULL) {
 		c = ZSTD_compress2(w->cctx, w->out, w->outcap, w->raw, raw);
 		if (ZSTD_isError(c))
 			return sst_error(err, SST_ESYS, "%s: compressing a temporary run: %s",
 			    s->tmpdir, ZSTD_getErrorName(c));
 		if (c < raw) {
-			iov[1].iov_base = w->out;
-			iov[1].iov_len = c;
+			iov[0].iov_base = w->out;
+			iov[0].iov_len = c;
 		}
 	}
-	rc = emit_block(s, w, iov, 2, iov[1].iov_len, raw, err);
+	rc = emit_block(s, w, iov, 1, iov[0].iov_len, raw, err);
 	w->rawlen = 0;
 	return rc;
 }
@@ -625,15 +632,15 @@ writer_add(sst_sorter *s, struct writer *w, const uint8_t *key, size_t klen,
 		return rc;
 	w->run.nrec++;
 	if (rl > BLOCK_TARGET) {
-		struct iovec iov[4];
+		struct iovec iov[3];
 
-		iov[1].iov_base = h;
-		iov[1].iov_len = hl;
-		iov[2].iov_base = (void *)(uintptr_t)key;
-		iov[2].iov_len = klen;
-		iov[3].iov_base = (void *)(uintptr_t)val;
-		iov[3].iov_len = vlen;
-		return emit_block(s, w, iov, vlen > 0 ? 4 : 3, rl, rl, err);
+		iov[0].iov_base = h;
+		iov[0].iov_len = hl;
+		iov[1].iov_base = (void *)(uintptr_t)key;
+		iov[1].iov_len = klen;
+		iov[2].iov_base = (void *)(uintptr_t)val;
+		iov[2].iov_len = vlen;
+		return emit_block(s, w, iov, vlen > 0 ? 3 : 2, rl, rl, err);
 	}
 	memcpy(w->raw + w->rawlen, h, hl);
 	memcpy(w->raw + w->rawlen + hl, key, klen);
