@@ -721,7 +721,7 @@ worker_main(void *arg)
 	sst_sorter *s = arg;
 	struct run r;
 	sst_err e;
-	int rc;
+	int rc, failed;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -732,10 +732,11 @@ worker_main(void *arg)
 		if (s->job == NULL)
 			break;
 		b = s->job;
+		failed = s->wrc != SST_OK;	/* then the job is dropped */
 		pthread_mutex_unlock(&s->mu);
-		rc = s->wrc ? SST_OK : spill_buf(s, b, &r, &e);
+		rc = failed ? SST_OK : spill_buf(s, b, &r, &e);
 		pthread_mutex_lock(&s->mu);
-		if (rc == SST_OK && !s->wrc) {
+		if (!failed && rc == SST_OK) {
 			rc = runs_push(s, &r, &e);
 			if (rc == SST_OK) {
 				s->st.runs++;
@@ -744,7 +745,7 @@ worker_main(void *arg)
 			else
 				tfile_unref(r.f);
 		}
-		if (rc != SST_OK && !s->wrc) {
+		if (!failed && rc != SST_OK) {
 			s->wrc = rc;
 			s->werr = e;
 		}
