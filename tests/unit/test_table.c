@@ -325,7 +325,7 @@ test_merge(void)
 	CHECK(build_seq(tpath("m1.sst"), 500, 2, &o) == 0);	/* even 0..998 */
 	CHECK(build_seq(tpath("m2.sst"), 100, 3, &o) == 0);	/* 0,3,..,297 */
 	for (i = 0; i < 3; i++) {
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "m%d.sst", i);
 		CHECK_RC(sst_table_open(&t[i], tpath(name), &e), SST_OK);
