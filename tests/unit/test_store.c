@@ -30,6 +30,23 @@ keyname(char *buf, int id)
 	snprintf(buf, 16, "k%05d", id);
 }
 
+/* The id of a key named by keyname(), or -1 for any other key. */
+static int
+key_id(const uint8_t *k, size_t klen)
+{
+	int id = 0;
+	size_t i;
+
+	if (klen != 6 || k[0] != 'k')
+		return -1;
+	for (i = 1; i < klen; i++) {
+		if (k[i] < '0' || k[i] > '9')
+			return -1;
+		id = id * 10 + (k[i] - '0');
+	}
+	return id;
+}
+
 /* Writes a table of ids (sorted) with puts of version ver, or deletes. */
 static int
 write_table(const char *path, const int *ids, const int *del, size_t n, int ver)
@@ -101,14 +118,8 @@ matches_model(sst_table **t, size_t n)
 	memset(seen, 0, sizeof(seen));
 	for (int rc = sst_iter_first(it, &e); ok && rc == SST_OK && it->valid;
 	    rc = sst_iter_next(it, &e)) {
-		char kbuf[8];
-
-		if (it->rec.klen == 6) {
-			memcpy(kbuf, it->rec.key, 6);
-			kbuf[6] = '\0';
-		}
-		if (it->rec.klen != 6 || sscanf(kbuf, "k%5d", &id) != 1 ||
-		    id < 0 || id >= NKEYS || model[id] < 0) {
+		id = key_id(it->rec.key, it->rec.klen);
+		if (id < 0 || id >= NKEYS || model[id] < 0) {
 			ok = 0;
 			break;
 		}
