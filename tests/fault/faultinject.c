@@ -194,10 +194,13 @@ fi_fini(void)
 	}
 }
 
+/* args is a parenthesised parameter list: it cannot be wrapped in more. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define REAL(ret, name, args) \
 	static ret (*real_##name) args; \
 	if (real_##name == NULL) \
 		real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #define FAIL_IF(c, fd, path, rv) do { \
 	int e_ = hit(c, __func__, fd, path); \
