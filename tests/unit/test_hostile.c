@@ -72,8 +72,11 @@ make_bomb(size_t *len)
 	uint8_t *out = malloc(cap);
 	uint64_t fed;
 
-	if (c == NULL || out == NULL)
+	if (c == NULL || out == NULL) {
+		ZSTD_freeCCtx(c);	/* both accept NULL */
+		free(out);
 		return NULL;
+	}
 	ZSTD_CCtx_setPledgedSrcSize(c, BOMB_SIZE);
 	for (fed = 0; fed < BOMB_SIZE; fed += sizeof(zeros)) {
 		ZSTD_inBuffer in = { zeros, sizeof(zeros), 0 };
