@@ -1,7 +1,9 @@
 # sstkit - small Unix tools for SSTables.
 #   make            build tools and libsst.a into build/
 #   make check      install missing deps, run unit tests and the bats suite,
-#                   plain and under ASan+UBSan
+#                   plain and under ASan+UBSan, then bounded fuzzing, the
+#                   unit tests under valgrind and the analysers
+#                   (mk/hardening.mk; make check-hardening for all of it)
 #   make demo       build a table from a generated sample and query it
 #   make bench      the side-by-side benchmark (scripts/bench)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -82,6 +84,7 @@ check: deps
 	$(MAKE) BUILD=build-san SAN=1 all units
 	$(MAKE) BUILD=build-san SAN=1 check-unit
 	$(MAKE) BUILD=build-san SAN=1 check-cli
+	$(MAKE) check-hardening-quick
 
 demo: deps all
 	@sh scripts/demo $(BUILD)/bin
