@@ -64,13 +64,15 @@ fail() {
 # one line "TOOL: ..." (optionally matching the extended REGEX).
 check_err() {
 	local tool=$1 re=${2:-}
+	# (each failure returns at once: callers use this in conditions too,
+	# where `set -e` does not stop at a failed line)
 	[ "${#stderr_lines[@]}" -eq 1 ] ||
-		fail "want one stderr line from $tool, got ${#stderr_lines[@]}: $stderr"
+		{ fail "want one stderr line from $tool, got ${#stderr_lines[@]}: $stderr"; return 1; }
 	[[ "${stderr_lines[0]}" == "$tool: "* ]] ||
-		fail "stderr does not start with '$tool: ': ${stderr_lines[0]}"
+		{ fail "stderr does not start with '$tool: ': ${stderr_lines[0]}"; return 1; }
 	if [ -n "$re" ]; then
 		[[ "${stderr_lines[0]}" =~ $re ]] ||
-			fail "stderr '${stderr_lines[0]}' does not match /$re/"
+			{ fail "stderr '${stderr_lines[0]}' does not match /$re/"; return 1; }
 	fi
 }
 
@@ -80,7 +82,7 @@ no_tmp_left() {
 	local d left
 	for d in "$@"; do
 		left=$(find "$d" -maxdepth 1 -name '.*tmp*' -print)
-		[ -z "$left" ] || fail "temporary files left in $d: $left"
+		[ -z "$left" ] || { fail "temporary files left in $d: $left"; return 1; }
 	done
 	left=$(find "$TMPDIR" -mindepth 1 -print)
 	[ -z "$left" ] || fail "files left in TMPDIR: $left"
