@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define READ_SIZE	(1u << 20)
+#define READ_SIZE	(1u << 20)	/* read buffer; less for a smaller file */
+#define READ_MIN	4096
 #define CAPTURE_MAX	(8u << 20)
 #define ZEROS_SIZE	65536
 
@@ -26,6 +27,7 @@ struct sst_input {
 	uint64_t total;
 	uint64_t bytes;		/* file position (bytes read from a pipe) */
 	uint8_t *buf;
+	size_t bufsize;
 	struct archive_entry *entry;	/* ours: libarchive's own is unchecked */
 	int sys_errno;		/* errno of a failed read/seek of ours */
 
@@ -72,7 +74,7 @@ cb_read(struct archive *a, void *data, const void **buf)
 		return n;
 	}
 	do
-		n = read(in->fd, in->buf, READ_SIZE);
+		n = read(in->fd, in->buf, in->bufsize);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		in->sys_errno = errno;
@@ -199,7 +201,6 @@ sst_input_open(sst_input **inp, const char *path, sst_err *err)
 	if (path == NULL)
 		path = "-";
 	if ((in->path = strdup(path)) == NULL ||
-	    (in->buf = malloc(READ_SIZE)) == NULL ||
 	    (in->entry = archive_entry_new()) == NULL) {
 		sst_input_close(&in);
 		return sst_nomem(err, path);
@@ -231,6 +232,15 @@ sst_input_open(sst_input **inp, const char *path, sst_err *err)
 	if (S_ISREG(st.st_mode)) {
 		in->total = (uint64_t)st.st_size;
 		in->seekable = lseek(in->fd, 0, SEEK_CUR) == 0;
+	}
+	/* A small file gets a small buffer (one read, and +1 to see its end). */
+	in->bufsize = READ_SIZE;
+	if (in->seekable && in->total < READ_SIZE)
+		in->bufsize = in->total < READ_MIN ? READ_MIN : (size_t)in->total + 1;
+	if ((in->buf = malloc(in->bufsize)) == NULL) {
+		rc = sst_nomem(err, path);
+		sst_input_close(&in);
+		return rc;
 	}
 	in->capturing = !in->seekable;
 	if ((rc = arch_open(in, 0, err)) != SST_OK) {

@@ -25,6 +25,9 @@ FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ  = $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o)
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_SECONDS  ?= 600
+# FUZZ_RUNS=N: a long campaign stops after N executions per target (or
+# FUZZ_SECONDS, whichever comes first).
+FUZZ_RUNS     ?=
 FUZZ_JOBS     ?= 2
 # libFuzzer options for every run: inputs up to 64 KiB (tables with a few
 # blocks), a hang is a finding after 10 s, no run may use over 2 GiB.
@@ -75,7 +78,7 @@ fuzz-long-%: $(FUZZ_BUILD)/%
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/logs tests/fuzz/corpus/$*
 	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
 	@$(FUZZ_ENV) $(FUZZ_BUILD)/$* $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
-		-artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
+		$(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
 		$(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* >$(FUZZ_BUILD)/logs/$*.long 2>&1 || \
 		{ tail -40 $(FUZZ_BUILD)/logs/$*.long; echo "fuzz: $* FAILED"; exit 1; }
 	@sh tests/fuzz/summary $* $(FUZZ_BUILD)/logs/$*.long

@@ -1,8 +1,10 @@
 /*
  * Hostile tables (issue 5, "limits against hostile files"): a zstd bomb in
  * a data block with a valid checksum, and a block declaring a raw size past
- * the format's limit. The reader must refuse both as damage (SST_EDATA),
- * allocating no more than the declared, bounded raw size.
+ * the format's limit, and one whose frame header contradicts the block's
+ * declared raw size. The reader must refuse each as damage (SST_EDATA),
+ * allocating no more than the declared, bounded raw size, and nothing when
+ * the frame header disagrees with it.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -201,6 +203,31 @@ main(void)
 	CHECK(build_one_block(tpath("huge.sst")) == 0);
 	CHECK(plant(tpath("huge.sst"), bomb, blen, (uint32_t)BOMB_SIZE) == 0);
 	check_refused(tpath("huge.sst"), "block too large");
+
+	/*
+	 * The block declares the format's largest raw size, the bomb's frame
+	 * header another: refused before the 96 MiB are allocated (with 64
+	 * MiB of address space left to this process, allocating them would be
+	 * ENOMEM, not damage).
+	 */
+	CHECK(build_one_block(tpath("liar.sst")) == 0);
+	CHECK(plant(tpath("liar.sst"), bomb, blen, (uint32_t)SST_MAX_BLOCK_RAW) == 0);
+#if !defined(__SANITIZE_ADDRESS__)
+	{
+		unsigned long vm_pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+
+		if (f != NULL && fscanf(f, "%lu", &vm_pages) == 1 &&
+		    (pre == NULL || strstr(pre, "vgpreload") == NULL) &&
+		    getrlimit(RLIMIT_AS, &rl) == 0) {
+			rl.rlim_cur = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + (64ull << 20);
+			CHECK(setrlimit(RLIMIT_AS, &rl) == 0);
+		}
+		if (f != NULL)
+			fclose(f);
+	}
+#endif
+	check_refused(tpath("liar.sst"), "does not decompress");
 
 	free(bomb);
 	UNIT_DONE();
