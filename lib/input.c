@@ -41,6 +41,7 @@ struct sst_input {
 
 	int headers;		/* headers read so far */
 	int fell_back;
+	int zero_scan;		/* fell back from an "empty" tar: skip its zeros */
 	int done;
 	int in_member;
 	int is_raw;
@@ -294,6 +295,46 @@ set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 	return SST_OK;
 }
 
+static int
+is_tar(struct archive *a)
+{
+	return (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;
+}
+
+/*
+ * Reads the raw member up to its first non-zero byte: *found = 0 if there
+ * is none, else the block holding it is held back in pend, and the zeros
+ * before it are handed out again by sst_input_read() as a hole.
+ */
+static int
+skip_zeros(sst_input *in, int *found, sst_err *err)
+{
+	const void *b;
+	size_t len, i;
+	la_int64_t off;
+	int r;
+
+	*found = 0;
+	for (;;) {
+		r = archive_read_data_block(in->a, &b, &len, &off);
+		if (in->sys_errno != 0)
+			return arch_error(in, "cannot read", err);
+		if (r == ARCHIVE_EOF)
+			return SST_OK;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return arch_error(in, "cannot read", err);
+		for (i = 0; i < len && ((const uint8_t *)b)[i] == 0; i++)
+			;
+		if (i < len) {
+			in->pend = b;
+			in->pendlen = len;
+			in->pendoff = off;
+			*found = 1;
+			return SST_OK;
+		}
+	}
+}
+
 int
 sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 {
@@ -312,6 +353,21 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 		if (in->sys_errno != 0)
 			return arch_error(in, "cannot read", err);
 		if (r == ARCHIVE_EOF) {
+			/*
+			 * A tar with no member is only zero blocks: data that
+			 * merely starts with 512 zero bytes is plain data.
+			 */
+			if (in->headers == 0 && !in->fell_back && is_tar(in->a)) {
+				if (in->cap_overflow)
+					return sst_error(err, SST_EDATA,
+					    "%s: starts with a tar end-of-archive block, then more than "
+					    "8 MiB read from a pipe: cannot read it again as plain data",
+					    in->path);
+				if ((rc = fall_back(in, err)) != SST_OK)
+					return rc;
+				in->zero_scan = 1;
+				continue;
+			}
 			in->done = 1;
 			continue;
 		}
@@ -334,12 +390,23 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 		in->is_raw = archive_format(in->a) == ARCHIVE_FORMAT_RAW;
 		if (!in->is_raw && archive_entry_filetype(e) != AE_IFREG)
 			continue;
-		if ((rc = set_name(in, e, err)) != SST_OK)
-			return rc;
-		in->in_member = 1;
 		in->pend = NULL;
 		in->pendlen = 0;
 		in->moff = 0;
+		if (in->zero_scan) {
+			int found;
+
+			in->zero_scan = 0;
+			if ((rc = skip_zeros(in, &found, err)) != SST_OK)
+				return rc;
+			if (!found) {	/* all zeros: the empty tar it looked like */
+				in->done = 1;
+				continue;
+			}
+		}
+		if ((rc = set_name(in, e, err)) != SST_OK)
+			return rc;
+		in->in_member = 1;
 		in->msize = !in->is_raw && archive_entry_size_is_set(e) ?
 		    archive_entry_size(e) : -1;
 		return SST_OK;

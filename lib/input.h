@@ -15,6 +15,10 @@
  * parse), the input is read again as plain data: from the start for a
  * regular file, from a copy of what was read (up to 8 MiB) for a pipe.
  *
+ * Likewise data that starts with a 512-byte zero block, which libarchive
+ * takes for an empty tar: unless the input is zeros only (an empty tar, no
+ * member), it is plain data and read whole, zeros included.
+ *
  * The other way round, data that starts with a compressor's magic number
  * (gzip's 1f 8b 08, zstd's 28 b5 2f fd, ...) is taken for compressed, and
  * bad data if it does not decompress.

@@ -256,6 +256,56 @@ test_lookalikes(void)
 	}
 }
 
+/*
+ * libarchive takes any data that starts with a 512-byte zero block for an
+ * empty tar. Plain data that only starts so (a tsv key of NUL bytes) is
+ * read as plain data, whole; an input of zeros only is the empty archive.
+ */
+static void
+test_zero_led(void)
+{
+	static const size_t lead[] = { 512, 513, 1024, 10240, 70000, (1u << 20) + 3 };
+	struct got g;
+	sst_err e;
+
+	for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		size_t n = lead[i] + 5;
+		uint8_t *d = calloc(1, n);
+
+		if (d == NULL)
+			abort();
+		memcpy(d + lead[i], "\tv\nx", 5);
+		put_file(tpath("zeros"), d, n);
+		if (i == 1)
+			put_file(tpath("zeros1"), d, n);
+		CHECK_RC(slurp(tpath("zeros"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, d, n));
+		CHECK(strcmp(g.names, tpath("zeros")) == 0);
+		sst_buf_free(&g.data);
+		if (have("gzip")) {
+			CHECK(sh("gzip -c zeros > zeros.gz") == 0);
+			CHECK_RC(slurp(tpath("zeros.gz"), &g, &e), SST_OK);
+			CHECK(g.members == 1 && same(&g, d, n));
+			sst_buf_free(&g.data);
+		}
+		free(d);
+	}
+	/* Zeros only: an empty tar (what tar cf of nothing writes). */
+	for (size_t n = 512; n <= 20480; n *= 2) {
+		uint8_t *d = calloc(1, n);
+
+		if (d == NULL)
+			abort();
+		put_file(tpath("zeros-only"), d, n);
+		if (n == 1024)
+			put_file(tpath("zeros-only1"), d, n);
+		CHECK_RC(slurp(tpath("zeros-only"), &g, &e), SST_OK);
+		CHECK(g.members == 0 && g.data.len == 0);
+		sst_buf_free(&g.data);
+		free(d);
+	}
+}
+
 /* A newc cpio archive written by hand (cpio(1) is often absent). */
 static void
 cpio_entry(FILE *f, const char *name, unsigned mode, const char *body, size_t n)
@@ -438,7 +488,8 @@ test_errors(void)
 static void
 test_stdin(void)
 {
-	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2" };
+	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2",
+	    "zeros1", "zeros-only1" };
 	struct got g;
 	sst_err e;
 	int saved = dup(0);
@@ -476,6 +527,7 @@ main(void)
 	test_plain_and_compressed();
 	test_small_and_empty();
 	test_lookalikes();
+	test_zero_led();
 	test_archives();
 	test_member_records();
 	test_errors();
