@@ -66,9 +66,8 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 		unsigned long long fcs = ZSTD_getFrameContentSize(file->p, (size_t)h.len);
 		size_t got;
 
-		/* The frame header must agree before raw_len is allocated. */
-		if (fcs == ZSTD_CONTENTSIZE_ERROR ||
-		    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != raw_len))
+		/* The frame header must record raw_len before it is allocated. */
+		if (fcs != raw_len)
 			return corrupt(t, what, h.off, "block does not decompress", err);
 		raw->len = 0;
 		if ((rc = sst_buf_reserve(raw, raw_len, err)) != SST_OK)

@@ -2,7 +2,7 @@
  * Hostile tables (issue 5, "limits against hostile files"): a zstd bomb in
  * a data block with a valid checksum, and a block declaring a raw size past
  * the format's limit, and one whose frame header contradicts the block's
- * declared raw size. The reader must refuse each as damage (SST_EDATA),
+ * declared raw size or does not record one. The reader must refuse each as damage (SST_EDATA),
  * allocating no more than the declared, bounded raw size, and nothing when
  * the frame header disagrees with it.
  */
@@ -228,6 +228,26 @@ main(void)
 	}
 #endif
 	check_refused(tpath("liar.sst"), "does not decompress");
+
+	/* A frame that does not record its content size is refused too. */
+	{
+		static uint8_t zeros[1000];
+		uint8_t frame[256];
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+		size_t flen = 0;
+
+		CHECK(c != NULL);
+		if (c != NULL) {
+			CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0)));
+			flen = ZSTD_compress2(c, frame, sizeof(frame), zeros, sizeof(zeros));
+			CHECK(!ZSTD_isError(flen));
+			CHECK(ZSTD_getFrameContentSize(frame, flen) == ZSTD_CONTENTSIZE_UNKNOWN);
+			ZSTD_freeCCtx(c);
+		}
+		CHECK(build_one_block(tpath("nofcs.sst")) == 0);
+		CHECK(plant(tpath("nofcs.sst"), frame, flen, (uint32_t)sizeof(zeros)) == 0);
+		check_refused(tpath("nofcs.sst"), "does not decompress");
+	}
 
 	free(bomb);
 	UNIT_DONE();
