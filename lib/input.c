@@ -296,6 +296,16 @@ set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 }
 
 static int
+has_name(struct archive_entry *e)
+{
+	const char *m = archive_entry_pathname(e);
+
+	if (m == NULL)
+		m = archive_entry_pathname_utf8(e);
+	return m != NULL && m[0] != '\0';
+}
+
+static int
 is_tar(struct archive *a)
 {
 	return (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;
@@ -380,6 +390,20 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 				continue;
 			}
 			return arch_error(in, "cannot read", err);
+		}
+		/*
+		 * A real archive names its first member: a nameless first
+		 * header is plain data that happened to pass the header's
+		 * checksum (zero bytes with a 0x80 or two do).
+		 */
+		if (in->headers == 0 && !in->fell_back &&
+		    archive_format(in->a) != ARCHIVE_FORMAT_RAW && !has_name(e)) {
+			if (in->cap_overflow)
+				return sst_error(err, SST_EDATA, "%s: an archive member without a name",
+				    in->path);
+			if ((rc = fall_back(in, err)) != SST_OK)
+				return rc;
+			continue;
 		}
 		if (in->headers++ == 0 && !in->replaying) {
 			in->capturing = 0;

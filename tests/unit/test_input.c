@@ -290,6 +290,21 @@ test_zero_led(void)
 		}
 		free(d);
 	}
+	/*
+	 * Zeros and two 0x80 bytes: a tar header whose (signed) checksum holds,
+	 * with no name; plain data all the same (found by fuzz_records).
+	 */
+	{
+		uint8_t d[900] = { 0 };
+
+		d[165] = 0x80;
+		d[461] = 0x80;
+		memcpy(d + 800, "\tv\n", 3);
+		put_file(tpath("nameless"), d, sizeof(d));
+		CHECK_RC(slurp(tpath("nameless"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, d, sizeof(d)));
+		sst_buf_free(&g.data);
+	}
 	/* Zeros only: an empty tar (what tar cf of nothing writes). */
 	for (size_t n = 512; n <= 20480; n *= 2) {
 		uint8_t *d = calloc(1, n);
@@ -489,7 +504,7 @@ static void
 test_stdin(void)
 {
 	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2",
-	    "zeros1", "zeros-only1" };
+	    "zeros1", "zeros-only1", "nameless" };
 	struct got g;
 	sst_err e;
 	int saved = dup(0);
