@@ -425,7 +425,7 @@ for i in range(5000):
 	sst-verify -q e2.sst
 }
 
-@test "build: input that starts with 512+ zero bytes is plain data, not an empty tar" {
+@test "build: input that starts with zero bytes is plain data, not an empty or nameless tar" {
 	# A key of 600 NUL bytes (plain tsv carries them); found by fuzz_records.
 	{ head -c 600 /dev/zero; printf '\tv\nk\tw\n'; } >z.tsv
 	for src in file pipe gzip; do
@@ -437,6 +437,11 @@ for i in range(5000):
 		[ "$(sst-dump --count z.sst)" = 2 ]
 		sst-dump z.sst | cmp - z.tsv
 	done
+	# Zeros and two 0x80 bytes pass a tar header's checksum, naming nothing.
+	python3 -c 'import sys; d = bytearray(700); d[165] = d[461] = 0x80; sys.stdout.buffer.write(bytes(d) + b"\tv\n")' >n.tsv
+	sst-build -q -o n.sst n.tsv
+	[ "$(sst-dump --count n.sst)" = 1 ]
+	sst-dump n.sst | cmp - n.tsv
 	# Zeros only are an empty tar archive: no records.
 	head -c 10240 /dev/zero >empty.tar
 	sst-build -q -o e.sst empty.tar
