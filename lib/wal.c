@@ -214,11 +214,13 @@ fault(sst_wal_reader *r, uint64_t fault_off, uint64_t search_from, const char *w
 static const char *
 decode(const uint8_t *p, size_t n, sst_rec *rec)
 {
-	const uint8_t *q = p + 1, *end = p + n;
+	const uint8_t *q, *end;
 	uint64_t klen;
 
-	if (n < 1 || p[0] > SST_DEL)
+	if (n < 1 || p[0] > SST_DEL)	/* (an empty payload may be NULL) */
 		return "unknown record kind";
+	q = p + 1;
+	end = p + n;
 	if (sst_get_varint(&q, end, &klen) != 0 || klen < 1 || klen > SST_MAX_KEY ||
 	    klen > (uint64_t)(end - q))
 		return "bad key length in record";

@@ -329,6 +329,77 @@ test_damage(void)
 	free(data);
 }
 
+/*
+ * A record of an empty FIRST and an empty LAST fragment, valid checks, no
+ * payload (no record kind), after 10 good records: damage at its offset,
+ * never a read of the empty payload (fuzz_wal found UB there: arithmetic
+ * on the NULL pointer of the never-filled record buffer; clang flags it,
+ * gcc's UBSan does not).
+ */
+static void
+test_empty_payload(void)
+{
+	const char *p = tpath("empty-frag.wal"), *q = tpath("empty-frag2.wal");
+	size_t vs[10], len, i;
+	uint64_t ends[10];
+	struct events ev;
+	uint8_t *data, *d2;
+	sst_err e;
+	char want[64];
+	int nr, nm;
+
+	for (i = 0; i < 10; i++)
+		vs[i] = 100;
+	write_log(p, 0, 10, vs, ends, SST_WAL_SYNC_NONE);
+	data = slurp(p, &len);
+	d2 = malloc(len + 14);
+	CHECK(d2 != NULL);
+	if (d2 == NULL) {
+		free(data);
+		return;
+	}
+	memcpy(d2, data, len);
+	for (i = 0; i < 2; i++) {	/* an empty FIRST, then an empty LAST */
+		uint8_t *f = d2 + len + 7 * i;
+
+		f[4] = 0;
+		f[5] = 0;
+		f[6] = i == 0 ? 2 : 4;
+		sst_put_le32(f, sst_checksum(f + 4, 3, len + 7 * i));
+	}
+	truncate_copy(d2, len + 14, q);
+	/* at the end of the log nothing follows it: a torn tail, dropped */
+	CHECK_RC(read_log(q, 0, 0, vs, 10, &nr, &nm, &ev, &e), SST_OK);
+	CHECK(nr == 10 && nm == 10 && ev.n == 1 && ev.torn == 1 && ev.offset == len);
+	/* with a good record after it: damage before the tail */
+	{
+		static const uint8_t rec[] = { 0, 5, 'a', 'f', 't', 'e', 'r', 'v' };
+		uint8_t *d3 = malloc(len + 14 + 7 + sizeof(rec));
+		uint8_t *f;
+
+		CHECK(d3 != NULL);
+		if (d3 == NULL)
+			return;
+		memcpy(d3, d2, len + 14);
+		f = d3 + len + 14;
+		f[4] = (uint8_t)sizeof(rec);	/* len, u16 little-endian */
+		f[5] = 0;
+		f[6] = 1;	/* FULL */
+		memcpy(f + 7, rec, sizeof(rec));
+		sst_put_le32(f, sst_checksum(f + 4, 3 + sizeof(rec), len + 14));
+		truncate_copy(d3, len + 14 + 7 + sizeof(rec), q);
+		free(d3);
+	}
+	CHECK_RC(read_log(q, 0, 0, vs, 10, &nr, &nm, &ev, &e), SST_EDATA);
+	snprintf(want, sizeof(want), "@%llu:", (unsigned long long)len);
+	CHECK(strstr(e.msg, want) != NULL && strstr(e.msg, "record kind") != NULL);
+	CHECK(nr == 10 && nm == 10);
+	CHECK_RC(read_log(q, 1, 0, vs, 10, &nr, &nm, &ev, &e), SST_OK);
+	CHECK(nr == 11 && nm == 10 && ev.n == 1 && ev.torn == 0 && ev.offset == len && ev.dropped == 14);
+	free(d2);
+	free(data);
+}
+
 static void
 test_append_after_torn(void)
 {
@@ -440,6 +511,7 @@ main(void)
 	test_block_edges();
 	test_torn_tails();
 	test_damage();
+	test_empty_payload();
 	test_append_after_torn();
 	test_not_a_wal();
 	UNIT_DONE();
