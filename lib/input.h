@@ -12,8 +12,9 @@
  * taken for something else by a loose heuristic (libarchive's uudecode,
  * lzma, mtree, ar or warc bidders are not enabled). When the data only looks
  * like a tar, cpio or zip header at the start (the first header does not
- * parse, or names no member), the input is read again as plain data: from the start for a
- * regular file, from a copy of what was read (up to 8 MiB) for a pipe.
+ * parse, or names no member), the input is read again as plain data: from
+ * the start for a regular file, from a copy of what was read (up to 8 MiB)
+ * for a pipe.
  *
  * Likewise data that starts with a 512-byte zero block, which libarchive
  * takes for an empty tar: unless the input is zeros only (an empty tar, no
