@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define READ_SIZE	(1u << 20)	/* read buffer; less for a smaller file */
 #define READ_MIN	4096
 #define CAPTURE_MAX	(8u << 20)
@@ -41,7 +43,17 @@ struct sst_input {
 
 	int headers;		/* headers read so far */
 	int fell_back;
-	int zero_scan;		/* fell back from an "empty" tar: skip its zeros */
+	/*
+	 * Fell back from an archive with no member: the bytes of an empty
+	 * archive's own structure (pre_need; a zip's grows by its comment),
+	 * copied to pre, must be followed by zero bytes only, else it is
+	 * plain data and pre, the zeros and the rest are handed out.
+	 */
+	int zero_scan;
+	int pre_zip;
+	uint64_t pre_need;
+	sst_buf pre;
+	size_t pre_given;
 	int done;
 	int in_member;
 	int is_raw;
@@ -305,42 +317,94 @@ has_name(struct archive_entry *e)
 	return m != NULL && m[0] != '\0';
 }
 
-static int
-is_tar(struct archive *a)
+#define PRE_MAX		(1u << 20)	/* bound on an empty archive's bytes */
+#define ZIP_EOCD	22		/* zip's end record, before its comment */
+
+/*
+ * How many bytes of its own an archive of a with no member is made of,
+ * before any zero padding (the zip's is completed once its end record is
+ * read); 0 with *ok = 0 when it is no format of ours or too large.
+ */
+static uint64_t
+empty_archive_size(sst_input *in, int *ok)
 {
-	return (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;
+	int base = archive_format(in->a) & ARCHIVE_FORMAT_BASE_MASK;
+	la_int64_t used;
+
+	*ok = 1;
+	in->pre_zip = 0;
+	switch (base) {
+	case ARCHIVE_FORMAT_TAR:	/* zero blocks only */
+		return 0;
+	case ARCHIVE_FORMAT_ZIP:	/* "PK\5\6", 18 bytes, the comment */
+		in->pre_zip = 1;
+		return ZIP_EOCD;
+	case ARCHIVE_FORMAT_CPIO:	/* the TRAILER!!! entry it read */
+		used = archive_filter_bytes(in->a, 0);
+		if (used >= 0 && used <= PRE_MAX)
+			return (uint64_t)used;
+		break;
+	default:
+		break;
+	}
+	*ok = 0;
+	return 0;
 }
 
 /*
- * Reads the raw member up to its first non-zero byte: *found = 0 if there
- * is none, else the block holding it is held back in pend, and the zeros
- * before it are handed out again by sst_input_read() as a hole.
+ * Reads the raw member after a fall-back from an archive with no member:
+ * copies its first pre_need bytes to pre, then skips zero bytes. *empty =
+ * 1 if that is all there is (the empty archive it looked like); else the
+ * block holding the first other byte is held back in pend, to be handed
+ * out by sst_input_read() after pre and the zeros before it.
  */
 static int
-skip_zeros(sst_input *in, int *found, sst_err *err)
+scan_empty(sst_input *in, int *empty, sst_err *err)
 {
-	const void *b;
-	size_t len, i;
+	const uint8_t *b;
+	const void *v;
+	size_t len, i, n;
 	la_int64_t off;
-	int r;
+	uint64_t at;
+	int r, rc;
 
-	*found = 0;
+	*empty = 0;
 	for (;;) {
-		r = archive_read_data_block(in->a, &b, &len, &off);
+		r = archive_read_data_block(in->a, &v, &len, &off);
 		if (in->sys_errno != 0)
 			return arch_error(in, "cannot read", err);
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			*empty = in->pre.len == in->pre_need;
 			return SST_OK;
+		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return arch_error(in, "cannot read", err);
-		for (i = 0; i < len && ((const uint8_t *)b)[i] == 0; i++)
-			;
-		if (i < len) {
-			in->pend = b;
-			in->pendlen = len;
-			in->pendoff = off;
-			*found = 1;
-			return SST_OK;
+		b = v;
+		/* (raw data comes in order, without holes) */
+		if (off < 0 || ((uint64_t)off < in->pre_need && (uint64_t)off != in->pre.len))
+			return sst_error(err, SST_EDATA, "%s: cannot read: data out of order", in->path);
+		for (i = 0; i < len; ) {
+			at = (uint64_t)off + i;
+			if (at < in->pre_need) {
+				n = len - i;
+				if (n > in->pre_need - at)
+					n = (size_t)(in->pre_need - at);
+				if ((rc = sst_buf_append(&in->pre, b + i, n, err)) != SST_OK)
+					return rc;
+				i += n;
+				if (in->pre_zip && in->pre.len >= ZIP_EOCD) {
+					in->pre_zip = 0;
+					in->pre_need = ZIP_EOCD + (uint64_t)(in->pre.p[20] | in->pre.p[21] << 8);
+				}
+				continue;
+			}
+			if (b[i] != 0) {
+				in->pend = b + i;
+				in->pendlen = len - i;
+				in->pendoff = (int64_t)at;
+				return SST_OK;
+			}
+			i++;
 		}
 	}
 }
@@ -364,18 +428,24 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 			return arch_error(in, "cannot read", err);
 		if (r == ARCHIVE_EOF) {
 			/*
-			 * A tar with no member is only zero blocks: data that
-			 * merely starts with 512 zero bytes is plain data.
+			 * An archive with no member is its end record and zero
+			 * padding, nothing else: data that merely starts like
+			 * one (512 zero bytes, "PK\5\6") is plain data.
 			 */
-			if (in->headers == 0 && !in->fell_back && is_tar(in->a)) {
+			uint64_t need;
+			int ok;
+
+			if (in->headers == 0 && !in->fell_back &&
+			    (need = empty_archive_size(in, &ok), ok)) {
 				if (in->cap_overflow)
 					return sst_error(err, SST_EDATA,
-					    "%s: starts with a tar end-of-archive block, then more than "
-					    "8 MiB read from a pipe: cannot read it again as plain data",
+					    "%s: starts like an empty archive, then more than 8 MiB "
+					    "read from a pipe: cannot read it again as plain data",
 					    in->path);
 				if ((rc = fall_back(in, err)) != SST_OK)
 					return rc;
 				in->zero_scan = 1;
+				in->pre_need = need;
 				continue;
 			}
 			in->done = 1;
@@ -418,12 +488,12 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 		in->pendlen = 0;
 		in->moff = 0;
 		if (in->zero_scan) {
-			int found;
+			int empty;
 
 			in->zero_scan = 0;
-			if ((rc = skip_zeros(in, &found, err)) != SST_OK)
+			if ((rc = scan_empty(in, &empty, err)) != SST_OK)
 				return rc;
-			if (!found) {	/* all zeros: the empty tar it looked like */
+			if (empty) {	/* the empty archive it looked like */
 				in->done = 1;
 				continue;
 			}
@@ -459,6 +529,13 @@ sst_input_read(sst_input *in, const uint8_t **p, size_t *n, sst_err *err)
 	*n = 0;
 	if (!in->in_member)
 		return SST_OK;
+	if (in->pre_given < in->pre.len) {	/* see scan_empty() */
+		*p = in->pre.p + in->pre_given;
+		*n = in->pre.len - in->pre_given;
+		in->pre_given = in->pre.len;
+		in->moff = (int64_t)in->pre.len;
+		return SST_OK;
+	}
 	for (;;) {
 		if (in->pend != NULL) {
 			if (in->moff < in->pendoff) {
@@ -535,6 +612,7 @@ sst_input_close(sst_input **inp)
 	free(in->name);
 	free(in->buf);
 	free(in->cap);
+	sst_buf_free(&in->pre);
 	free(in);
 	*inp = NULL;
 }

@@ -16,9 +16,10 @@
  * the start for a regular file, from a copy of what was read (up to 8 MiB)
  * for a pipe.
  *
- * Likewise data that starts with a 512-byte zero block, which libarchive
- * takes for an empty tar: unless the input is zeros only (an empty tar, no
- * member), it is plain data and read whole, zeros included.
+ * Likewise data that starts like an archive with no member (a 512-byte zero
+ * block: an empty tar; zip's end record "PK\5\6"; cpio's TRAILER!!!): it
+ * is that empty archive only when nothing but zero bytes follows what the
+ * empty archive is made of; otherwise it is plain data, read whole.
  *
  * The other way round, data that starts with a compressor's magic number
  * (gzip's 1f 8b 08, zstd's 28 b5 2f fd, ...) is taken for compressed, and

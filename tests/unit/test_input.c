@@ -305,6 +305,33 @@ test_zero_led(void)
 		CHECK(g.members == 1 && same(&g, d, sizeof(d)));
 		sst_buf_free(&g.data);
 	}
+	/*
+	 * Plain data that starts with zip's end record ("PK\5\6"): an empty
+	 * zip is that record and its comment only (found while fixing F8).
+	 */
+	{
+		static const char zip_like[] = "PK\005\006\tv\nk\tv\n";
+		uint8_t ez[22 + 3] = { 'P', 'K', 5, 6 };
+
+		put_file(tpath("pk56"), zip_like, sizeof(zip_like) - 1);
+		CHECK_RC(slurp(tpath("pk56"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, zip_like, sizeof(zip_like) - 1));
+		sst_buf_free(&g.data);
+		put_file(tpath("empty.zip"), ez, 22);		/* no comment */
+		CHECK_RC(slurp(tpath("empty.zip"), &g, &e), SST_OK);
+		CHECK(g.members == 0 && g.data.len == 0);
+		sst_buf_free(&g.data);
+		ez[20] = 3;					/* a 3-byte comment */
+		memcpy(ez + 22, "abc", 3);
+		put_file(tpath("empty.zip"), ez, sizeof(ez));
+		CHECK_RC(slurp(tpath("empty.zip"), &g, &e), SST_OK);
+		CHECK(g.members == 0 && g.data.len == 0);
+		sst_buf_free(&g.data);
+		put_file(tpath("empty-short.zip"), ez, sizeof(ez) - 1);	/* comment cut */
+		CHECK_RC(slurp(tpath("empty-short.zip"), &g, &e), SST_OK);
+		CHECK(g.members == 1 && same(&g, ez, sizeof(ez) - 1));
+		sst_buf_free(&g.data);
+	}
 	/* Zeros only: an empty tar (what tar cf of nothing writes). */
 	for (size_t n = 512; n <= 20480; n *= 2) {
 		uint8_t *d = calloc(1, n);
@@ -398,6 +425,25 @@ test_archives(void)
 	CHECK(g.members == 2 && strcmp(g.names, want) == 0);
 	CHECK(same(&g, "c\td\na\tb", 7));
 	sst_buf_free(&g.data);
+	/* An empty cpio (its trailer, zero padding) has no member; with more
+	 * data after it, it was plain data all along. */
+	for (int more = 0; more < 2; more++) {
+		long end;
+
+		f = fopen(tpath("e.cpio"), "wb");
+		if (f == NULL)
+			abort();
+		cpio_entry(f, "TRAILER!!!", 0, "", 0);
+		for (end = ftell(f); end % 512; end++)
+			fputc(0, f);
+		if (more)
+			fputs("k\tv\n", f);
+		end = ftell(f);
+		fclose(f);
+		CHECK_RC(slurp(tpath("e.cpio"), &g, &e), SST_OK);
+		CHECK(g.members == more && g.data.len == (size_t)(more ? end : 0));
+		sst_buf_free(&g.data);
+	}
 	if (have("cpio")) {
 		CHECK(sh("cd t && find m1.tsv sub | cpio -o -H odc > ../odc.cpio") == 0);
 		CHECK_RC(slurp(tpath("odc.cpio"), &g, &e), SST_OK);
@@ -504,7 +550,7 @@ static void
 test_stdin(void)
 {
 	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2",
-	    "zeros1", "zeros-only1", "nameless" };
+	    "zeros1", "zeros-only1", "nameless", "pk56", "empty.zip" };
 	struct got g;
 	sst_err e;
 	int saved = dup(0);
