@@ -12,8 +12,17 @@
 
 #include "util.h"
 
-#define READ_SIZE	(1u << 20)	/* read buffer; less for a smaller file */
-#define READ_MIN	4096
+/*
+ * The read buffer; a smaller file gets one of its size (at least READ_MIN).
+ * The fuzz build sets a tiny odd size so that records cross read blocks.
+ */
+#ifdef SST_INPUT_READ_SIZE
+#define READ_SIZE	SST_INPUT_READ_SIZE
+#define READ_MIN	1u
+#else
+#define READ_SIZE	(1u << 20)
+#define READ_MIN	4096u
+#endif
 #define CAPTURE_MAX	(8u << 20)
 #define ZEROS_SIZE	65536
 

@@ -18,7 +18,8 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -pthread -g -O1 \
-		-fno-omit-frame-pointer $(FUZZ_SAN) -Wall -Wextra -Werror
+		-fno-omit-frame-pointer $(FUZZ_SAN) -Wall -Wextra -Werror \
+		-DSST_INPUT_READ_SIZE=61u
 FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
