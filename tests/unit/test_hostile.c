@@ -216,8 +216,11 @@ main(void)
 	{
 		unsigned long vm_pages = 0;
 		FILE *f = fopen("/proc/self/statm", "r");
+		char line[128];
 
-		if (f != NULL && fscanf(f, "%lu", &vm_pages) == 1 &&
+		if (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			vm_pages = strtoul(line, NULL, 10);
+		if (vm_pages > 0 &&
 		    (pre == NULL || strstr(pre, "vgpreload") == NULL) &&
 		    getrlimit(RLIMIT_AS, &rl) == 0) {
 			rl.rlim_cur = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + (64ull << 20);

@@ -299,7 +299,9 @@ test_zero_led(void)
 
 		d[165] = 0x80;
 		d[461] = 0x80;
-		memcpy(d + 800, "\tv\n", 3);
+		d[800] = '\t';
+		d[801] = 'v';
+		d[802] = '\n';
 		put_file(tpath("nameless"), d, sizeof(d));
 		CHECK_RC(slurp(tpath("nameless"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, d, sizeof(d)));
@@ -322,7 +324,9 @@ test_zero_led(void)
 		CHECK(g.members == 0 && g.data.len == 0);
 		sst_buf_free(&g.data);
 		ez[20] = 3;					/* a 3-byte comment */
-		memcpy(ez + 22, "abc", 3);
+		ez[22] = 'a';
+		ez[23] = 'b';
+		ez[24] = 'c';
 		put_file(tpath("empty.zip"), ez, sizeof(ez));
 		CHECK_RC(slurp(tpath("empty.zip"), &g, &e), SST_OK);
 		CHECK(g.members == 0 && g.data.len == 0);
