@@ -19,7 +19,7 @@ setup() {
 
 # The man page of tool $1 ("" when absent).
 page() {
-	local p="$ROOT/man/$1.1"
+	local p="$ROOT/man/man1/$1.1"
 	[ -f "$p" ] && printf '%s\n' "$p"
 	return 0
 }
@@ -93,6 +93,18 @@ squeeze() {
 		[[ "$stderr" == *"$t"* ]] || bad="$bad $t(stderr does not name the tool)"
 	done
 	[ -z "$bad" ] || fail "bad option:$bad"
+}
+
+@test "man pages: every tool has one in man/man1, and man -M man finds it" {
+	local t missing=""
+	for t in "${TOOLS[@]}"; do
+		[ -n "$(page "$t")" ] || missing="$missing $t"
+		if command -v man >/dev/null 2>&1; then
+			[ "$(man -M "$ROOT/man" -w "$t" 2>/dev/null)" = "$ROOT/man/man1/$t.1" ] ||
+			    missing="$missing $t(man -M)"
+		fi
+	done
+	[ -z "$missing" ] || fail "no man page for:$missing"
 }
 
 @test "man pages: each renders without warnings and has the usual sections" {
