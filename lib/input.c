@@ -291,6 +291,15 @@ fall_back(sst_input *in, sst_err *err)
 	return arch_open(in, 1, err);
 }
 
+/* A member's path as the archive gives it, or NULL. */
+static const char *
+member_path(struct archive_entry *e)
+{
+	const char *m = archive_entry_pathname(e);
+
+	return m != NULL ? m : archive_entry_pathname_utf8(e);
+}
+
 static int
 set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 {
@@ -302,10 +311,7 @@ set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 	if (in->is_raw) {
 		in->name = strdup(in->path);
 	} else {
-		m = archive_entry_pathname(e);
-		if (m == NULL)
-			m = archive_entry_pathname_utf8(e);
-		if (m == NULL)
+		if ((m = member_path(e)) == NULL)
 			m = "?";
 		n = strlen(in->path) + strlen(m) + 2;
 		if ((in->name = malloc(n)) != NULL)
@@ -316,14 +322,22 @@ set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 	return SST_OK;
 }
 
+/* Nothing of the input has been taken for an archive's member yet. */
 static int
-has_name(struct archive_entry *e)
+may_fall_back(const sst_input *in)
 {
-	const char *m = archive_entry_pathname(e);
+	return in->headers == 0 && !in->fell_back &&
+	    archive_format(in->a) != ARCHIVE_FORMAT_RAW;
+}
 
-	if (m == NULL)
-		m = archive_entry_pathname_utf8(e);
-	return m != NULL && m[0] != '\0';
+/* Reads the input again as plain data; why names what it only looked like. */
+static int
+plain_again(sst_input *in, const char *why, sst_err *err)
+{
+	if (in->cap_overflow)
+		return sst_error(err, SST_EDATA, "%s: %s, and more than 8 MiB read from a pipe: "
+		    "cannot read it again as plain data", in->path, why);
+	return fall_back(in, err);
 }
 
 #define PRE_MAX		(1u << 20)	/* bound on an empty archive's bytes */
@@ -422,6 +436,7 @@ int
 sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 {
 	struct archive_entry *e;
+	const char *m;
 	int r, rc;
 
 	*eof = 0;
@@ -444,14 +459,8 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 			uint64_t need;
 			int ok;
 
-			if (in->headers == 0 && !in->fell_back &&
-			    (need = empty_archive_size(in, &ok), ok)) {
-				if (in->cap_overflow)
-					return sst_error(err, SST_EDATA,
-					    "%s: starts like an empty archive, then more than 8 MiB "
-					    "read from a pipe: cannot read it again as plain data",
-					    in->path);
-				if ((rc = fall_back(in, err)) != SST_OK)
+			if (may_fall_back(in) && (need = empty_archive_size(in, &ok), ok)) {
+				if ((rc = plain_again(in, "starts like an empty archive", err)) != SST_OK)
 					return rc;
 				in->zero_scan = 1;
 				in->pre_need = need;
@@ -461,9 +470,7 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 			continue;
 		}
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			if (in->headers == 0 && !in->fell_back &&
-			    in->sys_errno == 0 && !in->cap_overflow &&
-			    archive_format(in->a) != ARCHIVE_FORMAT_RAW) {
+			if (may_fall_back(in) && in->sys_errno == 0 && !in->cap_overflow) {
 				if ((rc = fall_back(in, err)) != SST_OK)
 					return rc;
 				continue;
@@ -475,12 +482,8 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 		 * header is plain data that happened to pass the header's
 		 * checksum (zero bytes with a 0x80 or two do).
 		 */
-		if (in->headers == 0 && !in->fell_back &&
-		    archive_format(in->a) != ARCHIVE_FORMAT_RAW && !has_name(e)) {
-			if (in->cap_overflow)
-				return sst_error(err, SST_EDATA, "%s: an archive member without a name",
-				    in->path);
-			if ((rc = fall_back(in, err)) != SST_OK)
+		if (may_fall_back(in) && ((m = member_path(e)) == NULL || *m == '\0')) {
+			if ((rc = plain_again(in, "an archive member without a name", err)) != SST_OK)
 				return rc;
 			continue;
 		}
