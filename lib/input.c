@@ -26,6 +26,8 @@ extern size_t sst_fuzz_read_size;
 #define READ_SIZE	(1u << 20)
 #define READ_MIN	4096u
 #endif
+/* At most this much of a member's name (escaped) in messages. */
+#define MEMBER_SHOWN	256
 #define CAPTURE_MAX	(8u << 20)
 #define ZEROS_SIZE	65536
 
@@ -155,6 +157,7 @@ cb_close(struct archive *a, void *data)
 static int
 arch_error(sst_input *in, const char *what, sst_err *err)
 {
+	int sys = errno;	/* cleared before the failed libarchive call */
 	const char *name = in->in_member ? in->name : in->path;
 	const char *s = archive_error_string(in->a);
 	int e = archive_errno(in->a);
@@ -167,11 +170,15 @@ arch_error(sst_input *in, const char *what, sst_err *err)
 		errno = e;
 		return sst_syserr(err, "%s: %s", name, what);
 	}
-	/* libarchive names every data fault; a bare failure is an allocation */
-	if (s == NULL && e == 0)
+	/*
+	 * A bare failure: a failed allocation inside libarchive (errno says
+	 * so), or data it gave up on without saying why (a cpio member longer
+	 * than the file was one: found by fuzz_records).
+	 */
+	if (s == NULL && e == 0 && sys == ENOMEM)
 		return sst_nomem(err, name);
 	return sst_error(err, SST_EDATA, "%s: %s: %s", name, what,
-	    s != NULL ? s : "unreadable data");
+	    s != NULL ? s : "damaged or truncated archive");
 }
 
 static int
@@ -207,6 +214,7 @@ arch_open(sst_input *in, int raw_only, sst_err *err)
 		r |= archive_read_set_seek_callback(a, cb_seek) != ARCHIVE_OK;
 	if (r)
 		return sst_nomem(err, in->path);
+	errno = 0;
 	if (archive_read_open1(a) != ARCHIVE_OK || in->sys_errno != 0)
 		return arch_error(in, "cannot read", err);
 	return SST_OK;
@@ -314,11 +322,16 @@ set_name(sst_input *in, struct archive_entry *e, sst_err *err)
 	if (in->is_raw) {
 		in->name = strdup(in->path);
 	} else {
+		/* A member's name comes from the file: messages show it on
+		 * one line, escaped, and short enough to leave room for why. */
+		char shown[MEMBER_SHOWN];
+
 		if ((m = member_path(e)) == NULL)
 			m = "?";
-		n = strlen(in->path) + strlen(m) + 2;
+		sst_show_bytes(shown, sizeof(shown), (const uint8_t *)m, strlen(m), 1);
+		n = strlen(in->path) + strlen(shown) + 2;
 		if ((in->name = malloc(n)) != NULL)
-			snprintf(in->name, n, "%s/%s", in->path, m);
+			snprintf(in->name, n, "%s/%s", in->path, shown);
 	}
 	if (in->name == NULL)
 		return sst_nomem(err, in->path);
@@ -396,6 +409,7 @@ scan_empty(sst_input *in, int *empty, sst_err *err)
 
 	*empty = 0;
 	for (;;) {
+		errno = 0;
 		r = archive_read_data_block(in->a, &v, &len, &off);
 		if (in->sys_errno != 0)
 			return arch_error(in, "cannot read", err);
@@ -450,6 +464,7 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 		}
 		in->in_member = 0;
 		e = in->entry;
+		errno = 0;
 		r = archive_read_next_header2(in->a, e);
 		if (in->sys_errno != 0)
 			return arch_error(in, "cannot read", err);
@@ -563,6 +578,7 @@ sst_input_read(sst_input *in, const uint8_t **p, size_t *n, sst_err *err)
 			in->pend = NULL;
 			return SST_OK;
 		}
+		errno = 0;
 		r = archive_read_data_block(in->a, &b, &len, &off);
 		/* A failed read(2) can surface as a short member or EOF. */
 		if (in->sys_errno != 0)

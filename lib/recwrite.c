@@ -109,23 +109,6 @@ put_escaped(FILE *f, const uint8_t *s, size_t n)
 		fwrite_unlocked(run, 1, (size_t)(s - run), f);
 }
 
-/* A short, printable form of a key for messages. */
-static void
-show_key(char *out, size_t size, const uint8_t *k, size_t n)
-{
-	size_t o = 0, i;
-
-	for (i = 0; i < n && o + 8 < size; i++) {
-		if (k[i] >= 0x20 && k[i] < 0x7f && k[i] != '\\')
-			out[o++] = (char)k[i];
-		else
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", k[i]);
-	}
-	if (i < n)
-		o += (size_t)snprintf(out + o, size - o, "...");
-	out[o] = '\0';
-}
-
 static size_t
 fmt_u64(char *p, uint64_t v)
 {
@@ -163,7 +146,7 @@ write_tsv(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err)
 	else if (r->vlen > 0 && memchr(r->val, '\n', r->vlen) != NULL)
 		why = "its value holds a LF";
 	if (why != NULL) {
-		show_key(shown, sizeof(shown), r->key, r->klen);
+		sst_show_bytes(shown, sizeof(shown), r->key, r->klen, 0);
 		return sst_error(err, SST_EDATA, "record \"%s\": %s, which plain "
 		    "tsv cannot carry: use -e (escapes) or -f cdb", shown, why);
 	}

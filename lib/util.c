@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -193,4 +194,20 @@ sst_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+sst_show_bytes(char *out, size_t size, const uint8_t *p, size_t n, int keep_high)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < n && o + 8 < size; i++) {
+		if (p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\' && (p[i] < 0x80 || keep_high))
+			out[o++] = (char)p[i];
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", p[i]);
+	}
+	if (i < n)
+		o += (size_t)snprintf(out + o, size - o, "...");
+	out[o] = '\0';
 }

@@ -111,4 +111,12 @@ sst_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 /* Monotonic clock in seconds. */
 double sst_now(void);
 
+/*
+ * A short, printable, one-line form of bytes from a file (a key, a member
+ * name) for messages: bytes below 0x20, 0x7f and backslash as \xHH, bytes
+ * from 0x80 as \xHH too unless keep_high (UTF-8 names stay readable), cut
+ * with "..." to fit size (>= 16) with its NUL.
+ */
+void sst_show_bytes(char *out, size_t size, const uint8_t *p, size_t n, int keep_high);
+
 #endif

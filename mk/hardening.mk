@@ -29,6 +29,9 @@ FUZZ_SECONDS  ?= 600
 # FUZZ_RUNS=N: a long campaign stops after N executions per target (or
 # FUZZ_SECONDS, whichever comes first).
 FUZZ_RUNS     ?=
+# FUZZ_FORK=N: a long run in libFuzzer's fork mode, N worker processes
+# (its executions are those of all workers; -runs counts them all).
+FUZZ_FORK     ?=
 FUZZ_JOBS     ?= 2
 # libFuzzer options for every run: inputs up to 64 KiB (tables with a few
 # blocks, WALs past their 32 KiB blocks; record inputs up to 16 KiB: they
@@ -86,7 +89,8 @@ fuzz-long-%: $(FUZZ_BUILD)/%
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/logs tests/fuzz/corpus/$*
 	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
 	@$(FUZZ_ENV) $(FUZZ_BUILD)/$* $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
-		$(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
+		$(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) $(if $(FUZZ_FORK),-fork=$(FUZZ_FORK)) \
+		-artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
 		$(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* >$(FUZZ_BUILD)/logs/$*.long 2>&1 || \
 		{ tail -40 $(FUZZ_BUILD)/logs/$*.long; echo "fuzz: $* FAILED"; exit 1; }
 	@sh tests/fuzz/summary $* $(FUZZ_BUILD)/logs/$*.long

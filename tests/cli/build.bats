@@ -398,6 +398,33 @@ for i in range(5000):
 	fi
 }
 
+@test "build: a cpio member longer than the file is damage (exit 3); member names print on one line" {
+	# Found by fuzz_records (F12): exit 4 "out of memory" and the raw
+	# member name (a newline in it) on stderr.
+	python3 - <<'PY'
+name = b"a\nb\x01" + b"n" * 600 + b"\0"
+def cpio(name, body, size):
+	h = b"070701" + b"".join(b"%08x" % v for v in (1, 0o100644, 0, 0, 1, 0, size, 0, 0, 0, 0, len(name), 0))
+	d = h + name
+	d += bytes(-len(d) % 4) + body
+	return d + bytes(-len(d) % 4)
+open("short.cpio", "wb").write(cpio(name, bytes(200), 100000)[:800])
+open("names.cpio", "wb").write(cpio(name, b"k\tv\n", 4) + cpio(b"TRAILER!!!\0", b"", 0))
+PY
+	run --separate-stderr sst-build -o s.sst short.cpio
+	[ "$status" -eq 3 ]
+	check_err sst-build 'short\.cpio/a\\x0ab\\x01n+\.\.\.: cannot read: '
+	[ ! -e s.sst ]
+	printf 'k\tv\n' >want.out
+	sst-build -q -o n.sst names.cpio
+	sst-dump n.sst | cmp - want.out
+	printf 'k\tv\n\tbad\n' >bad.tsv
+	python3 -c 'import sys; n = b"x\ty\n" + b"m" * 300 + b"\0"; b = open("bad.tsv", "rb").read(); h = b"070701" + b"".join(b"%08x" % v for v in (1, 0o100644, 0, 0, 1, 0, len(b), 0, 0, 0, 0, len(n), 0)); d = h + n; d += bytes(-len(d) % 4) + b; d += bytes(-len(d) % 4); sys.stdout.buffer.write(d)' >bad.cpio
+	run --separate-stderr sst-build -o b.sst bad.cpio
+	[ "$status" -eq 3 ]
+	check_err sst-build 'bad\.cpio/x\\x09y\\x0am+\.\.\.:2'
+}
+
 @test "build: cdb input compressed and in a tar" {
 	printf '+1,1:a->1\n-1:b\n+1,1:c->3\n\n' >in.cdb
 	zstd -q -c in.cdb >in.cdb.zst

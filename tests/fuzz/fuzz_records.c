@@ -3,8 +3,10 @@
  * over lib/input.c): tsv, tsv with -e escapes, cdb, with or without
  * --delete. The first input byte picks the format (bits 0-1: 0 tsv, 1 tsv
  * -e, 2-3 cdb; bit 2: every record a delete) and the input layer's read
- * size (bits 3-4: 61, 509, 4093 bytes or 1 MiB, so that records cross read
- * blocks of several sizes), the rest is the input file,
+ * size (bits 3-4: a 64th, a 16th or a 4th of the input, at least 61
+ * bytes, or 1 MiB, so that records cross read blocks of several sizes
+ * without costing a read(2) per 61 bytes of every input), the rest is the
+ * input file,
  * read through libarchive like any input (so compressed and archived
  * inputs are fuzzed too).
  *
@@ -202,6 +204,17 @@ is_put(const fuzz_rec *r)
 	return r->kind == SST_PUT;
 }
 
+/* The input layer's read size for an input of size bytes: see the top. */
+static size_t
+read_size(size_t size, unsigned pick)
+{
+	static const unsigned shift[3] = { 6, 4, 2 };
+
+	if (pick == 3)
+		return 1u << 20;
+	return (size >> shift[pick]) < 61 ? 61 : (size >> shift[pick]) | 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -210,7 +223,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sst_rec_opts o = { SST_FMT_TSV, 0, 0 };
 	static const sst_rec_opts cdb = { SST_FMT_CDB, 0, 0 }, etsv = { SST_FMT_TSV, 1, 0 };
 	static const sst_rec_opts ptsv = { SST_FMT_TSV, 0, 0 };
-	static const size_t read_sizes[4] = { 61, 509, 4093, 1u << 20 };
 	fuzz_recs rs = { 0 }, puts = { 0 }, plain = { 0 };
 	char path[64];
 	int fd;
@@ -220,7 +232,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.fmt = (data[0] & 2) ? SST_FMT_CDB : SST_FMT_TSV;
 	o.escape = o.fmt == SST_FMT_TSV && (data[0] & 1);
 	o.all_delete = (data[0] & 4) != 0;
-	sst_fuzz_read_size = read_sizes[(data[0] >> 3) & 3];
+	sst_fuzz_read_size = read_size(size, (data[0] >> 3) & 3);
 	if ((fd = fuzz_memfile(data + 1, size - 1, path, sizeof(path))) < 0)
 		return 0;
 	(void)parse(path, &o, &rs);

@@ -368,6 +368,52 @@ cpio_entry(FILE *f, const char *name, unsigned mode, const char *body, size_t n)
 		fputc(0, f);
 }
 
+/*
+ * Member names come from the file: messages show them escaped on one line
+ * and short enough to keep the reason. A cpio member that claims more data
+ * than the file holds is damage (exit 3), not "out of memory": libarchive
+ * fails it without an error string (fuzz_records, F12).
+ */
+static void
+test_hostile_members(void)
+{
+	char name[700], *body;
+	const char *nl;
+	struct got g;
+	sst_err e;
+	FILE *f;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name, "a\nb\tc\x01\\", 7);
+	if ((f = fopen(tpath("names.cpio"), "wb")) == NULL)
+		abort();
+	cpio_entry(f, name, 0100644, "k\tv\n", 4);
+	cpio_entry(f, "TRAILER!!!", 0, "", 0);
+	fclose(f);
+	CHECK_RC(slurp(tpath("names.cpio"), &g, &e), SST_OK);
+	CHECK(g.members == 1 && same(&g, "k\tv\n", 4));
+	CHECK(strchr(g.names, '\n') == NULL && strchr(g.names, '\t') == NULL);
+	CHECK(strstr(g.names, "/a\\x0ab\\x09c\\x01\\x5cnnn") != NULL);
+	CHECK(strstr(g.names, "n...") != NULL && strlen(g.names) < strlen(tpath("names.cpio")) + 260);
+	sst_buf_free(&g.data);
+
+	/* the member says 100000 bytes, the file has a few */
+	if ((body = calloc(1, 100000)) == NULL)
+		abort();
+	if ((f = fopen(tpath("short.cpio"), "wb")) == NULL)
+		abort();
+	cpio_entry(f, name, 0100644, body, 100000);
+	fclose(f);
+	free(body);
+	CHECK(truncate(tpath("short.cpio"), 1000) == 0);
+	CHECK_RC(slurp(tpath("short.cpio"), &g, &e), SST_EDATA);
+	nl = strchr(e.msg, '\n');
+	CHECK(nl == NULL && strstr(e.msg, "short.cpio/a\\x0a") != NULL);
+	CHECK(strstr(e.msg, "...: cannot read: ") != NULL);
+	sst_buf_free(&g.data);
+}
+
 static void
 test_archives(void)
 {
@@ -594,6 +640,7 @@ main(void)
 	test_lookalikes();
 	test_zero_led();
 	test_archives();
+	test_hostile_members();
 	test_member_records();
 	test_errors();
 	test_stdin();
