@@ -40,7 +40,7 @@ TOOLS     = $(TOOLS_SRC:bin/%.c=$(BUILD)/bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS   = $(wildcard lib/*.h)
-MANS      = $(wildcard man/man1/*.1)
+MANS      = $(wildcard man/*.1)
 
 .PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz
 

@@ -19,7 +19,7 @@ setup() {
 
 # The man page of tool $1 ("" when absent).
 page() {
-	local p="$ROOT/man/man1/$1.1"
+	local p="$ROOT/man/$1.1"
 	[ -f "$p" ] && printf '%s\n' "$p"
 	return 0
 }
@@ -95,7 +95,7 @@ squeeze() {
 	[ -z "$bad" ] || fail "bad option:$bad"
 }
 
-@test "man pages: every tool has one in man/man1, and man -M man finds it" {
+@test "man pages: every tool has one in man/, and man -M man finds it" {
 	local t missing=""
 	for t in "${TOOLS[@]}"; do
 		[ -n "$(page "$t")" ] || missing="$missing $t"
