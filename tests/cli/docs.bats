@@ -100,7 +100,7 @@ squeeze() {
 	for t in "${TOOLS[@]}"; do
 		[ -n "$(page "$t")" ] || missing="$missing $t"
 		if command -v man >/dev/null 2>&1; then
-			[ "$(man -M "$ROOT/man" -w "$t" 2>/dev/null)" = "$ROOT/man/man1/$t.1" ] ||
+			[ "$(realpath -e "$(man -M "$ROOT/man" -w "$t" 2>/dev/null)" 2>/dev/null)" = "$(realpath "$ROOT/man/$t.1")" ] ||
 			    missing="$missing $t(man -M)"
 		fi
 	done
