@@ -567,9 +567,9 @@ signal_build() {
 	bg_sigdfl sst-build -q -T "$T/td" "$@" -o new.sst fifo &
 	pid=$!
 	feed_fifo fifo part.tsv
-	sleep 0.5
+	wait_exec "$pid" sst-build
+	sleep 0.3
 	kill -0 "$pid" || fail "build ended early"
-	[ "$(cat /proc/$pid/comm)" = sst-build ] || fail "pid $pid is not sst-build"
 	kill -s "$sig" "$pid"
 	wait "$pid" || rc=$?
 	exec 5>&-
@@ -594,8 +594,8 @@ signal_build() {
 	bg_sigdfl sst-build -q --sorted -o t.sst fifo &
 	pid=$!
 	feed_fifo fifo part.tsv
+	wait_exec "$pid" sst-build
 	sleep 0.3
-	[ "$(cat /proc/$pid/comm)" = sst-build ] || fail "pid $pid is not sst-build"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?

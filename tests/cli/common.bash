@@ -124,3 +124,27 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
+
+# hold_lock FILE SECONDS: hold an exclusive flock on FILE for SECONDS in the
+# background, returning once the lock is held (a fixed sleep lost that race
+# on a loaded machine). `wait` reaps the holder.
+hold_lock() {
+	flock -x "$1" sleep "$2" &
+	local i
+	for i in $(seq 200); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+	fail "flock never took $1"
+}
+
+# wait_exec PID NAME: wait (up to 10 s) until process PID runs NAME, e.g.
+# after bg_sigdfl's exec chain; a fixed sleep lost that race under load.
+wait_exec() {
+	local i
+	for i in $(seq 200); do
+		[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "pid $1 is not $2: $(cat "/proc/$1/comm" 2>/dev/null)"
+}

@@ -121,8 +121,7 @@ assert d["tables"][0]["smallest"] <= d["tables"][0]["largest"], d
 	load_batch st 2 200 500
 	load_batch st 3 200 500
 	load_batch st 5 200 500
-	flock -x st/LOCK sleep 2 &
-	sleep 0.5
+	hold_lock st/LOCK 3
 	run --separate-stderr sst-merge --compact st
 	[ "$status" -eq 75 ]
 	check_err sst-merge 'lock'

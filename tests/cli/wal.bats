@@ -378,8 +378,7 @@ open('w.wal','wb').write(d)"
 	# a locked store: exit 75, nothing removed
 	wal-replay --into st a.wal
 	need_cmd flock
-	flock st/LOCK sleep 3 &
-	sleep 0.3
+	hold_lock st/LOCK 3
 	run --separate-stderr wal-replay --remove --into st a.wal b.wal
 	[ "$status" -eq 75 ]
 	[ -e a.wal ] && [ -e b.wal ]
