@@ -434,6 +434,20 @@ scan_empty(sst_input *in, int *empty, sst_err *err)
 				i += n;
 				if (in->pre_zip && in->pre.len >= ZIP_EOCD) {
 					in->pre_zip = 0;
+					/*
+					 * libarchive's seekable zip reader takes an
+					 * end record found anywhere near the file's
+					 * end; an empty zip starts with it, else the
+					 * data is plain: the rest goes out as it is.
+					 */
+					if (memcmp(in->pre.p, "PK\5\6", 4) != 0) {
+						if (i < len) {
+							in->pend = b + i;
+							in->pendlen = len - i;
+							in->pendoff = (int64_t)((uint64_t)off + i);
+						}
+						return SST_OK;
+					}
 					in->pre_need = ZIP_EOCD + (uint64_t)(in->pre.p[20] | in->pre.p[21] << 8);
 				}
 				continue;

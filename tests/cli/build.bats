@@ -473,6 +473,19 @@ PY
 	printf 'PK\005\006\tv\nk\tw\n' >pk.tsv
 	sst-build -q -o pk.sst pk.tsv
 	[ "$(sst-dump --count pk.sst)" = 2 ]
+	# A zip end record at the end of plain data whose bytes 20-21 (an end
+	# record's comment length) count the rest: plain data, not an empty zip.
+	python3 -c 'import sys
+d = b"k\t" + b"x" * 18 + b"AA\n"
+i = 0
+while len(d) < 0x4141:
+	d += b"key%05d\tval\n" % i
+	i += 1
+d = d[:0x4141 - 1] + b"\n" + b"PK\x05\x06" + bytes(18)
+sys.stdout.buffer.write(d)' >eocd.tsv
+	[ "$(head -c 22 eocd.tsv | tail -c 2)" = AA ] && [ "$(stat -c %s eocd.tsv)" = $((22 + 0x4141)) ]
+	sst-build -q -o eocd.sst eocd.tsv
+	[ "$(sst-dump --count eocd.sst)" = $(($(wc -l <eocd.tsv) + 1)) ]
 	# Zeros only are an empty tar archive: no records.
 	head -c 10240 /dev/zero >empty.tar
 	sst-build -q -o e.sst empty.tar
