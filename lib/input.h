@@ -19,7 +19,9 @@
  * Likewise data that starts like an archive with no member (a 512-byte zero
  * block: an empty tar; zip's end record "PK\5\6"; cpio's TRAILER!!!): it
  * is that empty archive only when nothing but zero bytes follows what the
- * empty archive is made of; otherwise it is plain data, read whole.
+ * empty archive is made of (an empty zip starts with its end record, which
+ * libarchive also finds near the end of a file); otherwise it is plain
+ * data, read whole.
  *
  * The other way round, data that starts with a compressor's magic number
  * (gzip's 1f 8b 08, zstd's 28 b5 2f fd, ...) is taken for compressed, and

@@ -353,8 +353,11 @@ test_zero_led(void)
 		for (int i = 0; at < n - 22; i++)
 			at += (size_t)snprintf((char *)d + at, n - 22 - at + 1, "key%05d\tval\n", i);
 		d[n - 23] = '\n';
-		memcpy(d + n - 22, "PK\5\6", 4);
-		memset(d + n - 18, 0, 18);
+		memset(d + n - 22, 0, 22);	/* "PK\5\6", then 18 zero bytes */
+		d[n - 22] = 'P';
+		d[n - 21] = 'K';
+		d[n - 20] = 5;
+		d[n - 19] = 6;
 		CHECK(d[20] == 'A' && d[21] == 'A');
 		put_file(tpath("eocd-end"), d, n);
 		CHECK_RC(slurp(tpath("eocd-end"), &g, &e), SST_OK);
