@@ -95,13 +95,14 @@ squeeze() {
 	[ -z "$bad" ] || fail "bad option:$bad"
 }
 
-@test "man pages: every tool has one in man/, and man -M man finds it" {
+@test "man pages: every tool has one in man/, a regular file man -l reads" {
 	local t missing=""
 	for t in "${TOOLS[@]}"; do
 		[ -n "$(page "$t")" ] || missing="$missing $t"
+		[ -f "$ROOT/man/$t.1" ] && [ ! -L "$ROOT/man/$t.1" ] || missing="$missing $t(file)"
 		if command -v man >/dev/null 2>&1; then
-			[ "$(realpath -e "$(man -M "$ROOT/man" -w "$t" 2>/dev/null)" 2>/dev/null)" = "$(realpath "$ROOT/man/$t.1")" ] ||
-			    missing="$missing $t(man -M)"
+			MANWIDTH=80 man -l "$ROOT/man/$t.1" 2>/dev/null | grep -q "$t" ||
+			    missing="$missing $t(man -l)"
 		fi
 	done
 	[ -z "$missing" ] || fail "no man page for:$missing"
