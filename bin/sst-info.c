@@ -88,7 +88,10 @@ print_table(const char *path, const sst_props *p, int json)
 	char when[32];
 	time_t ct = (time_t)p->created;
 	struct tm tm;
-	double fpr = p->bloom_bits ? sst_filter_fpr((double)p->bloom_bits, (int)p->filter_k) : 1.0;
+	/* A table without keys has an empty filter (0 probes): nothing can match it. */
+	int empty_filter = p->bloom_bits && p->filter_k == 0;
+	double fpr = !p->bloom_bits ? 1.0 : empty_filter ? 0.0 :
+	    sst_filter_fpr((double)p->bloom_bits, (int)p->filter_k);
 	const char *comp = p->compression == 1 ? "zstd" : "none";
 
 	gmtime_r(&ct, &tm);
@@ -107,7 +110,7 @@ print_table(const char *path, const sst_props *p, int json)
 		    p->format_version, p->records, p->deletes, p->data_blocks,
 		    p->raw_key_bytes, p->raw_value_bytes, p->raw_data_bytes, p->data_bytes,
 		    p->file_size, comp, (int64_t)p->level, ratio(p), p->block_size,
-		    p->bloom_bits, p->filter_k, p->filter_bytes, p->bloom_bits ? fpr : 1.0);
+		    p->bloom_bits, p->filter_k, p->filter_bytes, fpr);
 		printf(", \"smallest_key\": ");
 		if (p->smallest) json_str(stdout, p->smallest, p->smallest_len); else printf("null");
 		printf(", \"smallest_key_hex\": ");
@@ -132,7 +135,10 @@ print_table(const char *path, const sst_props *p, int json)
 	else
 		printf("compression:        none, ratio %.2f\n", ratio(p));
 	printf("block size:         %" PRIu64 "\n", p->block_size);
-	if (p->bloom_bits)
+	if (empty_filter)
+		printf("filter:             %" PRIu64 " bits per key, empty (no keys), "
+		    "expected false-positive rate 0.00%%\n", p->bloom_bits);
+	else if (p->bloom_bits)
 		printf("filter:             %" PRIu64 " bits per key, %" PRIu64 " probes, "
 		    "expected false-positive rate %.2f%%\n", p->bloom_bits, p->filter_k, 100 * fpr);
 	else

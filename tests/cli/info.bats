@@ -107,8 +107,11 @@ sys.exit(0 if 0.002 < v < 0.03 else 1)" || fail "false-positive rate $fp is not 
 	python3 -m json.tool e.json >/dev/null
 	r=$(jval e.json '(^|\.)(records|entries|num_records|record_count)$')
 	[ "$r" = 0 ]
+	# no key: an empty filter, which nothing can match (not a 100% rate)
+	[ "$(jval e.json 'fp_rate')" = 0.0 ]
 	run sst-info e.sst
 	[ "$status" -eq 0 ]
+	grep -q '^filter: *10 bits per key, empty (no keys), expected false-positive rate 0.00%$' <<<"$output"
 }
 
 @test "info: binary smallest/largest keys stay one line each and valid JSON" {
