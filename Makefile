@@ -42,7 +42,7 @@ UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS   = $(wildcard lib/*.h)
 MANS      = $(wildcard man/*.1)
 
-.PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz
+.PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz man-md
 
 all: tools
 
@@ -102,6 +102,10 @@ install: all
 	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' sstkit.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
+
+# man/TOOL.1.md: each roff page rendered as text (docs.bats checks they are current)
+man-md:
+	sh scripts/man-md
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -108,6 +108,21 @@ squeeze() {
 	[ -z "$missing" ] || fail "no man page for:$missing"
 }
 
+@test "man pages: man/TOOL.1.md is the page rendered as text, up to date" {
+	local t bad=""
+	command -v groff >/dev/null 2>&1 || skip "groff is not installed"
+	local md="$BATS_TEST_TMPDIR/md"
+	mkdir "$md"
+	"$ROOT/scripts/man-md" "$md"
+	for t in "${TOOLS[@]}"; do
+		[ -f "$ROOT/man/$t.1.md" ] || { bad="$bad $t(missing)"; continue; }
+		grep -q "^       $t - " "$ROOT/man/$t.1.md" || bad="$bad $t(no NAME line)"
+		cmp -s "$md/$t.1.md" "$ROOT/man/$t.1.md" ||
+		    bad="$bad $t(stale: run scripts/man-md)"
+	done
+	[ -z "$bad" ] || fail "man/*.1.md:$bad"
+}
+
 @test "man pages: each renders without warnings and has the usual sections" {
 	local t p bad="" missing=() s
 	command -v groff >/dev/null 2>&1 || command -v man >/dev/null 2>&1 ||
