@@ -390,6 +390,17 @@ empty_archive_size(sst_input *in, int *ok)
 	return 0;
 }
 
+/* Holds n bytes at p (file offset off) back for sst_input_read(); none: nothing. */
+static void
+hold_back(sst_input *in, const uint8_t *p, size_t n, int64_t off)
+{
+	if (n == 0)
+		return;
+	in->pend = p;
+	in->pendlen = n;
+	in->pendoff = off;
+}
+
 /*
  * Reads the raw member after a fall-back from an archive with no member:
  * copies its first pre_need bytes to pre, then skips zero bytes. *empty =
@@ -441,11 +452,7 @@ scan_empty(sst_input *in, int *empty, sst_err *err)
 					 * data is plain: the rest goes out as it is.
 					 */
 					if (memcmp(in->pre.p, "PK\5\6", 4) != 0) {
-						if (i < len) {
-							in->pend = b + i;
-							in->pendlen = len - i;
-							in->pendoff = (int64_t)((uint64_t)off + i);
-						}
+						hold_back(in, b + i, len - i, (int64_t)((uint64_t)off + i));
 						return SST_OK;
 					}
 					in->pre_need = ZIP_EOCD + (uint64_t)(in->pre.p[20] | in->pre.p[21] << 8);
@@ -453,9 +460,7 @@ scan_empty(sst_input *in, int *empty, sst_err *err)
 				continue;
 			}
 			if (b[i] != 0) {
-				in->pend = b + i;
-				in->pendlen = len - i;
-				in->pendoff = (int64_t)at;
+				hold_back(in, b + i, len - i, (int64_t)at);
 				return SST_OK;
 			}
 			i++;
@@ -610,9 +615,7 @@ sst_input_read(sst_input *in, const uint8_t **p, size_t *n, sst_err *err)
 			return sst_error(err, SST_EDATA,
 			    "%s: damaged archive: data blocks out of order",
 			    in->name);
-		in->pend = b;
-		in->pendlen = len;
-		in->pendoff = off;
+		hold_back(in, b, len, off);
 	}
 }
 
