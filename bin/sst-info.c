@@ -198,7 +198,7 @@ main(int argc, char **argv)
 	if (json)
 		printf(many ? "]\n" : "\n");
 	if (fflush(stdout) != 0) {
-		sst_syserr(&err, "stdout: write");
+		sst_err_write(&err, "stdout");
 		return sst_cli_fail(&err);
 	}
 	return rc;
