@@ -242,7 +242,7 @@ do_compact(const char *store, sst_compact_opts *co)
 	co->summary = stdout;
 	rc = sst_compact(store, co, NULL, &e);
 	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout)))
-		rc = sst_syserr(&e, "standard output");
+		rc = sst_err_write(&e, "stdout");
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
 

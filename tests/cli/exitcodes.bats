@@ -298,4 +298,9 @@ stdout_writers=(
 		[ "$status" -eq 4 ] || fail "$cmd: exit $status"
 		check_err "${cmd%% *}" ': stdout: write: No space left on device$'
 	done
+	# sst-merge --compact prints a summary of what it did
+	for i in 1 2 3 4; do printf 'k%d\tv\n' "$i" | sst-build -q --into st; done
+	run --separate-stderr bash -c "sst-merge --compact --set min-threshold=2 st >/dev/full"
+	[ "$status" -eq 4 ]
+	check_err sst-merge '^sst-merge: stdout: write: No space left on device$'
 }
