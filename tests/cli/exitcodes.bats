@@ -106,8 +106,13 @@ expect_path() {
 	run --separate-stderr sst-merge --compact d
 	[ "$status" -eq 3 ] || fail "sst-merge --compact d: exit $status: $stderr"
 	check_err sst-merge '^sst-merge: d: not a store'
-	run --separate-stderr sst-build -o x.sst --into d in.tsv
-	[ "$status" -eq 2 ]
+	touch d/stray
+	run --separate-stderr sst-build --into d in.tsv
+	[ "$status" -eq 3 ]
+	check_err sst-build '^sst-build: d: not a store'
+	run --separate-stderr wal-replay --into d w.wal
+	[ "$status" -eq 3 ]
+	check_err wal-replay '^wal-replay: d: not a store'
 	expect_path 3 '^[a-z-]+: d: not a store' d "sst-get -k a @" "sst-dump @" "sst-info @" "sst-verify @"
 }
 
