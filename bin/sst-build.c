@@ -114,6 +114,7 @@ read_input(build *b, const char *path, sst_err *err)
 	sst_rec r;
 	int eof = 0, rc;
 
+	sst_cli_records_hint(path, b->ropts.fmt);
 	if ((rc = sst_reader_open(&rd, path, &b->ropts, err)) != SST_OK)
 		return rc;
 	for (;;) {

@@ -132,8 +132,12 @@ main(int argc, char **argv)
 	}
 	if (rc == SST_OK && count_only)
 		printf("%" PRIu64 "\n", count);
+	else if (rc == SST_OK && wopts.fmt == SST_FMT_CDB && !tombstones)
+		/* cdbmake's closing empty line; not after --tombstones, whose
+		 * deletes no cdbmake takes, so that such dumps concatenate */
+		putchar('\n');
 	if (rc == SST_OK && fflush(stdout) != 0)
-		rc = sst_syserr(&err, "stdout: write");
+		rc = sst_err_write(&err, "stdout");
 done:
 	sst_iter_destroy(&it);
 	sst_sources_close(&src);

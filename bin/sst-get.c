@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char usage_text[] =
-"Usage: sst-get [-k KEY]... [-f FMT] [-e] SOURCE...\n"
+"Usage: sst-get [-k KEY]... [-f FMT] [-e] [--missing] SOURCE...\n"
 "Look keys up in tables and stores (later SOURCEs are newer).\n"
 "With -k: print each found value followed by LF, in the order asked.\n"
 "Without -k: read keys from stdin, one a line, and print KEY<TAB>VALUE\n"
@@ -20,11 +20,16 @@ static const char usage_text[] =
 "  -k, --key KEY      look KEY up (repeatable)\n"
 "  -f, --format FMT   output format: tsv (default) or cdb\n"
 "  -e, --escape       keys (-k and stdin) and output use backslash escapes\n"
+"      --missing      print, instead, each asked key that was not found (one a\n"
+"                     line, escaped with -e), in the order asked\n"
 "  -h, --help         this help\n"
 "      --version      print the version\n";
 
+enum { OPT_MISSING = SST_OPT_FIRST_TOOL };
+
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
+	{ "missing", no_argument, NULL, OPT_MISSING },
 	{ "format", required_argument, NULL, 'f' },
 	{ "escape", no_argument, NULL, 'e' },
 	{ "help", no_argument, NULL, 'h' },
@@ -37,6 +42,7 @@ typedef struct query {
 	size_t koff, klen;
 	size_t voff, vlen;
 	int state;		/* 0 unresolved, 1 put, 2 delete */
+	int cr;			/* read from a line that ended in CR */
 } query;
 
 typedef struct batch {
@@ -78,26 +84,31 @@ cmp_order(const void *a, const void *b)
 	return sst_keycmp(batch_keys + qx->koff, qx->klen, batch_keys + qy->koff, qy->klen);
 }
 
+/*
+ * Adds one asked key (decoded with escape). A bad key is a usage error for
+ * -k (is_arg) and bad data for a line of stdin, named by where.
+ */
 static int
-add_key(batch *bt, const uint8_t *k, size_t n, int escape, const char *where, sst_err *err)
+add_key(batch *bt, const uint8_t *k, size_t n, int escape, const char *where, int is_arg,
+    sst_err *err)
 {
 	sst_buf dec = SST_BUF_INIT;
-	int rc;
+	const char *bad = NULL;
+	int rc, cr = !is_arg && n > 0 && k[n - 1] == '\r';
 
 	if (escape) {
 		if ((rc = sst_unescape(k, n, &dec, err)) != SST_OK) {
-			char m[sizeof(err->msg)];
-
-			snprintf(m, sizeof(m), "%s: %.900s", where, err->msg);
 			sst_buf_free(&dec);
-			return sst_error(err, SST_EDATA, "%s", m);
+			bad = err->msg;
+			goto bad;
 		}
 		k = dec.p;
 		n = dec.len;
 	}
 	if (n == 0 || n > SST_MAX_KEY) {
 		sst_buf_free(&dec);
-		return sst_error(err, SST_EDATA, "%s: %s", where, n ? "key longer than 65536 bytes" : "empty key");
+		bad = n ? "key longer than 65536 bytes" : "empty key";
+		goto bad;
 	}
 	if (bt->n == bt->cap) {
 		size_t cap = bt->cap ? 2 * bt->cap : 1024;
@@ -110,12 +121,14 @@ add_key(batch *bt, const uint8_t *k, size_t n, int escape, const char *where, ss
 		bt->q = q;
 		bt->cap = cap;
 	}
-	bt->q[bt->n] = (query){ bt->keys.len, n, 0, 0, 0 };
+	bt->q[bt->n] = (query){ bt->keys.len, n, 0, 0, 0, cr };
 	rc = sst_buf_append(&bt->keys, k, n, err);
 	sst_buf_free(&dec);
 	if (rc == SST_OK)
 		bt->n++;
 	return rc;
+bad:
+	return is_arg ? sst_err_arg(err, where, bad) : sst_err_data(err, where, bad);
 }
 
 static int
@@ -130,12 +143,13 @@ read_stdin_keys(batch *bt, int escape, sst_err *err)
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			len--;
-		snprintf(where, sizeof(where), "stdin:%zu", lineno);
-		if ((rc = add_key(bt, (const uint8_t *)line, (size_t)len, escape, where, err)) != SST_OK)
+		snprintf(where, sizeof(where), SST_STDIN_NAME ":%zu", lineno);
+		if ((rc = add_key(bt, (const uint8_t *)line, (size_t)len, escape, where, 0,
+		    err)) != SST_OK)
 			break;
 	}
 	if (rc == SST_OK && ferror(stdin))
-		rc = sst_syserr(err, "stdin: read");
+		rc = sst_err_path(err, SST_STDIN_NAME);
 	free(line);
 	return rc;
 }
@@ -194,7 +208,7 @@ resolve(sst_sources *src, batch *bt, sst_err *err)
 	return rc;
 }
 
-/* -k with -e: the value with the tsv escapes of records.h, then LF. */
+/* -k with -e, and --missing -e: v with the tsv escapes of records.h, then LF. */
 static int
 write_escaped(const uint8_t *v, size_t n, sst_err *err)
 {
@@ -212,10 +226,28 @@ write_escaped(const uint8_t *v, size_t n, sst_err *err)
 		default: ok = putchar(ch); break;
 		}
 		if (ok == EOF)
-			return sst_syserr(err, "stdout: write");
+			return sst_err_write(err, "stdout");
 	}
 	if (putchar('\n') == EOF)
-		return sst_syserr(err, "stdout: write");
+		return sst_err_write(err, "stdout");
+	return SST_OK;
+}
+
+/* --missing: the key, one a line (escaped with -e). */
+static int
+write_key(const sst_rec *r, int escape, sst_err *err)
+{
+	char shown[160];
+
+	if (escape)
+		return write_escaped(r->key, r->klen, err);
+	if (memchr(r->key, '\n', r->klen) != NULL) {
+		sst_show_bytes(shown, sizeof(shown), r->key, r->klen, 0);
+		return sst_error(err, SST_EDATA, "stdout: key \"%s\" holds a LF, which "
+		    "a line cannot carry: use -e (escapes)", shown);
+	}
+	if (fwrite(r->key, 1, r->klen, stdout) != r->klen || putchar('\n') == EOF)
+		return sst_err_write(err, "stdout");
 	return SST_OK;
 }
 
@@ -226,8 +258,8 @@ main(int argc, char **argv)
 	batch bt;
 	sst_sources src = { NULL, 0 };
 	sst_err err = { 0, "" };
-	int c, rc, use_k = 0, missing = 0, unwritable = 0;
-	size_t i;
+	int c, rc, use_k = 0, missing = 0, unwritable = 0, list_missing = 0;
+	size_t i, cr_missing = 0;
 
 	sst_cli_init(argv[0]);
 	memset(&bt, 0, sizeof(bt));
@@ -240,6 +272,7 @@ main(int argc, char **argv)
 				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
 			break;
 		case 'e': wopts.escape = 1; break;
+		case OPT_MISSING: list_missing = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
@@ -252,11 +285,13 @@ main(int argc, char **argv)
 		optind = 0;
 		while (rc == SST_OK &&
 		    (c = getopt_long(argc, argv, "k:f:eh", longopts, NULL)) != -1)
-			if (c == 'k')
-				rc = add_key(&bt, (const uint8_t *)optarg, strlen(optarg),
-				    wopts.escape, "-k", &err);
-	} else
+			if (c == 'k' && (rc = add_key(&bt, (const uint8_t *)optarg, strlen(optarg),
+			    wopts.escape, "-k", 1, &err)) == SST_EUSAGE)
+				sst_cli_usage_error("%s", err.msg);
+	} else {
+		sst_cli_stdin_hint("keys", "one a line");
 		rc = read_stdin_keys(&bt, wopts.escape, &err);
+	}
 	if (rc == SST_OK &&
 	    (rc = sst_sources_open(&src, argv + optind, (size_t)(argc - optind), &err)) == SST_OK)
 		rc = resolve(&src, &bt, &err);
@@ -269,13 +304,18 @@ main(int argc, char **argv)
 
 		if (q->state != 1) {
 			missing = 1;
+			cr_missing += q->cr;
+			if (list_missing)
+				rc = write_key(&r, wopts.escape, &err);
 			continue;
 		}
+		if (list_missing)
+			continue;
 		if (use_k && wopts.fmt == SST_FMT_TSV) {
 			if (wopts.escape)
 				rc = write_escaped(r.val, r.vlen, &err);
 			else if ((r.vlen && fwrite(r.val, 1, r.vlen, stdout) != r.vlen) || putchar('\n') == EOF)
-				rc = sst_syserr(&err, "stdout: write");
+				rc = sst_err_write(&err, "stdout");
 		} else if ((rc = sst_rec_write(stdout, &wopts, &r, &err)) == SST_EDATA)
 			unwritable = 1;
 	}
@@ -287,7 +327,10 @@ main(int argc, char **argv)
 		sst_error(&err, SST_EDATA, "%s: %s", argc - optind == 1 ? argv[optind] : "stdout", msg);
 	}
 	if (rc == SST_OK && fflush(stdout) != 0)
-		rc = sst_syserr(&err, "stdout: write");
+		rc = sst_err_write(&err, "stdout");
+	if (rc == SST_OK && cr_missing > 0)
+		fprintf(stderr, "%s: " SST_STDIN_NAME ": keys end in CR (a CRLF file?); "
+		    "nothing found for %zu of them\n", sst_prog, cr_missing);
 	sst_buf_free(&bt.keys);
 	sst_buf_free(&bt.vals);
 	free(bt.q);

@@ -10,6 +10,7 @@
 #include "filter.h"
 #include "store.h"
 #include "table.h"
+#include "util.h"
 
 enum { OPT_JSON = SST_OPT_FIRST_TOOL };
 
@@ -47,35 +48,6 @@ print_key(FILE *f, const uint8_t *k, size_t n)
 	}
 }
 
-/* A JSON string of arbitrary bytes: bytes >= 0x80 as \u00XX (Latin-1). */
-static void
-json_str(FILE *f, const uint8_t *s, size_t n)
-{
-	size_t i;
-
-	putc('"', f);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			fprintf(f, "\\%c", s[i]);
-		else if (s[i] >= 0x20 && s[i] < 0x7f)
-			putc(s[i], f);
-		else
-			fprintf(f, "\\u%04x", s[i]);
-	}
-	putc('"', f);
-}
-
-static void
-json_hex(FILE *f, const uint8_t *s, size_t n)
-{
-	size_t i;
-
-	putc('"', f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", s[i]);
-	putc('"', f);
-}
-
 static double
 ratio(const sst_props *p)
 {
@@ -98,7 +70,7 @@ print_table(const char *path, const sst_props *p, int json)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (json) {
 		printf("{\"file\": ");
-		json_str(stdout, (const uint8_t *)path, strlen(path));
+		sst_json_str(stdout, (const uint8_t *)path, strlen(path));
 		printf(", \"type\": \"table\", \"format_version\": %" PRIu32 ", \"records\": %" PRIu64
 		    ", \"deletes\": %" PRIu64 ", \"data_blocks\": %" PRIu64
 		    ", \"raw_key_bytes\": %" PRIu64 ", \"raw_value_bytes\": %" PRIu64
@@ -112,13 +84,13 @@ print_table(const char *path, const sst_props *p, int json)
 		    p->file_size, comp, (int64_t)p->level, ratio(p), p->block_size,
 		    p->bloom_bits, p->filter_k, p->filter_bytes, fpr);
 		printf(", \"smallest_key\": ");
-		if (p->smallest) json_str(stdout, p->smallest, p->smallest_len); else printf("null");
+		if (p->smallest) sst_json_str(stdout, p->smallest, p->smallest_len); else printf("null");
 		printf(", \"smallest_key_hex\": ");
-		if (p->smallest) json_hex(stdout, p->smallest, p->smallest_len); else printf("null");
+		if (p->smallest) sst_json_hex(stdout, p->smallest, p->smallest_len); else printf("null");
 		printf(", \"largest_key\": ");
-		if (p->largest) json_str(stdout, p->largest, p->largest_len); else printf("null");
+		if (p->largest) sst_json_str(stdout, p->largest, p->largest_len); else printf("null");
 		printf(", \"largest_key_hex\": ");
-		if (p->largest) json_hex(stdout, p->largest, p->largest_len); else printf("null");
+		if (p->largest) sst_json_hex(stdout, p->largest, p->largest_len); else printf("null");
 		printf(", \"created\": %" PRIu64 ", \"created_utc\": \"%s\"}", p->created, when);
 		return;
 	}
@@ -198,7 +170,7 @@ main(int argc, char **argv)
 	if (json)
 		printf(many ? "]\n" : "\n");
 	if (fflush(stdout) != 0) {
-		sst_syserr(&err, "stdout: write");
+		sst_err_write(&err, "stdout");
 		return sst_cli_fail(&err);
 	}
 	return rc;

@@ -28,7 +28,7 @@ enum {
 };
 
 static const char usage_text[] =
-    "usage: sst-merge [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N] [-j N] [-q | --progress]\n"
+    "Usage: sst-merge [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N] [-j N] [-q | --progress]\n"
     "                 [--drop-deletes] [--split SIZE] -o OUT INPUT...\n"
     "       sst-merge --compact [--strategy size-tiered|leveled] [--set NAME=VALUE]...\n"
     "                 [--wait] [--once] [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N]\n"
@@ -242,7 +242,7 @@ do_compact(const char *store, sst_compact_opts *co)
 	co->summary = stdout;
 	rc = sst_compact(store, co, NULL, &e);
 	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout)))
-		rc = sst_syserr(&e, "standard output");
+		rc = sst_err_write(&e, "stdout");
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
 
@@ -304,7 +304,7 @@ main(int argc, char **argv)
 		}
 		case 'h': fputs(usage_text, stdout); free(sets); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
-		default: sst_cli_usage_error("bad option");
+		default: free(sets); sst_cli_bad_option();
 		}
 	}
 	mo.table.threads = threads;

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "store.h"
@@ -25,6 +26,14 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, SST_OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 int
 main(int argc, char **argv)
@@ -59,14 +68,22 @@ main(int argc, char **argv)
 				    argv[i], p.records, p.data_blocks);
 			continue;
 		}
+		/* a file that is no intact table is damage (1); a directory
+		 * with no MANIFEST is no table at all (3, as in every tool) */
 		if (r == SST_EDATA)
 			err.code = r = SST_NOTFOUND;
+		if (r == SST_NOTFOUND && !store && is_dir(argv[i]))
+			err.code = r = SST_EDATA;
 		sst_cli_fail(&err);
-		/* Damage (1) outranks nothing; a system error (4) outranks damage. */
+		/* Damage (1) outranks nothing; bad data (3) or a system error (4) outranks damage. */
 		if (rc == 0 || (r != SST_NOTFOUND && rc == SST_NOTFOUND))
 			rc = r;
 	}
-	if (fflush(stdout) != 0)
-		return SST_ESYS;
+	if (fflush(stdout) != 0) {
+		sst_err err;
+
+		sst_err_write(&err, "stdout");
+		return sst_cli_fail(&err);
+	}
 	return rc;
 }

@@ -54,6 +54,7 @@ append_input(sst_wal_writer *w, const char *path, const sst_rec_opts *ro, sst_er
 	sst_rec r;
 	int eof = 0, rc;
 
+	sst_cli_records_hint(path, ro->fmt);
 	if ((rc = sst_reader_open(&rd, path, ro, err)) != SST_OK)
 		return rc;
 	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof) {

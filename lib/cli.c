@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "records.h"
 #include "util.h"
 
 #ifndef SST_VERSION
@@ -80,6 +81,22 @@ sst_cli_int(const char *opt, const char *arg, long long min, long long max)
 	if (sst_parse_int(arg, min, max, &v) != 0)
 		sst_cli_usage_error("%s: invalid number '%s' (want %lld to %lld)", opt, arg, min, max);
 	return v;
+}
+
+void
+sst_cli_stdin_hint(const char *what, const char *form)
+{
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "%s: reading %s from the terminal (%s; end with Ctrl-D)\n",
+		    sst_prog, what, form);
+}
+
+void
+sst_cli_records_hint(const char *path, int fmt)
+{
+	if (path == NULL || strcmp(path, "-") == 0)
+		sst_cli_stdin_hint("records", fmt == SST_FMT_CDB ?
+		    "cdb: +KLEN,VLEN:KEY->VALUE per record" : "tsv: KEY<TAB>VALUE per line");
 }
 
 int

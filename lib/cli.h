@@ -48,6 +48,15 @@ void sst_cli_version(void) __attribute__((noreturn));
 uint64_t sst_cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max);
 long long sst_cli_int(const char *opt, const char *arg, long long min, long long max);
 
+/*
+ * When standard input is a terminal, says once on stderr what the tool now
+ * waits for: "PROG: reading WHAT from the terminal (FORM; end with Ctrl-D)".
+ * Call before reading WHAT (records, keys) from stdin.
+ */
+void sst_cli_stdin_hint(const char *what, const char *form);
+/* The hint for records of format fmt (enum sst_fmt) read from path (NULL or "-": stdin). */
+void sst_cli_records_hint(const char *path, int fmt);
+
 /* Number of online cores (>= 1). */
 int sst_cli_ncpu(void);
 

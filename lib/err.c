@@ -50,6 +50,44 @@ sst_nomem(sst_err *err, const char *what)
 	return sst_error(err, SST_ESYS, "%s: out of memory", what);
 }
 
+int
+sst_err_path(sst_err *err, const char *path)
+{
+	return sst_syserr(err, "%s", path);
+}
+
+int
+sst_err_notwhat(sst_err *err, const char *path, const char *what)
+{
+	return sst_error(err, SST_EDATA, "%s: not %s", path, what);
+}
+
+int
+sst_err_arg(sst_err *err, const char *opt, const char *what)
+{
+	char m[sizeof(err->msg)];
+
+	/* what may be err->msg itself */
+	snprintf(m, sizeof(m), "%s", what);
+	return sst_error(err, SST_EUSAGE, "%s: %s", opt, m);
+}
+
+int
+sst_err_data(sst_err *err, const char *where, const char *what)
+{
+	char m[sizeof(err->msg)];
+
+	/* what may be err->msg itself */
+	snprintf(m, sizeof(m), "%s", what);
+	return sst_error(err, SST_EDATA, "%s: %s", where, m);
+}
+
+int
+sst_err_write(sst_err *err, const char *name)
+{
+	return sst_syserr(err, "%s: write", name);
+}
+
 void *
 sst_malloc(size_t n, sst_err *err)
 {

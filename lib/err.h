@@ -43,6 +43,37 @@ int sst_syserr(sst_err *err, const char *fmt, ...)
 /* Out of memory: "<what>: out of memory", SST_ESYS. */
 int sst_nomem(sst_err *err, const char *what);
 
+/*
+ * The situations of the contract's exit-status table ("Common conventions"),
+ * each built in one place so that every tool says the same thing:
+ *
+ *   a path that does not exist or cannot be opened or read (ENOENT, EACCES,
+ *   EISDIR for a file input)            sst_err_path     4 "PATH: strerror"
+ *   a path that exists but is not what the tool reads (a directory with no
+ *   MANIFEST given as a table or store, a text file given as a table)
+ *                                       sst_err_notwhat  3 "PATH: not ..."
+ *   a bad escape, key or number in a command-line argument
+ *                                       sst_err_arg      2 "OPT: what"
+ *   a bad escape or malformed record in data (records, keys on stdin)
+ *                                       sst_err_data     3 "WHERE: what"
+ *   an output stream that cannot be written (stdout closed early with
+ *   SIGPIPE ignored, a full disk)       sst_err_write    4 "NAME: write: strerror"
+ *
+ * Standard input is named SST_STDIN_NAME ("-") in every message.
+ */
+#define SST_STDIN_NAME "-"
+
+/* A failed open/stat/read of path: SST_ESYS, "PATH: strerror(errno)". Reads errno. */
+int sst_err_path(sst_err *err, const char *path);
+/* path is not what the tool reads: SST_EDATA, "PATH: not <what>". */
+int sst_err_notwhat(sst_err *err, const char *path, const char *what);
+/* A bad command-line argument: SST_EUSAGE, "OPT: <what>". */
+int sst_err_arg(sst_err *err, const char *opt, const char *what);
+/* Malformed data at where ("PATH:LINE" or "PATH@OFFSET"): SST_EDATA, "WHERE: <what>". */
+int sst_err_data(sst_err *err, const char *where, const char *what);
+/* A failed write to an output stream: SST_ESYS, "NAME: write: strerror(errno)". */
+int sst_err_write(sst_err *err, const char *name);
+
 /* malloc/realloc/calloc that set err on failure (return NULL). */
 void *sst_malloc(size_t n, sst_err *err);
 void *sst_realloc(void *p, size_t n, sst_err *err);

@@ -22,6 +22,8 @@ sst_progress_init(sst_progress *p, const char *tool, int mode)
 		p->enabled = 0;
 	else
 		p->enabled = isatty(STDERR_FILENO);
+	p->lines = p->enabled && !isatty(STDERR_FILENO);
+	p->every = SST_PROGRESS_LOG_EVERY;
 	p->start = p->last = p->phase_start = sst_now();
 }
 
@@ -93,7 +95,10 @@ draw(sst_progress *p, double now, uint64_t records, uint64_t bytes, uint64_t tot
 	if (w > LINE_MAX_W)
 		w = LINE_MAX_W;
 	line[w] = '\0';
-	fprintf(stderr, "\r%s%*s", line, p->drawn > w ? p->drawn - w : 0, "");
+	if (p->lines)
+		fprintf(stderr, "%s\n", line);
+	else
+		fprintf(stderr, "\r%s%*s", line, p->drawn > w ? p->drawn - w : 0, "");
 	fflush(stderr);
 	p->drawn = w;
 	p->last = now;
@@ -108,12 +113,26 @@ sst_progress_update(sst_progress *p, const char *phase, uint64_t records,
 
 	if (!p->enabled)
 		return;
+	p->records = records;
+	p->bytes = bytes;
+	p->total = total;
 	newphase = phase != p->phase &&
 	    (phase == NULL || p->phase == NULL || strcmp(phase, p->phase) != 0);
 	if (!newphase && (p->tick++ % TICKS) != 0 && bytes < p->check_bytes)
 		return;
 	p->check_bytes = bytes + CHECK_BYTES;
 	now = sst_now();
+	if (p->lines) {
+		/* a log: a line every p->every seconds, whatever the phase */
+		if (newphase) {
+			p->phase = phase;
+			p->phase_start = now;
+			p->tick = 1;
+		}
+		if (now - p->last >= p->every)
+			draw(p, now, records, bytes, total);
+		return;
+	}
 	if (newphase) {
 		p->phase = phase;
 		p->phase_start = now;
@@ -129,6 +148,13 @@ sst_progress_update(sst_progress *p, const char *phase, uint64_t records,
 void
 sst_progress_done(sst_progress *p)
 {
+	if (p->enabled && p->lines && p->phase != NULL) {
+		/* the final line of a log: where the last phase ended */
+		draw(p, sst_now(), p->records, p->bytes, p->total);
+		p->phase = NULL;
+		p->drawn = 0;
+		return;
+	}
 	if (!p->enabled || p->drawn == 0)
 		return;
 	fprintf(stderr, "\r%*s\r", p->drawn, "");

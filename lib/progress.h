@@ -5,6 +5,9 @@
  * second, erased at the end. A line reads
  *   "TOOL: PHASE  1.25M records  143.2 MiB  98.4 MiB/s  12% ETA 0:07"
  * and is redrawn in place with \r (padded with spaces over the last one).
+ * When stderr is not a terminal (--progress into a log file or a pipe),
+ * each update is instead a whole line ending in LF, never a CR: at most one
+ * every SST_PROGRESS_LOG_EVERY seconds, plus a final line at the end.
  *
  * Thread-safety: one thread.
  */
@@ -12,6 +15,8 @@
 #define SST_PROGRESS_H
 
 #include <stdint.h>
+
+#define SST_PROGRESS_LOG_EVERY 5.0
 
 enum sst_progress_mode { SST_PROGRESS_AUTO = 0, SST_PROGRESS_FORCE = 1, SST_PROGRESS_QUIET = 2 };
 
@@ -24,6 +29,9 @@ typedef struct sst_progress {
 	unsigned tick;
 	int drawn;		/* width of the line on screen, 0 if none */
 	uint64_t check_bytes;	/* look at the clock again past these bytes */
+	int lines;		/* stderr is no terminal: whole lines, no CR */
+	double every;		/* seconds between lines (lines mode) */
+	uint64_t records, bytes, total;	/* the last update, for the final line */
 } sst_progress;
 
 /* mode: enum sst_progress_mode (AUTO: shown when stderr is a terminal). */

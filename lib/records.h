@@ -85,7 +85,8 @@ void sst_reader_close(sst_reader **r);
  * -f cdb. With escape, backslash, TAB, LF, CR and NUL are written as
  * \\ \t \n \r \0 (other bytes as they are), so reading the output back
  * with escape gives the same bytes. cdb output never ends with the empty
- * line (callers may add it). A write error (ferror(f)) is SST_ESYS.
+ * line (callers may add it). A write error (ferror(f)) is SST_ESYS,
+ * "stdout: write: ..." (sst_err_write).
  */
 int sst_rec_write(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err);
 

@@ -191,6 +191,6 @@ sst_rec_write(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err)
 	else if ((rc = write_tsv(f, o, r, err)) != SST_OK)
 		return rc;
 	if (ferror_unlocked(f))
-		return sst_syserr(err, "write error");
+		return sst_err_write(err, f == stdout ? "stdout" : "output");
 	return SST_OK;
 }

@@ -1071,22 +1071,11 @@ print_key_text(FILE *out, const uint8_t *k, size_t n)
 	}
 }
 
-/* JSON string: bytes >= 0x80 are taken as Latin-1 (\u00HH). */
+/* JSON string: valid UTF-8 as its characters (util.h sst_json_str). */
 static void
 print_json_str(FILE *out, const uint8_t *k, size_t n)
 {
-	size_t i;
-
-	fputc('"', out);
-	for (i = 0; i < n; i++) {
-		if (k[i] == '"' || k[i] == '\\')
-			fprintf(out, "\\%c", k[i]);
-		else if (k[i] < 0x20 || k[i] >= 0x7f)
-			fprintf(out, "\\u%04x", k[i]);
-		else
-			fputc(k[i], out);
-	}
-	fputc('"', out);
+	sst_json_str(out, k, n);
 }
 
 static void
@@ -1149,8 +1138,12 @@ print_info_json(FILE *out, const char *dir, const sst_manifest *m, const tinfo *
 		    m->t[i].name, m->t[i].level, m->t[i].size, ti[i].p.records,
 		    ti[i].p.deletes);
 		print_json_str(out, ti[i].p.smallest, ti[i].p.smallest_len);
+		fprintf(out, ",\"smallest_hex\":");
+		sst_json_hex(out, ti[i].p.smallest, ti[i].p.smallest_len);
 		fprintf(out, ",\"largest\":");
 		print_json_str(out, ti[i].p.largest, ti[i].p.largest_len);
+		fprintf(out, ",\"largest_hex\":");
+		sst_json_hex(out, ti[i].p.largest, ti[i].p.largest_len);
 		fputc('}', out);
 	}
 	fprintf(out, "]}\n");

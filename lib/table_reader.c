@@ -112,8 +112,8 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		rc = sst_syserr(err, "%s", path);
+		/* a directory that sst_store_is() did not take: not a table, not a store */
+		rc = sst_err_notwhat(err, path, "a store (no MANIFEST)");
 		goto fail;
 	}
 	t->size = (uint64_t)st.st_size;
@@ -154,7 +154,7 @@ sst_table_open(sst_table **tp, const char *path, sst_err *err)
 
 	*tp = NULL;
 	if (fd < 0)
-		return sst_syserr(err, "%s", path);
+		return sst_err_path(err, path);
 	return sst_table_open_fd(tp, fd, path, err);
 }
 

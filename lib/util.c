@@ -211,3 +211,79 @@ sst_show_bytes(char *out, size_t size, const uint8_t *p, size_t n, int keep_high
 		o += (size_t)snprintf(out + o, size - o, "...");
 	out[o] = '\0';
 }
+
+size_t
+sst_utf8_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len, i;
+	uint32_t cp;
+
+	if (n == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;	/* a continuation byte, 0xc0/0xc1 (overlong), over 0xf4 */
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void
+sst_json_str(FILE *f, const uint8_t *s, size_t n)
+{
+	size_t i = 0, len;
+
+	putc('"', f);
+	while (i < n) {
+		uint8_t c = s[i];
+
+		if (c == '"' || c == '\\') {
+			putc('\\', f);
+			putc(c, f);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			putc(c, f);
+			i++;
+		} else if ((len = sst_utf8_len(s + i, n - i)) > 0) {
+			fwrite(s + i, 1, len, f);
+			i += len;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+	putc('"', f);
+}
+
+void
+sst_json_hex(FILE *f, const uint8_t *s, size_t n)
+{
+	size_t i;
+
+	putc('"', f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", s[i]);
+	putc('"', f);
+}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -118,5 +119,24 @@ double sst_now(void);
  * with "..." to fit size (>= 16) with its NUL.
  */
 void sst_show_bytes(char *out, size_t size, const uint8_t *p, size_t n, int keep_high);
+
+/*
+ * Length (1 to 4) of the well-formed UTF-8 character at p[0..n), or 0 when
+ * the bytes there are none (a stray continuation byte, an overlong form, a
+ * surrogate, a code point over U+10FFFF, a cut sequence).
+ */
+size_t sst_utf8_len(const uint8_t *p, size_t n);
+
+/*
+ * Writes bytes (a key, a path) to f as a JSON string that is valid UTF-8:
+ * well-formed UTF-8 as its characters (so "caf\xc3\xa9" reads back as
+ * "café"), with " \\ and the control characters U+0000-U+001F and U+007F
+ * escaped (\", \\, \uXXXX); each byte that is not part of a well-formed
+ * character as U+FFFD (\ufffd), so the string is exact only for UTF-8
+ * keys: the *_hex field written with sst_json_hex is exact for every key.
+ */
+void sst_json_str(FILE *f, const uint8_t *s, size_t n);
+/* Writes bytes as a JSON string of lowercase hex digits, two per byte. */
+void sst_json_hex(FILE *f, const uint8_t *s, size_t n);
 
 #endif

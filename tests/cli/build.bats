@@ -98,7 +98,7 @@ setup() {
 	printf 'solo\nk\tv1\tv2\t\tv3\nlast\tno-newline' >in.tsv
 	sst-build -q -o t.sst in.tsv
 	sst-dump -f cdb t.sst >got.cdb
-	printf '+1,9:k->v1\tv2\t\tv3\n+4,10:last->no-newline\n+4,0:solo->\n' >want.cdb
+	printf '+1,9:k->v1\tv2\t\tv3\n+4,10:last->no-newline\n+4,0:solo->\n\n' >want.cdb
 	same got.cdb want.cdb
 	run sst-get -k solo t.sst
 	[ "$status" -eq 0 ]
@@ -146,7 +146,7 @@ setup() {
 	printf 'a\\tb\tv\\\\1\\n2\nz\\0\\x00\\xff\\xFE\t\\r\\x41\n' >in.tsv
 	sst-build -q -e -o t.sst in.tsv
 	sst-dump -f cdb t.sst >got.cdb
-	printf '+3,5:a\tb->v\\1\n2\n+5,2:z\0\0\xff\xfe->\rA\n' >want.cdb
+	printf '+3,5:a\tb->v\\1\n2\n+5,2:z\0\0\xff\xfe->\rA\n\n' >want.cdb
 	same got.cdb want.cdb
 	# without -e the bytes are taken as they are
 	sst-build -q -o raw.sst in.tsv

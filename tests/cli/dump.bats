@@ -109,7 +109,7 @@ setup() {
 	sst-dump --tombstones -f cdb t.sst >out
 	same out in.cdb
 	sst-dump -f cdb t.sst >out
-	printf '+1,1:a->1\n+1,1:c->3\n' >want
+	printf '+1,1:a->1\n+1,1:c->3\n\n' >want
 	same out want
 	sst-dump --tombstones -f cdb t.sst | sst-build -q -f cdb -o t2.sst
 	sst-dump --tombstones -f cdb t2.sst >out2
@@ -134,6 +134,7 @@ setup() {
 	EOF
 	sst-build -q -e -o t2.sst out.tsv
 	sst-dump -f cdb t2.sst >rt.cdb
+	printf '\n' >>in.cdb
 	same rt.cdb in.cdb
 	# plain tsv: each of key-with-TAB, key-with-LF, value-with-LF is refused
 	for k in 'a\tb' 'd\n'; do
@@ -166,7 +167,7 @@ for i in range(3000):
     k = r.randbytes(r.randint(1, 12))
     recs[k] = r.randbytes(r.randint(0, 300))
 open("in.cdb", "wb").write(b"".join(model.cdb_put(k, v) for k, v in recs.items()))
-open("want.cdb", "wb").write(b"".join(model.cdb_put(k, recs[k]) for k in sorted(recs)))'
+open("want.cdb", "wb").write(b"".join(model.cdb_put(k, recs[k]) for k in sorted(recs)) + b"\n")'
 	sst-build -q -f cdb -b 512 -o t.sst in.cdb
 	sst-dump -f cdb t.sst >got.cdb
 	same got.cdb want.cdb

@@ -310,7 +310,8 @@ class Checker:
 
     def run(self):
         # full scans
-        self.expect('sst-dump', ['-f', 'cdb'], b''.join(self.sel()))
+        # -f cdb ends with cdbmake's closing empty line (not after --tombstones)
+        self.expect('sst-dump', ['-f', 'cdb'], b''.join(self.sel()) + b'\n')
         self.expect('sst-dump', ['--tombstones', '-f', 'cdb'], b''.join(self.sel(tomb=True)))
         self.expect('sst-dump', ['--count'], b'%d\n' % len(self.sel()))
         out = self.expect('sst-dump', ['-e'], None)
@@ -340,7 +341,7 @@ class Checker:
         for _ in range(6):
             p = self.argkey()
             want = self.sel(prefix=p)
-            self.expect('sst-dump', ['--prefix', p, '-f', 'cdb'], b''.join(want))
+            self.expect('sst-dump', ['--prefix', p, '-f', 'cdb'], b''.join(want) + b'\n')
             self.expect('sst-dump', ['--prefix', p, '--count'], b'%d\n' % len(want))
             self.expect('sst-dump', ['--prefix', p, '--tombstones', '-f', 'cdb'],
                         b''.join(self.sel(prefix=p, tomb=True)))
@@ -355,7 +356,7 @@ class Checker:
             else:
                 want = self.sel(lo=a, hi=b)
                 args = ['--from', a, '--to', b]
-            self.expect('sst-dump', args + ['-f', 'cdb'], b''.join(want))
+            self.expect('sst-dump', args + ['-f', 'cdb'], b''.join(want) + b'\n')
             self.expect('sst-dump', args + ['--count'], b'%d\n' % len(want))
         # point lookups with -k (keys without NUL; values without LF)
         cand = [k for k in self.keys if b'\0' not in k and b'\n' not in self.m[k][1]]

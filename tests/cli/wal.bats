@@ -53,6 +53,8 @@ def model(files, tomb=True):
         for k, v, kind in parse(open(fn, 'rb').read()):
             m[k] = (v, kind)
     out = b''.join(rec(k, m[k][0], m[k][1]) for k in sorted(m) if tomb or m[k][1] == 'put')
+    if not tomb:
+        out += b'\n'  # sst-dump -f cdb ends with cdbmake's closing empty line
     sys.stdout.buffer.write(out)
 
 def check_kill(dump, trials):

@@ -693,6 +693,8 @@ test_progress(void)
 	CHECK(ftell(f) == 0 && lseek(2, 0, SEEK_CUR) == 0);
 
 	sst_progress_init(&p, "tool", SST_PROGRESS_FORCE);
+	CHECK(p.lines == 1);	/* stderr is a file here: log lines */
+	p.lines = 0;		/* draw as on a terminal */
 	reading = progress_until(&p, "reading", 0, fileno(f), UINT64_C(1) << 40,
 	    0.3, "% ETA ");
 	sst_progress_update(&p, "sorting", 5, 0, 0);
@@ -718,10 +720,69 @@ test_progress(void)
 	CHECK(n > 2 && buf[n - 1] == '\r' && buf[n - 2] == ' ');
 }
 
+/*
+ * Progress into a file (a cron log): whole lines ending in LF, never a CR,
+ * paced by p.every (set to 0 here so that every clock check draws), and a
+ * final line at the end with the last counts.
+ */
+static void
+test_progress_lines(void)
+{
+	int saved = dup(2);
+	FILE *f = fopen(tpath("progress-lines"), "w+");
+	static char buf[1 << 16];
+	sst_progress p;
+	size_t n, i, lines = 0;
+
+	if (f == NULL || saved < 0)
+		abort();
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	sst_progress_init(&p, "tool", SST_PROGRESS_FORCE);
+	CHECK(p.lines == 1 && p.every >= 1);
+	/* at the default pace a quick run writes only its final line */
+	for (i = 0; i < 10000; i++)
+		sst_progress_update(&p, "reading", i, i * 10, 0);
+	sst_progress_update(&p, "writing", 7, 0, 0);
+	sst_progress_done(&p);
+	fflush(stderr);
+	n = (size_t)pread(fileno(f), buf, sizeof(buf) - 1, 0);
+	buf[n] = '\0';
+	CHECK(n > 0 && buf[n - 1] == '\n');
+	CHECK(strchr(buf, '\r') == NULL);
+	CHECK(strstr(buf, "tool: writing  7 records\n") != NULL);
+
+	/* every check draws: several lines, each whole */
+	if (ftruncate(fileno(f), 0) != 0 || lseek(2, 0, SEEK_SET) != 0)
+		abort();
+	sst_progress_init(&p, "tool", SST_PROGRESS_FORCE);
+	p.every = 0;
+	for (i = 0; i < 5 * 4096; i++)
+		sst_progress_update(&p, "reading", i, i * 100, 10u << 20);
+	sst_progress_done(&p);
+	sst_progress_done(&p);	/* a second done adds nothing */
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = (size_t)pread(fileno(f), buf, sizeof(buf) - 1, 0);
+	buf[n] = '\0';
+	fclose(f);
+	CHECK(strchr(buf, '\r') == NULL);
+	CHECK(n > 0 && buf[n - 1] == '\n');
+	for (i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	CHECK(lines >= 5 && lines <= 7);
+	/* each line a whole update */
+	for (char *l = buf; *l; l = strchr(l, '\n') + 1)
+		CHECK(strncmp(l, "tool: reading  ", 15) == 0);
+	CHECK(strstr(buf, "tool: reading  20.5K records") != NULL);
+}
+
 int
 main(void)
 {
 	test_progress();
+	test_progress_lines();
 	test_tsv_basic();
 	test_where();
 	test_escapes();
