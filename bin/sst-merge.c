@@ -49,7 +49,7 @@ static const char usage_text[] =
     "      --progress         progress on stderr even when it is not a terminal\n"
     "      --drop-deletes     leave deleted keys out (the inputs hold all older data)\n"
     "      --split SIZE       cut the output into tables of about SIZE\n"
-    "      --split-at FILE    cut the output at the keys of a split file (sst-sample --splits)\n"
+    "      --split-at FILE    cut the output at the keys of a split file (sst-sample(1))\n"
     "      --compact          compact STORE\n"
     "      --strategy S       size-tiered or leveled (recorded in the store)\n"
     "      --set NAME=VALUE   set a compaction option (recorded in the store)\n"
