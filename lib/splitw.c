@@ -36,8 +36,10 @@ struct sst_splitw {
 	sst_table_opts o;
 	size_t nparts;
 	char **finals, **hidden;	/* nparts each */
-	size_t cur;			/* the part being written */
-	size_t done;			/* parts finished (under hidden names) */
+	size_t cur;			/* the part being written; parts 0..cur may
+					 * exist under their hidden names (a part's
+					 * finish can fail after its rename) */
+	int published;			/* all renamed to their final names */
 	sst_writer *w;
 };
 
@@ -109,7 +111,7 @@ next_part(sst_splitw *sw, sst_err *err)
 
 	if ((rc = sst_writer_finish(&sw->w, err)) != SST_OK)
 		return rc;
-	sw->done = ++sw->cur;
+	sw->cur++;
 	return sst_writer_open(&sw->w, sw->hidden[sw->cur], &sw->o, err);
 }
 
@@ -139,8 +141,8 @@ sst_splitw_finish(sst_splitw **swp, sst_err *err)
 
 	while (rc == SST_OK && sw->cur < sw->s->n)
 		rc = next_part(sw, err);
-	if (rc == SST_OK && (rc = sst_writer_finish(&sw->w, err)) == SST_OK)
-		sw->done = sw->nparts;
+	if (rc == SST_OK)
+		rc = sst_writer_finish(&sw->w, err);
 	for (i = 0; rc == SST_OK && i < sw->nparts; i++)
 		if (rename(sw->hidden[i], sw->finals[i]) != 0) {
 			rc = sst_syserr(err, "%s: rename", sw->finals[i]);
@@ -148,7 +150,7 @@ sst_splitw_finish(sst_splitw **swp, sst_err *err)
 				unlink(sw->finals[j]);
 		}
 	if (rc == SST_OK) {
-		sw->done = 0;	/* nothing hidden is left */
+		sw->published = 1;	/* nothing hidden is left */
 		rc = sst_fsync_dir(sw->finals[0], err);
 	}
 	sst_splitw_abort(swp);
@@ -164,7 +166,7 @@ sst_splitw_abort(sst_splitw **swp)
 	if (sw == NULL)
 		return;
 	sst_writer_abort(&sw->w);
-	for (i = 0; i < sw->done; i++)
+	for (i = 0; !sw->published && i <= sw->cur && i < sw->nparts; i++)
 		unlink(sw->hidden[i]);
 	names_free(sw);
 	*swp = NULL;
