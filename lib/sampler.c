@@ -137,7 +137,8 @@ sst_sampler_write(sst_sampler *s, FILE *f, sst_err *err)
 	size_t i;
 	uint64_t w = 0;
 
-	qsort(s->s, s->n, sizeof(*s->s), slot_cmp);
+	if (s->n > 1)
+		qsort(s->s, s->n, sizeof(*s->s), slot_cmp);
 	for (i = 0; i < s->n; i++) {
 		w += share(s->bytes, i, s->n);
 		if (i + 1 < s->n && slot_cmp(&s->s[i], &s->s[i + 1]) == 0)
