@@ -20,51 +20,48 @@ sst_splits_free(sst_splits *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int
-line_error(sst_splits *s, sst_err *err, const char *name, uint64_t line, const char *what)
-{
-	sst_splits_free(s);
-	return sst_error(err, SST_EDATA, "%s:%llu: %s", name, (unsigned long long)line, what);
-}
-
 int
 sst_splits_parse(sst_splits *s, const uint8_t *data, size_t len, const char *name,
     sst_err *err)
 {
 	const uint8_t *p = data, *end = data + len, *nl;
 	sst_buf keys = SST_BUF_INIT, k = SST_BUF_INIT;
-	size_t *off = NULL, *o, cap = 0, n = 0, plen = 0;
+	size_t *off, *o, cap = 1, n = 0, plen = 0;
 	uint64_t line = 0;
+	const char *why = NULL;
 	char msg[sizeof(err->msg)];
 	int rc = SST_OK;
 
 	memset(s, 0, sizeof(*s));
-	if ((off = sst_malloc(sizeof(*off), err)) == NULL)
+	if ((off = sst_malloc(cap * sizeof(*off), err)) == NULL)
 		return SST_ESYS;
 	off[0] = 0;
-	cap = 1;
-	for (; p < end; p = nl + 1) {
+	for (; p < end && rc == SST_OK && why == NULL; p = nl + 1) {
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		s->keys = keys.p;
-		s->off = off;
-		if (nl == p)
-			return sst_buf_free(&k), line_error(s, err, name, line, "empty line (a split key is never empty)");
-		if (memchr(p, '\t', (size_t)(nl - p)) != NULL)
-			return sst_buf_free(&k), line_error(s, err, name, line, "a TAB in a split key (a split "
-			    "file holds one escaped key a line, as sst-sample --splits writes it)");
+		if (nl == p) {
+			why = "empty line (a split key is never empty)";
+			break;
+		}
+		if (memchr(p, '\t', (size_t)(nl - p)) != NULL) {
+			why = "a TAB in a split key (a split file holds one escaped key a "
+			    "line, as sst-sample --splits writes it)";
+			break;
+		}
 		if ((rc = sst_unescape(p, (size_t)(nl - p), &k, err)) != SST_OK) {
-			if (rc != SST_EDATA)
-				break;
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			return sst_buf_free(&k), line_error(s, err, name, line, msg);
+			if (rc == SST_EDATA) {
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				why = msg;
+			}
+			break;
 		}
 		if (k.len > SST_MAX_KEY)
-			return sst_buf_free(&k), line_error(s, err, name, line, "key longer than 65536 bytes");
-		if (n > 0 && sst_keycmp(k.p, k.len, keys.p + off[n - 1], plen) <= 0)
-			return sst_buf_free(&k), line_error(s, err, name, line, "key not greater than the "
-			    "line before (split keys must strictly increase)");
+			why = "key longer than 65536 bytes";
+		else if (n > 0 && sst_keycmp(k.p, k.len, keys.p + off[n - 1], plen) <= 0)
+			why = "key not greater than the line before (split keys must strictly increase)";
+		if (why != NULL)
+			break;
 		if (n + 2 > cap) {
 			cap = cap * 2 + 2;
 			if ((o = sst_realloc(off, cap * sizeof(*o), err)) == NULL) {
@@ -81,12 +78,17 @@ sst_splits_parse(sst_splits *s, const uint8_t *data, size_t len, const char *nam
 			break;
 	}
 	sst_buf_free(&k);
+	if (why != NULL)
+		rc = sst_error(err, SST_EDATA, "%s:%llu: %s", name, (unsigned long long)line, why);
+	if (rc != SST_OK) {
+		sst_buf_free(&keys);
+		free(off);
+		return rc;
+	}
 	s->keys = keys.p;
 	s->off = off;
 	s->n = n;
-	if (rc != SST_OK)
-		sst_splits_free(s);
-	return rc;
+	return SST_OK;
 }
 
 int
