@@ -9,11 +9,12 @@
 #include "progress.h"
 #include "records.h"
 #include "sorter.h"
+#include "splitw.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
 
-enum { OPT_DELETE = SST_OPT_FIRST_TOOL, OPT_SORTED, OPT_INTO, OPT_WAIT };
+enum { OPT_DELETE = SST_OPT_FIRST_TOOL, OPT_SORTED, OPT_INTO, OPT_WAIT, OPT_SPLIT_AT };
 
 static const char usage_text[] =
 "Usage: sst-build [OPTIONS] -o OUT.sst [INPUT...]\n"
@@ -24,6 +25,8 @@ static const char usage_text[] =
 "  -o, --output FILE      write the table to FILE (atomically)\n"
 "      --into STORE       add the table to STORE as its newest (creates STORE)\n"
 "      --wait             with --into: wait for the store's lock instead of exit 75\n"
+"      --split-at FILE    with -o: one table per key range of a split file\n"
+"                         (OUT-0001.sst ... OUT-N.sst for N-1 keys)\n"
 "  -f, --format FMT       input format: tsv (default) or cdb\n"
 "  -e, --escape           decode backslash escapes in tsv keys and values\n"
 "      --delete           every input record is a delete of its key\n"
@@ -44,6 +47,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "into", required_argument, NULL, OPT_INTO },
 	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "split-at", required_argument, NULL, OPT_SPLIT_AT },
 	{ "format", required_argument, NULL, 'f' },
 	{ "escape", no_argument, NULL, 'e' },
 	{ "delete", no_argument, NULL, OPT_DELETE },
@@ -68,6 +72,7 @@ typedef struct build {
 	sst_progress prog;
 	uint64_t records, bytes_done;
 	sst_writer *w;
+	sst_splitw *sw;		/* --split-at: the parts, instead of w */
 	sst_sorter *sorter;
 	/* --sorted: the record held back until the next key differs */
 	sst_buf hold_key, hold_val;
@@ -76,12 +81,18 @@ typedef struct build {
 } build;
 
 static int
+out_add(build *b, const sst_rec *r, sst_err *err)
+{
+	return b->sw != NULL ? sst_splitw_add(b->sw, r, err) : sst_writer_add(b->w, r, err);
+}
+
+static int
 release_held(build *b, sst_err *err)
 {
 	sst_rec r = { b->hold_key.p, b->hold_key.len, b->hold_val.p, b->hold_val.len, b->hold_kind };
 
 	b->holding = 0;
-	return sst_writer_add(b->w, &r, err);
+	return out_add(b, &r, err);
 }
 
 /* --sorted: stream into the writer, keeping only the last of equal keys. */
@@ -145,7 +156,7 @@ drain_sorter(build *b, sst_err *err)
 	if ((rc = sst_sorter_finish(b->sorter, &it, err)) != SST_OK)
 		return rc;
 	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err)) {
-		if ((rc = sst_writer_add(b->w, &it->rec, err)) != SST_OK)
+		if ((rc = out_add(b, &it->rec, err)) != SST_OK)
 			break;
 		sst_progress_update(&b->prog, "writing", ++n, 0, 0);
 	}
@@ -158,7 +169,8 @@ main(int argc, char **argv)
 {
 	sst_table_opts topts;
 	sst_sorter_opts sopts;
-	const char *out = NULL, *into = NULL;
+	const char *out = NULL, *into = NULL, *split_at = NULL;
+	sst_splits splits = { 0 };
 	char *table_path = NULL;
 	int c, rc, wait = 0, progress = SST_PROGRESS_AUTO, i;
 	sst_store *store = NULL;
@@ -177,6 +189,7 @@ main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case OPT_INTO: into = optarg; break;
 		case OPT_WAIT: wait = 1; break;
+		case OPT_SPLIT_AT: split_at = optarg; break;
 		case 'f':
 			if (sst_fmt_parse(optarg, &b.ropts.fmt) != 0)
 				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
@@ -198,6 +211,8 @@ main(int argc, char **argv)
 		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
 	if (wait && into == NULL)
 		sst_cli_usage_error("--wait goes with --into");
+	if (split_at != NULL && into != NULL)
+		sst_cli_usage_error("--split-at goes with -o, not --into");
 	/*
 	 * The filter is built after the sort has freed its memory, in slices
 	 * of half of -m (at least 1 MiB): it never adds to the peak.
@@ -211,7 +226,11 @@ main(int argc, char **argv)
 			goto done;
 		out = table_path;
 	}
-	if ((rc = sst_writer_open(&b.w, out, &topts, &err)) != SST_OK)
+	if (split_at != NULL) {
+		if ((rc = sst_splits_read(&splits, split_at, &err)) != SST_OK ||
+		    (rc = sst_splitw_open(&b.sw, out, &splits, &topts, &err)) != SST_OK)
+			goto done;
+	} else if ((rc = sst_writer_open(&b.w, out, &topts, &err)) != SST_OK)
 		goto done;
 	if (!b.sorted && (rc = sst_sorter_new(&b.sorter, &sopts, &err)) != SST_OK)
 		goto done;
@@ -232,7 +251,7 @@ main(int argc, char **argv)
 		sst_writer_abort(&b.w);	/* nothing to add; the store exists */
 		goto done;
 	}
-	if ((rc = sst_writer_finish(&b.w, &err)) != SST_OK)
+	if ((rc = b.sw != NULL ? sst_splitw_finish(&b.sw, &err) : sst_writer_finish(&b.w, &err)) != SST_OK)
 		goto done;
 	if (store != NULL) {
 		rc = sst_store_add(store, &table_path, 1, &err);
@@ -242,6 +261,8 @@ main(int argc, char **argv)
 done:
 	sst_progress_done(&b.prog);
 	sst_writer_abort(&b.w);
+	sst_splitw_abort(&b.sw);
+	sst_splits_free(&splits);
 	sst_sorter_free(&b.sorter);
 	sst_store_close(&store);
 	sst_buf_free(&b.hold_key);

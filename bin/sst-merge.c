@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "progress.h"
+#include "splitw.h"
 #include "store.h"
 #include "table.h"
 
@@ -24,12 +25,13 @@ enum {
 	OPT_STRATEGY,
 	OPT_WAIT,
 	OPT_ONCE,
-	OPT_SET
+	OPT_SET,
+	OPT_SPLIT_AT
 };
 
 static const char usage_text[] =
     "Usage: sst-merge [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N] [-j N] [-q | --progress]\n"
-    "                 [--drop-deletes] [--split SIZE] -o OUT INPUT...\n"
+    "                 [--drop-deletes] [--split SIZE | --split-at FILE] -o OUT INPUT...\n"
     "       sst-merge --compact [--strategy size-tiered|leveled] [--set NAME=VALUE]...\n"
     "                 [--wait] [--once] [-b SIZE] [-c zstd|none] [-l N] [--bloom-bits N]\n"
     "                 [-j N] [-q | --progress] STORE\n"
@@ -47,6 +49,7 @@ static const char usage_text[] =
     "      --progress         progress on stderr even when it is not a terminal\n"
     "      --drop-deletes     leave deleted keys out (the inputs hold all older data)\n"
     "      --split SIZE       cut the output into tables of about SIZE\n"
+    "      --split-at FILE    cut the output at the keys of a split file (sst-sample(1))\n"
     "      --compact          compact STORE\n"
     "      --strategy S       size-tiered or leveled (recorded in the store)\n"
     "      --set NAME=VALUE   set a compaction option (recorded in the store)\n"
@@ -66,6 +69,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
 	{ "drop-deletes", no_argument, NULL, OPT_DROP_DELETES },
 	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "split-at", required_argument, NULL, OPT_SPLIT_AT },
 	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "wait", no_argument, NULL, OPT_WAIT },
@@ -84,27 +88,6 @@ typedef struct split_names {
 	size_t n;
 } split_names;
 
-/* OUT with "-NNNN" before its extension: "a/b.sst" -> "a/b-0001.sst". */
-static char *
-part_name(const char *out, size_t i, int hidden, const char *suffix)
-{
-	const char *slash = strrchr(out, '/');
-	const char *base = slash ? slash + 1 : out;
-	const char *dot = strrchr(base, '.');
-	size_t dirlen = (size_t)(base - out), stem;
-	char *p;
-	size_t cap = strlen(out) + 64;
-
-	if (dot == NULL || dot == base)
-		dot = base + strlen(base);
-	stem = (size_t)(dot - base);
-	if ((p = malloc(cap)) == NULL)
-		return NULL;
-	snprintf(p, cap, "%.*s%s%.*s-%04zu%s%s", (int)dirlen, out, hidden ? "." : "",
-	    (int)stem, base, i + 1, dot, suffix);
-	return p;
-}
-
 static int
 split_out(void *clos, size_t i, char **path, sst_err *err)
 {
@@ -122,8 +105,8 @@ split_out(void *clos, size_t i, char **path, sst_err *err)
 	if ((p = sst_realloc(sn->parts, (i + 1) * sizeof(*p), err)) == NULL)
 		return SST_ESYS;
 	sn->parts = p;
-	f[i] = part_name(sn->out, i, 0, "");
-	p[i] = part_name(sn->out, i, 1, ".part");
+	f[i] = sst_part_name(sn->out, i, 0, "");
+	p[i] = sst_part_name(sn->out, i, 1, ".part");
 	*path = p[i] ? strdup(p[i]) : NULL;
 	if (f[i] == NULL || *path == NULL) {
 		free(f[i]);
@@ -204,8 +187,11 @@ open_inputs(char **paths, int n, sst_table ***tp, size_t *np, sst_err *err)
 }
 
 static int
-do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pmode)
+do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pmode,
+    const char *split_at)
 {
+	sst_splits keys = { 0 };
+	sst_splitw *sw = NULL;
 	split_names sn = { out, mo->split_size > 0, NULL, NULL, 0 };
 	sst_progress prog;
 	sst_table **t = NULL;
@@ -214,12 +200,24 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	sst_err e = { 0 };
 	int rc;
 
-	if ((rc = open_inputs(inputs, ninputs, &t, &nt, &e)) != SST_OK)
+	if (split_at != NULL && (rc = sst_splits_read(&keys, split_at, &e)) != SST_OK)
 		return sst_cli_fail(&e);
+	if ((rc = open_inputs(inputs, ninputs, &t, &nt, &e)) != SST_OK) {
+		sst_splits_free(&keys);
+		return sst_cli_fail(&e);
+	}
 	sst_progress_init(&prog, sst_prog, pmode);
 	mo->progress = &prog;
 	mo->keep_empty = 1;
-	rc = sst_merge_tables(t, nt, mo, split_out, &sn, &outs, &nouts, NULL, &e);
+	if (split_at == NULL || (rc = sst_splitw_open(&sw, out, &keys, &mo->table, &e)) == SST_OK) {
+		mo->split_at = sw;
+		rc = sst_merge_tables(t, nt, mo, split_out, &sn, &outs, &nouts, NULL, &e);
+	}
+	if (rc == SST_OK && sw != NULL)
+		rc = sst_splitw_finish(&sw, &e);
+	sst_splitw_abort(&sw);
+	mo->split_at = NULL;
+	sst_splits_free(&keys);
 	sst_progress_done(&prog);
 	mo->progress = NULL;	/* prog ends with this function */
 	if (rc == SST_OK && sn.split)
@@ -251,7 +249,7 @@ main(int argc, char **argv)
 {
 	sst_merge_opts mo;
 	sst_compact_opts co;
-	const char *out = NULL;
+	const char *out = NULL, *split_at = NULL;
 	char **sets = NULL;
 	size_t nset = 0;
 	int c, compact = 0, pmode = SST_PROGRESS_AUTO, threads;
@@ -278,6 +276,7 @@ main(int argc, char **argv)
 		case OPT_SPLIT:
 			mo.split_size = sst_cli_size("--split", optarg, 1, UINT64_C(1) << 50);
 			break;
+		case OPT_SPLIT_AT: split_at = optarg; break;
 		case OPT_COMPACT: compact = 1; break;
 		case OPT_STRATEGY:
 			if (sst_strategy_parse(optarg, &co.strategy) != 0)
@@ -309,8 +308,8 @@ main(int argc, char **argv)
 	}
 	mo.table.threads = threads;
 	if (compact) {
-		if (out != NULL || mo.drop_deletes || mo.split_size)
-			sst_cli_usage_error("--compact takes no -o, --drop-deletes or --split");
+		if (out != NULL || mo.drop_deletes || mo.split_size || split_at != NULL)
+			sst_cli_usage_error("--compact takes no -o, --drop-deletes, --split or --split-at");
 		if (argc - optind != 1)
 			sst_cli_usage_error("--compact wants exactly one STORE");
 		co.table = mo.table;
@@ -325,7 +324,9 @@ main(int argc, char **argv)
 			sst_cli_usage_error("no output: -o OUT is required (or --compact STORE)");
 		if (optind >= argc)
 			sst_cli_usage_error("no INPUT tables");
-		c = do_merge(out, argv + optind, argc - optind, &mo, pmode);
+		if (mo.split_size && split_at != NULL)
+			sst_cli_usage_error("--split SIZE and --split-at FILE exclude each other");
+		c = do_merge(out, argv + optind, argc - optind, &mo, pmode, split_at);
 	}
 	free(sets);
 	return c;

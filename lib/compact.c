@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "merge_iter.h"
+#include "splitw.h"
 #include "store.h"
 #include "util.h"
 
@@ -104,20 +105,25 @@ merge_loop(merge_run *r, sst_iter *it, uint64_t *nrec, sst_err *err)
 
 	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid;
 	    rc = sst_iter_next(it, err)) {
-		if (r->w == NULL && (rc = start_output(r, err)) != SST_OK)
-			return rc;
-		if ((rc = sst_writer_add(r->w, &it->rec, err)) != SST_OK)
+		if (r->o->split_at != NULL) {
+			rc = sst_splitw_add(r->o->split_at, &it->rec, err);
+		} else {
+			if (r->w == NULL && (rc = start_output(r, err)) != SST_OK)
+				return rc;
+			rc = sst_writer_add(r->w, &it->rec, err);
+		}
+		if (rc != SST_OK)
 			return rc;
 		(*nrec)++;
 		r->done_raw += it->rec.klen + it->rec.vlen;
 		if (r->o->progress != NULL)
 			sst_progress_update(r->o->progress, "merge", *nrec, r->done_raw,
 			    r->total_raw);
-		if (r->o->split_size > 0 && sst_writer_size(r->w) >= r->o->split_size &&
+		if (r->o->split_size > 0 && r->w != NULL && sst_writer_size(r->w) >= r->o->split_size &&
 		    (rc = finish_output(r, err)) != SST_OK)
 			return rc;
 	}
-	if (rc != SST_OK)
+	if (rc != SST_OK || r->o->split_at != NULL)
 		return rc;
 	if (r->w == NULL && r->nouts == 0 && r->o->keep_empty &&
 	    (rc = start_output(r, err)) != SST_OK)

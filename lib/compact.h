@@ -26,6 +26,8 @@ typedef struct sst_merge_opts {
 	uint64_t split_size;	/* > 0: start a new output once one reaches this size */
 	int keep_empty;		/* write one (empty) output when no record survives */
 	sst_progress *progress;	/* NULL: none */
+	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h),
+					 * no output of out_fn; the caller finishes it */
 } sst_merge_opts;
 
 typedef struct sst_merge_stats {

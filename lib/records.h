@@ -96,5 +96,8 @@ int sst_rec_write(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err
  */
 struct sst_buf;
 int sst_unescape(const uint8_t *s, size_t n, struct sst_buf *out, sst_err *err);
+/* Writes [s, s+n) to f in the escaped form of -e (backslash, TAB, LF, CR
+ * and NUL as \\ \t \n \r \0; other bytes as they are). */
+void sst_put_escaped(FILE *f, const uint8_t *s, size_t n);
 
 #endif

@@ -90,8 +90,8 @@ static const uint8_t esc_of[256] = {
 	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['\0'] = '0',
 };
 
-static void
-put_escaped(FILE *f, const uint8_t *s, size_t n)
+void
+sst_put_escaped(FILE *f, const uint8_t *s, size_t n)
 {
 	const uint8_t *end = s + n, *run = s;
 	char e[2] = { '\\', 0 };
@@ -133,9 +133,9 @@ write_tsv(FILE *f, const sst_rec_opts *o, const sst_rec *r, sst_err *err)
 		return sst_error(err, SST_EUSAGE, "a delete cannot be written "
 		    "as tsv: use -f cdb");
 	if (o->escape) {
-		put_escaped(f, r->key, r->klen);
+		sst_put_escaped(f, r->key, r->klen);
 		putc_unlocked('\t', f);
-		put_escaped(f, r->val, r->vlen);
+		sst_put_escaped(f, r->val, r->vlen);
 		putc_unlocked('\n', f);
 		return SST_OK;
 	}

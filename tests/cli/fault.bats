@@ -196,6 +196,45 @@ fi_loop() {
 	fi_loop sst-merge sst-merge
 }
 
+# split_ok PREFIX N: parts PREFIX-0001.sst .. PREFIX-000N.sst all there and
+# verified, together holding want.cdb; split_none PREFIX: no part, no hidden part.
+split_ok() {
+	local j parts=()
+	for ((j = 1; j <= $2; j++)); do
+		parts+=("$(printf '%s-%04d.sst' "$1" "$j")")
+		sst-verify -q "${parts[-1]}" || return 1
+	done
+	dumpc "${parts[@]}" | cmp -s - want.cdb
+}
+split_none() {
+	[ -z "$(ls -A | grep -E "^\.?$1-[0-9]+")" ] || fail "parts left: $(ls -A)"
+}
+
+@test "fault: sst-build --split-at: all parts or none" {
+	printf 'key3\nkey5\nkey9\n' >splits	# the last part is empty
+	sst-build -q -m 1M -o want.sst big.tsv
+	dumpc want.sst >want.cdb
+	fi_setup() { rm -f p-*.sst; }
+	FI_CMD=(sst-build -q -m 1M --split-at splits -o p.sst big.tsv)
+	fi_ok() { split_ok p 4; }
+	fi_bad() { split_none p; }
+	fi_loop sst-build-split-at sst-build
+}
+
+@test "fault: sst-merge --split-at: all parts or none" {
+	printf 'key3\nkey5\nkey9\n' >splits
+	sst-build -q -o a.sst a.tsv
+	sst-build -q --delete -o d.sst dels.tsv
+	sst-build -q -o b.sst b.tsv
+	sst-merge -q -o want.sst a.sst d.sst b.sst
+	dumpc want.sst >want.cdb
+	fi_setup() { rm -f m-*.sst; }
+	FI_CMD=(sst-merge -q --split-at splits -o m.sst a.sst d.sst b.sst)
+	fi_ok() { split_ok m 4; }
+	fi_bad() { split_none m; }
+	fi_loop sst-merge-split-at sst-merge
+}
+
 @test "fault: sst-build --into a store" {
 	sst-build -q --into st0 a.tsv
 	sst-build -q --into st0 --delete dels.tsv

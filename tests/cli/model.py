@@ -20,6 +20,14 @@ sst-dump must answer, plus the generators and drivers the bats files use:
   cpio OUT FILE...          write a newc cpio archive (no cpio(1) needed)
   damage TABLE KEYS OUT [STRIDE [flip|cut]]  damage TABLE at each offset in
                             turn and check the tools
+  sample-check COUNT SAMPLE SHARD.cdb...  SAMPLE (sst-sample's output for
+                            the shards) has at most COUNT strictly increasing
+                            keys of the shards, BYTES summing to their key
+                            and value bytes
+  split-check MODEL.cdb SPLITS MAXPARTS PART.cdb...  SPLITS is a valid split
+                            file of at most MAXPARTS-1 keys, and each PART
+                            (a --tombstones cdb dump, in part order) holds
+                            exactly latest-wins of MODEL.cdb in its range
 """
 
 import os
@@ -716,6 +724,66 @@ def cmd_flip(path, off, mask='1'):
         c = f.read(1)[0]
         f.seek(off)
         f.write(bytes([c ^ int(mask, 0)]))
+
+
+# ---- sst-sample and split files --------------------------------------------
+
+def read_lines(path):
+    with open(path, 'rb') as f:
+        lines = f.read().split(b'\n')
+    if lines and lines[-1] == b'':
+        lines.pop()
+    return lines
+
+
+def cmd_sample_check(count, sample, *shards):
+    recs = []
+    for sh in shards:
+        with open(sh, 'rb') as f:
+            recs += parse_cdb(f.read(), sh)
+    keys = set(k for _, k, _ in recs)
+    total = sum(len(k) + len(v) for _, k, v in recs)
+    got, prev, sum_w = [], None, 0
+    for no, line in enumerate(read_lines(sample), 1):
+        k, sep, w = line.partition(b'\t')
+        k = unesc(k, '%s:%d' % (sample, no))
+        if not sep or not w.isdigit():
+            die('%s:%d: not KEY<TAB>BYTES: %r' % (sample, no, line))
+        if prev is not None and k <= prev:
+            die('%s:%d: key not increasing' % (sample, no))
+        if k not in keys:
+            die('%s:%d: key %r is in no shard' % (sample, no, k))
+        prev = k
+        sum_w += int(w)
+        got.append(k)
+    if len(got) > int(count):
+        die('%s: %d lines, more than %s' % (sample, len(got), count))
+    if sum_w != total:
+        die('%s: BYTES sum to %d, the shards hold %d' % (sample, sum_w, total))
+
+
+def cmd_split_check(model_cdb, splits, maxparts, *parts):
+    import bisect
+    with open(model_cdb, 'rb') as f:
+        m = latest(parse_cdb(f.read(), model_cdb))
+    cuts = [unesc(k, '%s:%d' % (splits, no)) for no, k in enumerate(read_lines(splits), 1)]
+    if any(a >= b for a, b in zip(cuts, cuts[1:])):
+        die('%s: keys not strictly increasing' % splits)
+    if len(cuts) > int(maxparts) - 1:
+        die('%s: %d keys for at most %s parts' % (splits, len(cuts), maxparts))
+    if len(parts) != len(cuts) + 1:
+        die('%d parts for %d split keys' % (len(parts), len(cuts)))
+    want = [[] for _ in parts]
+    for k in sorted(m):
+        kind, v = m[k]
+        want[bisect.bisect_right(cuts, k)].append((kind, k, v))
+    for j, part in enumerate(parts):
+        with open(part, 'rb') as f:
+            got = parse_cdb(f.read(), part)
+        if got != want[j]:
+            die('%s: %d records, want %d (first difference at %r)' % (
+                part, len(got), len(want[j]),
+                next((a for a, b in zip(got, want[j]) if a != b), None)))
 
 
 def main():

@@ -1,0 +1,173 @@
+/*
+ * splitw.c - a set of tables cut at split keys (see splitw.h).
+ */
+#include "splitw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "util.h"
+
+char *
+sst_part_name(const char *out, size_t i, int hidden, const char *suffix)
+{
+	const char *slash = strrchr(out, '/');
+	const char *base = slash ? slash + 1 : out;
+	const char *dot = strrchr(base, '.');
+	size_t dirlen = (size_t)(base - out), stem;
+	size_t cap = strlen(out) + strlen(suffix) + 32;
+	char *p;
+
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - base);
+	if ((p = malloc(cap)) == NULL)
+		return NULL;
+	snprintf(p, cap, "%.*s%s%.*s-%04zu%s%s", (int)dirlen, out, hidden ? "." : "",
+	    (int)stem, base, i + 1, dot, suffix);
+	return p;
+}
+
+struct sst_splitw {
+	const sst_splits *s;
+	sst_table_opts o;
+	size_t nparts;
+	char **finals, **hidden;	/* nparts each */
+	size_t cur;			/* the part being written; parts 0..cur may
+					 * exist under their hidden names (a part's
+					 * finish can fail after its rename) */
+	int published;			/* all renamed to their final names */
+	sst_writer *w;
+};
+
+static void
+names_free(sst_splitw *sw)
+{
+	size_t i;
+
+	for (i = 0; i < sw->nparts; i++) {
+		if (sw->hidden != NULL && sw->hidden[i] != NULL) {
+			sst_cleanup_unregister(sw->hidden[i]);
+			free(sw->hidden[i]);
+		}
+		if (sw->finals != NULL)
+			free(sw->finals[i]);
+	}
+	free(sw->hidden);
+	free(sw->finals);
+	free(sw);
+}
+
+int
+sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
+    const sst_table_opts *o, sst_err *err)
+{
+	sst_splitw *sw;
+	size_t i;
+	int rc;
+
+	*swp = NULL;
+	if ((sw = sst_calloc(1, sizeof(*sw), err)) == NULL)
+		return SST_ESYS;
+	sw->s = s;
+	sw->o = *o;
+	sw->nparts = s->n + 1;
+	if ((sw->finals = sst_calloc(sw->nparts, sizeof(char *), err)) == NULL ||
+	    (sw->hidden = sst_calloc(sw->nparts, sizeof(char *), err)) == NULL) {
+		names_free(sw);
+		return SST_ESYS;
+	}
+	for (i = 0; i < sw->nparts; i++) {
+		sw->finals[i] = sst_part_name(out, i, 0, "");
+		sw->hidden[i] = sst_part_name(out, i, 1, ".part");
+		if (sw->finals[i] == NULL || sw->hidden[i] == NULL) {
+			names_free(sw);
+			return sst_nomem(err, out);
+		}
+		sst_cleanup_register(sw->hidden[i]);
+	}
+	if ((rc = sst_writer_open(&sw->w, sw->hidden[0], &sw->o, err)) != SST_OK) {
+		names_free(sw);
+		return rc;
+	}
+	*swp = sw;
+	return SST_OK;
+}
+
+size_t
+sst_splitw_parts(const sst_splitw *sw)
+{
+	return sw->nparts;
+}
+
+/* Finishes the current part and opens the next. */
+static int
+next_part(sst_splitw *sw, sst_err *err)
+{
+	int rc;
+
+	if ((rc = sst_writer_finish(&sw->w, err)) != SST_OK)
+		return rc;
+	sw->cur++;
+	return sst_writer_open(&sw->w, sw->hidden[sw->cur], &sw->o, err);
+}
+
+int
+sst_splitw_add(sst_splitw *sw, const sst_rec *r, sst_err *err)
+{
+	const uint8_t *k;
+	size_t kl;
+	int rc;
+
+	while (sw->cur < sw->s->n) {
+		k = sst_splits_key(sw->s, sw->cur, &kl);
+		if (sst_keycmp(r->key, r->klen, k, kl) < 0)
+			break;
+		if ((rc = next_part(sw, err)) != SST_OK)
+			return rc;
+	}
+	return sst_writer_add(sw->w, r, err);
+}
+
+int
+sst_splitw_finish(sst_splitw **swp, sst_err *err)
+{
+	sst_splitw *sw = *swp;
+	size_t i, j;
+	int rc = SST_OK;
+
+	while (rc == SST_OK && sw->cur < sw->s->n)
+		rc = next_part(sw, err);
+	if (rc == SST_OK)
+		rc = sst_writer_finish(&sw->w, err);
+	for (i = 0; rc == SST_OK && i < sw->nparts; i++)
+		if (rename(sw->hidden[i], sw->finals[i]) != 0) {
+			rc = sst_syserr(err, "%s: rename", sw->finals[i]);
+			for (j = 0; j < i; j++)
+				unlink(sw->finals[j]);
+		}
+	if (rc == SST_OK) {
+		sw->published = 1;	/* nothing hidden is left */
+		rc = sst_fsync_dir(sw->finals[0], err);
+	}
+	sst_splitw_abort(swp);
+	return rc;
+}
+
+void
+sst_splitw_abort(sst_splitw **swp)
+{
+	sst_splitw *sw = *swp;
+	size_t i;
+
+	if (sw == NULL)
+		return;
+	sst_writer_abort(&sw->w);
+	for (i = 0; !sw->published && i <= sw->cur && i < sw->nparts; i++)
+		unlink(sw->hidden[i]);
+	names_free(sw);
+	*swp = NULL;
+}
