@@ -48,6 +48,7 @@ sample_input(sst_sampler *s, const char *path, const sst_rec_opts *ro, sst_err *
 	sst_rec r;
 	int eof = 0, rc;
 
+	sst_cli_records_hint(path, ro->fmt);
 	if ((rc = sst_reader_open(&rd, path, ro, err)) != SST_OK)
 		return rc;
 	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof)

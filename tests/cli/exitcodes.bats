@@ -28,6 +28,7 @@ record_readers=(
 	"sst-build -o o.sst @"
 	"wal-append w2.wal @"
 	"wal-replay -o x.sst @"
+	"sst-sample @"
 )
 
 # run_with PATH CMD: runs the command line CMD with @ replaced by PATH.

@@ -97,7 +97,7 @@ print("status", p.returncode)
 EOF
 }
 
-@test "terminal on stdin: sst-build, wal-append and sst-get say once what they read" {
+@test "terminal on stdin: sst-build, wal-append, sst-sample and sst-get say once what they read" {
 	run on_tty "sst-build -q -o t.sst"
 	[ "${lines[0]}" = "sst-build: reading records from the terminal (tsv: KEY<TAB>VALUE per line; end with Ctrl-D)" ]
 	[ "${lines[1]}" = "status 0" ]
@@ -109,6 +109,8 @@ EOF
 	run on_tty "sst-get fruit.sst"
 	[ "${lines[0]}" = "sst-get: reading keys from the terminal (one a line; end with Ctrl-D)" ]
 	[ "${lines[1]}" = "status 0" ]
+	run on_tty "sst-sample -n 5 >/dev/null"
+	[ "${lines[0]}" = "sst-sample: reading records from the terminal (tsv: KEY<TAB>VALUE per line; end with Ctrl-D)" ]
 	# not when the records come from a file, nor from a pipe
 	run on_tty "sst-build -q -o t2.sst fruit.tsv; sst-get -k apple fruit.sst"
 	[ "${lines[0]}" = "status 0" ]
@@ -260,7 +262,7 @@ EOF
 	run --separate-stderr sst-merge --help
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "Usage: sst-merge "* ]]
-	for t in sst-build sst-get sst-dump sst-info sst-verify sst-merge wal-append wal-replay; do
+	for t in sst-build sst-get sst-dump sst-info sst-verify sst-merge wal-append wal-replay sst-sample; do
 		run --separate-stderr "$t" --help
 		[[ "${lines[0]}" == "Usage: $t "* ]] || fail "$t: ${lines[0]}"
 		run --separate-stderr "$t" --no-such-option
