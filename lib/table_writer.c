@@ -421,6 +421,63 @@ queue_block(sst_writer *w, sst_buf *swap, const uint8_t *raw, size_t rawlen,
 }
 
 /*
+ * Keeps the dictionary only if it pays on the sample: up to 64 held blocks,
+ * evenly spaced, are compressed with and without it; the saving, scaled to
+ * the whole sample, must exceed the dictionary's own size (a conservative
+ * test: a table that goes on past the sample saves more).
+ */
+static int
+dict_pays(sst_writer *w, sst_err *err)
+{
+	const uint8_t *p = w->hold.p;
+	size_t i, step = w->nhold / 64 + 1, cmp = 0, cap = 0;
+	uint64_t plain = 0, withd = 0;
+	uint8_t *buf = NULL;
+	ZSTD_CCtx *c = ZSTD_createCCtx();	/* the jobs' contexts keep their settings */
+
+	if (c == NULL)
+		return sst_nomem(err, w->out.path);
+
+	for (i = 0; i < w->nhold; i++) {
+		size_t n = w->hold_sizes[i], a, b;
+
+		if (i % step == 0) {
+			if (ZSTD_compressBound(n) > cap) {
+				free(buf);
+				cap = ZSTD_compressBound(n);
+				if ((buf = malloc(cap)) == NULL) {
+					ZSTD_freeCCtx(c);
+					return sst_nomem(err, w->out.path);
+				}
+			}
+			a = ZSTD_compressCCtx(c, buf, cap, p, n, w->o.level);
+			b = ZSTD_compress_usingCDict(c, buf, cap, p, n, w->cdict);
+			if (ZSTD_isError(a) || ZSTD_isError(b)) {
+				free(buf);
+				ZSTD_freeCCtx(c);
+				return sst_error(err, SST_ESYS, "%s: zstd: cannot compress", w->out.path);
+			}
+			plain += a < n - n / 8 ? a : n;
+			withd += b < n - n / 8 ? b : n;
+			cmp++;
+		}
+		p += n;
+	}
+	free(buf);
+	ZSTD_freeCCtx(c);
+	if (cmp == 0 || withd >= plain || (plain - withd) * w->nhold / cmp <= w->dict_len) {
+		ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
+		if (w->helper_cctx != NULL)
+			ZSTD_CCtx_reset(w->helper_cctx, ZSTD_reset_session_and_parameters);
+		ZSTD_freeCDict(w->cdict);
+		w->cdict = NULL;
+		w->dict_len = 0;
+		w->dict_state = DICT_OFF;
+	}
+	return SST_OK;
+}
+
+/*
  * Ends the sample: trains the dictionary on the held blocks when there is
  * enough data (else the table has none), then queues the held blocks.
  */
@@ -450,6 +507,8 @@ dict_start(sst_writer *w, sst_err *err)
 			    ZSTD_isError(ZSTD_CCtx_setParameter(w->helper_cctx, ZSTD_c_dictIDFlag, 0)))))
 				return sst_error(err, SST_ESYS, "%s: zstd: cannot use the dictionary", w->out.path);
 			w->dict_state = DICT_ON;
+			if ((rc = dict_pays(w, err)) != SST_OK)
+				return rc;
 		}
 	}
 	for (i = 0; i < w->nhold && rc == SST_OK; i++) {

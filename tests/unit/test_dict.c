@@ -201,9 +201,9 @@ test_dictionary(void)
 	check_table(tpath("n.sst"), n);
 
 	/* Whole table inside the sample, but over 8 x the dictionary: trained at finish. */
-	CHECK(write_table(tpath("m.sst"), 3000, SST_DICT_DEFAULT, 1) == 0);
+	CHECK(write_table(tpath("m.sst"), 15000, SST_DICT_DEFAULT, 1) == 0);
 	CHECK(dict_bytes(tpath("m.sst"), &v1, &s1) > 0 && v1 == 2);
-	check_table(tpath("m.sst"), 3000);
+	check_table(tpath("m.sst"), 15000);
 	/* Below 8 x the dictionary: none (training would not pay). */
 	CHECK(write_table(tpath("s.sst"), 500, SST_DICT_DEFAULT, 1) == 0);
 	CHECK(dict_bytes(tpath("s.sst"), &v1, &s1) == 0 && v1 == 1);

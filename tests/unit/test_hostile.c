@@ -165,7 +165,7 @@ check_refused(const char *path, const char *why)
 
 /* ---- the dictionary block (format version 2) ---- */
 
-/* A table with a dictionary: 3000 records sharing words (about 400 KiB raw). */
+/* A table with a dictionary: 20000 records sharing words (about 2.5 MiB raw). */
 static int
 build_dict_table(const char *path, sst_footer *f, uint64_t *foot_off)
 {
@@ -179,11 +179,14 @@ build_dict_table(const char *path, sst_footer *f, uint64_t *foot_off)
 	sst_table_opts_default(&o);
 	if (sst_writer_open(&w, path, &o, &e) != SST_OK)
 		return -1;
-	for (i = 0; i < 3000; i++) {
+	for (i = 0; i < 20000; i++) {
+		static const char *wd[] = { "alpha", "bravo", "charlie", "delta", "echo", "golf",
+		    "hotel", "india", "kilo", "lima", "oscar", "romeo", "sierra", "tango" };
 		sst_rec r = { (uint8_t *)k, (size_t)snprintf(k, sizeof(k), "k%06d", i), (uint8_t *)v,
 		    (size_t)snprintf(v, sizeof(v), "Package: p%d\nVersion: %d.%d\nMaintainer: team %d "
-		    "<t%d@example.org>\nDescription: test package %d of many\n", i, i % 9, i % 31,
-		    i % 11, i % 11, i), SST_PUT };
+		    "<t%d@example.org>\nDescription: %s %s %s %s %s\n", i, i % 9, i % 31,
+		    i % 11, i % 11, wd[i % 14], wd[(i / 14) % 14], wd[(i * 7 + 3) % 14],
+		    wd[(i / 196) % 14], wd[(i * 5) % 13]), SST_PUT };
 
 		if (sst_writer_add(w, &r, &e) != SST_OK) {
 			sst_writer_abort(&w);
