@@ -34,17 +34,19 @@ typedef struct sst_table_opts {
 	int threads;		/* >1: compress blocks in a worker thread */
 	size_t filter_mem;	/* filter bytes built at once; 0: 4 MiB */
 	size_t dict_size;	/* zstd dictionary bytes, 0 = none; default 32 KiB */
+	size_t dict_sample;	/* raw bytes held back to train on; 0: SST_DICT_SAMPLE */
 } sst_table_opts;
 
 /*
  * Dictionary compression (formats/sstable.md, "Dictionary"): the writer
- * holds back the first data blocks, raw, up to SST_DICT_SAMPLE bytes, and
+ * holds back the first data blocks, raw, up to dict_sample bytes (default
+ * and at most SST_DICT_SAMPLE; at least 8 x dict_size), and
  * trains a dictionary of at most dict_size bytes on them; it then
  * compresses those and all later blocks with it. A table whose data ends
  * before 8 x dict_size raw bytes gets no dictionary (training would not
  * pay), and neither does one whose sample zstd cannot train on.
- * The sample adds at most SST_DICT_SAMPLE + a block to the writer's memory,
- * training about 6 MiB more for a moment, the contexts about 1 MiB.
+ * The sample adds at most dict_sample + a block to the writer's memory,
+ * training about 2.5 MiB more for a moment, the contexts about 1 MiB.
  */
 #define SST_DICT_DEFAULT	(32u << 10)
 #define SST_DICT_MIN		256u
