@@ -79,6 +79,8 @@ struct sst_writer {
 	sst_buf hold;		/* blocks held back (raw), concatenated */
 	sst_buf hold_seps;	/* their separators: varint len, bytes */
 	size_t *hold_sizes, nhold, hold_cap;
+	uint64_t est_raw, est_disk;	/* every 16th held block compressed alone: for the size */
+	sst_buf est;
 	uint8_t *dict;
 	size_t dict_len;
 	ZSTD_CDict *cdict;
@@ -531,6 +533,7 @@ dict_start(sst_writer *w, sst_err *err)
 	}
 	sst_buf_free(&w->hold);
 	sst_buf_free(&w->hold_seps);
+	sst_buf_free(&w->est);
 	free(w->hold_sizes);
 	w->hold_sizes = NULL;
 	w->nhold = w->hold_cap = 0;
@@ -557,6 +560,18 @@ hold_block(sst_writer *w, sst_err *err)
 	    (rc = sst_buf_append(&w->hold_seps, w->sep.p, w->sep.len, err)) != SST_OK)
 		return rc;
 	w->hold_sizes[w->nhold++] = w->data.buf.len;
+	if ((w->nhold - 1) % 16 == 0) {	/* no job runs yet: the context is free */
+		size_t n = w->data.buf.len, bound = ZSTD_compressBound(n), c;
+
+		w->est.len = 0;
+		if ((rc = sst_buf_reserve(&w->est, bound, err)) != SST_OK)
+			return rc;
+		c = ZSTD_compressCCtx(w->cctx, w->est.p, bound, w->data.buf.p, n, w->o.level);
+		if (ZSTD_isError(c) || c >= n - n / 8)
+			c = n;
+		__atomic_store_n(&w->est_disk, w->est_disk + c + SST_TRAILER_SIZE, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->est_raw, w->est_raw + n, __ATOMIC_RELAXED);
+	}
 	return SST_OK;
 }
 
@@ -734,10 +749,19 @@ sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 uint64_t
 sst_writer_size(const sst_writer *w)
 {
-	/* Approximate: data written or queued, plus the open block at the ratio seen so far. */
-	uint64_t open = sst_bb_size(&w->data) + w->hold.len;	/* held back: raw */
+	/*
+	 * Approximate: data written or queued, plus the open block (and the
+	 * blocks held back for the dictionary) at the ratio seen so far: of
+	 * the blocks written, or before any, of every 16th held block.
+	 */
+	uint64_t open = sst_bb_size(&w->data) + w->hold.len;
 	uint64_t raw = __atomic_load_n(&w->raw_data_bytes, __ATOMIC_RELAXED);
 	uint64_t disk = __atomic_load_n(&w->data_bytes, __ATOMIC_RELAXED);
+
+	if (raw == 0) {
+		raw = __atomic_load_n(&w->est_raw, __ATOMIC_RELAXED);
+		disk = __atomic_load_n(&w->est_disk, __ATOMIC_RELAXED);
+	}
 
 	if (raw > 0)
 		open = open * disk / raw;
@@ -928,6 +952,7 @@ writer_free(sst_writer *w)
 	sst_buf_free(&w->hold_seps);
 	free(w->hold_sizes);
 	sst_buf_free(&w->sep);
+	sst_buf_free(&w->est);
 	free(w);
 }
 

@@ -348,12 +348,6 @@ test_compact(const char *dir, int strategy)
 	co.strategy = strategy;
 	co.progress_mode = SST_PROGRESS_QUIET;
 	co.table.block_size = 512;
-	/*
-	 * No dictionary: its held-back sample moves the split points, and one
-	 * layout (also reached without a dictionary: -c none, file-size=2200)
-	 * makes this test lose deletes, a compaction bug reported separately.
-	 */
-	co.table.dict_size = 0;
 	co.set = strategy == SST_STRATEGY_LEVELED ? sets_lev : sets_st;
 	co.nset = strategy == SST_STRATEGY_LEVELED ? 5 : 1;
 	for (i = 0; i < 20; i++) {
