@@ -72,16 +72,7 @@ static const uint8_t v1_table[] = {
   0x0a
 };
 
-static char *
-tpath(const char *name)
-{
-	static char p[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define tpath unit_path
 
 /* A value that looks like a package stanza: shared vocabulary, varying parts. */
 static size_t
@@ -113,17 +104,14 @@ write_table(const char *path, int n, size_t dict, int threads)
 		    (uint8_t *)v, 0, i % 10 == 9 ? SST_DEL : SST_PUT };
 
 		r.vlen = r.kind == SST_DEL ? 0 : value_of(i, v, sizeof(v));
-		if (sst_writer_add(w, &r, &e) != SST_OK) {
-			fprintf(stderr, "add: %s\n", e.msg);
-			sst_writer_abort(&w);
-			return -1;
-		}
+		if (sst_writer_add(w, &r, &e) != SST_OK)
+			break;
 	}
-	if (sst_writer_finish(&w, &e) != SST_OK) {
-		fprintf(stderr, "finish: %s\n", e.msg);
-		return -1;
-	}
-	return 0;
+	if (e.code == SST_OK && sst_writer_finish(&w, &e) == SST_OK)
+		return 0;
+	fprintf(stderr, "%s: %s\n", path, e.msg);
+	sst_writer_abort(&w);	/* NULL after finish */
+	return -1;
 }
 
 /* Every record reads back by get and by a scan; verify passes. */

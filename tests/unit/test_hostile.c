@@ -20,16 +20,7 @@
 
 #define BOMB_SIZE	(256ull << 20)	/* what the bomb inflates to */
 
-static char *
-tpath(const char *name)
-{
-	static char p[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define tpath unit_path
 
 /* One data block of about 60 KiB, stored raw, no filter. */
 static int
