@@ -44,7 +44,8 @@ typedef struct sst_table_opts {
  * trains a dictionary of at most dict_size bytes on them; it then
  * compresses those and all later blocks with it. A table whose data ends
  * before 8 x dict_size raw bytes gets no dictionary (training would not
- * pay), and neither does one whose sample zstd cannot train on.
+ * pay), and neither does one whose sample zstd cannot train on, or on
+ * whose sample the dictionary saves less than its own size.
  * The sample adds at most dict_sample + a block to the writer's memory,
  * training about 2.5 MiB more for a moment, the contexts about 1 MiB.
  */

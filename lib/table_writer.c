@@ -12,8 +12,9 @@
  * finish, followed by the top-level index over them.
  *
  * With a dictionary (o.dict_size > 0), the first finished blocks are held
- * back, raw, in one buffer (up to SST_DICT_SAMPLE bytes) instead of being
- * queued; then the caller trains a dictionary on them, gives both
+ * back, raw, in one buffer (up to o.dict_sample bytes) instead of being
+ * queued; then the caller trains a dictionary on them, keeps it if it pays
+ * on them (dict_pays), gives both
  * compression contexts the ZSTD_CDict, and queues the held blocks and all
  * later ones as usual. The dictionary block is written after the data.
  */
@@ -555,6 +556,9 @@ hold_block(sst_writer *w, sst_err *err)
 		w->hold_sizes = ns;
 		w->hold_cap = cap;
 	}
+	if (w->hold.cap == 0 &&	/* the whole sample at once: no regrowth */
+	    (rc = sst_buf_reserve(&w->hold, w->o.dict_sample + w->o.block_size, err)) != SST_OK)
+		return rc;
 	if ((rc = sst_buf_append(&w->hold, w->data.buf.p, w->data.buf.len, err)) != SST_OK ||
 	    (rc = sst_buf_append_varint(&w->hold_seps, w->sep.len, err)) != SST_OK ||
 	    (rc = sst_buf_append(&w->hold_seps, w->sep.p, w->sep.len, err)) != SST_OK)
