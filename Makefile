@@ -28,9 +28,12 @@ CFLAGS   ?=
 CFLAGS   += $(BASEFLAGS) $(OPTFLAGS)
 LDFLAGS  += -pthread -Wl,--as-needed $(LDSAN)
 # libzstd is linked statically when its archive is there: one shared
-# library less to load makes a single sst-get markedly faster.
-ZSTD_STATIC = -Wl,-Bstatic -lzstd -Wl,-Bdynamic
-ZSTD_LIB := $(if $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a),$(ZSTD_STATIC),-lzstd)
+# library less to load makes a single sst-get markedly faster. The test is
+# made by the shell when a link runs, not when make parses this file:
+# `make demo` and `make check` install libzstd-dev (install-deps) after the
+# parse, and their links must see the archive it brought.
+ZSTD_ARCHIVES = /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a
+ZSTD_LIB = $$(for a in $(ZSTD_ARCHIVES); do [ -e $$a ] && { echo '-Wl,-Bstatic -lzstd -Wl,-Bdynamic'; exit; }; done; echo -lzstd)
 LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lm
 
 LIB_SRC   = $(wildcard lib/*.c)
@@ -86,7 +89,9 @@ check: deps
 	$(MAKE) BUILD=build-san SAN=1 check-cli
 	$(MAKE) check-hardening-quick
 
-demo: deps all
+# deps first, then the build in a new make: never both at once under -j.
+demo: deps
+	@$(MAKE) all
 	@sh scripts/demo $(BUILD)/bin
 
 bench: all

@@ -37,6 +37,7 @@ static const char usage_text[] =
 "  -c, --compression ALG  zstd (default) or none\n"
 "  -l, --level N          zstd level (default 3)\n"
 "      --bloom-bits N     bloom filter bits per key, 0 for none (default 10)\n"
+"      --dict-size SIZE   zstd dictionary size, 0 for none (default 32K)\n"
 "  -j, --threads N        worker threads (default: number of cores)\n"
 "  -q, --quiet            no progress\n"
 "      --progress         progress on stderr even when it is not a terminal\n"
@@ -58,6 +59,7 @@ static const struct option longopts[] = {
 	{ "compression", required_argument, NULL, 'c' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
+	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
@@ -218,6 +220,9 @@ main(int argc, char **argv)
 	 * of half of -m (at least 1 MiB): it never adds to the peak.
 	 */
 	topts.filter_mem = sopts.memory / 2 > (1u << 20) ? (size_t)(sopts.memory / 2) : 1u << 20;
+	/* The dictionary's sample is held while the sort's merge runs: a quarter of -m, 1..4 MiB. */
+	topts.dict_sample = sopts.memory / 4 < (1u << 20) ? 1u << 20 :
+	    sopts.memory / 4 > SST_DICT_SAMPLE ? SST_DICT_SAMPLE : (size_t)(sopts.memory / 4);
 	sst_progress_init(&b.prog, sst_prog, progress);
 
 	if (into != NULL) {

@@ -17,9 +17,9 @@ enum { OPT_JSON = SST_OPT_FIRST_TOOL };
 static const char usage_text[] =
 "Usage: sst-info [--json] TABLE|STORE...\n"
 "Print what a table holds: format version, records, deletes, data blocks,\n"
-"raw key and value bytes, file size, compression and ratio, block size,\n"
-"filter bits per key and expected false-positive rate, smallest and largest\n"
-"key, creation time; for a store, its strategy, levels and tables.\n"
+"raw key and value bytes, file size, compression and ratio, dictionary size,\n"
+"block size, filter bits per key and expected false-positive rate, smallest\n"
+"and largest key, creation time; for a store, its strategy, levels and tables.\n"
 "\n"
 "      --json      one JSON object per argument (an array for several)\n"
 "  -h, --help      this help\n"
@@ -83,6 +83,10 @@ print_table(const char *path, const sst_props *p, int json)
 		    p->raw_key_bytes, p->raw_value_bytes, p->raw_data_bytes, p->data_bytes,
 		    p->file_size, comp, (int64_t)p->level, ratio(p), p->block_size,
 		    p->bloom_bits, p->filter_k, p->filter_bytes, fpr);
+		if (p->dict_bytes > 0)
+			printf(", \"dictionary_bytes\": %" PRIu64, p->dict_bytes);
+		else
+			printf(", \"dictionary_bytes\": null");
 		printf(", \"smallest_key\": ");
 		if (p->smallest) sst_json_str(stdout, p->smallest, p->smallest_len); else printf("null");
 		printf(", \"smallest_key_hex\": ");
@@ -106,6 +110,10 @@ print_table(const char *path, const sst_props *p, int json)
 		printf("compression:        zstd level %" PRId64 ", ratio %.2f\n", (int64_t)p->level, ratio(p));
 	else
 		printf("compression:        none, ratio %.2f\n", ratio(p));
+	if (p->dict_bytes > 0)
+		printf("dictionary:         %" PRIu64 " bytes\n", p->dict_bytes);
+	else
+		printf("dictionary:         none\n");
 	printf("block size:         %" PRIu64 "\n", p->block_size);
 	if (empty_filter)
 		printf("filter:             %" PRIu64 " bits per key, empty (no keys), "

@@ -47,6 +47,7 @@ static const char usage_text[] =
 "  -c, --compression ALG    zstd (default) or none\n"
 "  -l, --level N            zstd level (default 3)\n"
 "      --bloom-bits N       bloom filter bits per key, 0 for none (default 10)\n"
+"      --dict-size SIZE     zstd dictionary size, 0 for none (default 32K)\n"
 "  -q, --quiet              no progress\n"
 "      --progress           progress on stderr even when it is not a terminal\n"
 "  -h, --help               this help\n"
@@ -63,6 +64,7 @@ static const struct option longopts[] = {
 	{ "compression", required_argument, NULL, 'c' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
+	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },

@@ -129,6 +129,12 @@ sst_cli_table_opt(int c, const char *arg, sst_table_opts *o)
 	case SST_OPT_BLOOM_BITS:
 		o->bloom_bits = (int)sst_cli_int("--bloom-bits", arg, 0, SST_MAX_BLOOM_BITS);
 		return 1;
+	case SST_OPT_DICT_SIZE:
+		o->dict_size = (size_t)sst_cli_size("--dict-size", arg, 0, SST_DICT_MAX);
+		if (o->dict_size > 0 && o->dict_size < SST_DICT_MIN)
+			sst_cli_usage_error("--dict-size: invalid size '%s' (want 0 for none, or %u to %u)",
+			    arg, SST_DICT_MIN, SST_DICT_MAX);
+		return 1;
 	default:
 		return 0;
 	}

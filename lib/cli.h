@@ -2,7 +2,7 @@
  * cli.h - what every tool's main shares: the program name, "TOOL: message"
  * errors with the contract's exit codes, usage errors (exit 2), --version,
  * range-checked SIZE and integer options, and the table options common to
- * sst-build and sst-merge (-b, -c, -l, --bloom-bits).
+ * sst-build, sst-merge and wal-replay (-b, -c, -l, --bloom-bits, --dict-size).
  *
  * Thread-safety: call from the main thread.
  */
@@ -19,6 +19,7 @@ enum {
 	SST_OPT_VERSION = 1000,
 	SST_OPT_BLOOM_BITS,
 	SST_OPT_PROGRESS,
+	SST_OPT_DICT_SIZE,
 	SST_OPT_FIRST_TOOL = 1100	/* tools number their own from here */
 };
 
@@ -61,8 +62,8 @@ void sst_cli_records_hint(const char *path, int fmt);
 int sst_cli_ncpu(void);
 
 /*
- * Handles one of the shared table options (c = 'b', 'c', 'l' or
- * SST_OPT_BLOOM_BITS) into o; returns 1 if c was one of them, 0 otherwise.
+ * Handles one of the shared table options (c = 'b', 'c', 'l',
+ * SST_OPT_BLOOM_BITS or SST_OPT_DICT_SIZE) into o; returns 1 if c was one of them, 0 otherwise.
  * Exits 2 on a bad argument.
  */
 int sst_cli_table_opt(int c, const char *arg, sst_table_opts *o);

@@ -39,6 +39,8 @@ struct sst_table {
 	uint64_t footer_off;
 	sst_footer f;
 	ZSTD_DCtx *dctx;
+	ZSTD_DDict *ddict;	/* the table's dictionary, loaded on first use */
+	sst_buf dict_file;
 
 	int index_loaded;
 	sst_buf index_file, index_raw;
@@ -71,6 +73,12 @@ struct sst_table {
  */
 int sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
     sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err);
+
+/*
+ * Reads and checks the dictionary block (once) and makes the table's
+ * ZSTD_DDict; SST_OK at once for a table without a dictionary.
+ */
+int sst_table_load_dict(sst_table *t, sst_err *err);
 
 /* Decodes an index entry's value into a handle; -1 on garbage. */
 int sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h);

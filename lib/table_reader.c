@@ -31,6 +31,35 @@ sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h)
 }
 
 int
+sst_table_load_dict(sst_table *t, sst_err *err)
+{
+	const uint8_t *tr;
+	size_t n;
+	int rc;
+
+	if (t->ddict != NULL || t->f.dict.len == 0)
+		return SST_OK;
+	/* The footer's handle was checked at open: inside the file, <= SST_MAX_DICT. */
+	n = (size_t)t->f.dict.len + SST_TRAILER_SIZE;
+	if ((rc = sst_buf_reserve(&t->dict_file, n, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_pread_full(t->fd, t->dict_file.p, n, t->f.dict.off, t->path, err)) != SST_OK)
+		return rc;
+	tr = t->dict_file.p + t->f.dict.len;
+	if (sst_get_le32(tr + 5) != sst_checksum(t->dict_file.p, (size_t)t->f.dict.len + 5, t->f.dict.off))
+		return corrupt(t, "dictionary", t->f.dict.off, "checksum mismatch", err);
+	if (tr[0] != SST_BLOCK_RAW || sst_get_le32(tr + 1) != t->f.dict.len)
+		return corrupt(t, "dictionary", t->f.dict.off, "not a raw block of its length", err);
+	if (ZSTD_getDictID_fromDict(t->dict_file.p, (size_t)t->f.dict.len) == 0)
+		return corrupt(t, "dictionary", t->f.dict.off, "not a zstd dictionary", err);
+	t->ddict = ZSTD_createDDict(t->dict_file.p, (size_t)t->f.dict.len);
+	if (t->ddict == NULL)
+		return corrupt(t, "dictionary", t->f.dict.off, "zstd rejects the dictionary", err);
+	sst_buf_free(&t->dict_file);
+	return SST_OK;
+}
+
+int
 sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
     sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
 {
@@ -62,19 +91,29 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 		*data = file->p;
 		*len = (size_t)h.len;
 		return SST_OK;
-	case SST_BLOCK_ZSTD: {
+	case SST_BLOCK_ZSTD:
+	case SST_BLOCK_ZSTD_DICT: {
 		unsigned long long fcs = ZSTD_getFrameContentSize(file->p, (size_t)h.len);
 		size_t got;
 
 		/* The frame header must record raw_len before it is allocated. */
 		if (fcs != raw_len)
 			return corrupt(t, what, h.off, "block does not decompress", err);
+		if (tr[0] == SST_BLOCK_ZSTD_DICT && t->f.dict.len == 0)
+			return corrupt(t, what, h.off, "dictionary block type in a table without a dictionary", err);
+		if (tr[0] == SST_BLOCK_ZSTD_DICT && t->ddict == NULL &&
+		    (rc = sst_table_load_dict(t, err)) != SST_OK)
+			return rc;
 		raw->len = 0;
 		if ((rc = sst_buf_reserve(raw, raw_len, err)) != SST_OK)
 			return rc;
 		if (t->dctx == NULL && (t->dctx = ZSTD_createDCtx()) == NULL)
 			return sst_nomem(err, t->path);
-		got = ZSTD_decompressDCtx(t->dctx, raw->p, raw_len, file->p, (size_t)h.len);
+		if (tr[0] == SST_BLOCK_ZSTD_DICT)
+			got = ZSTD_decompress_usingDDict(t->dctx, raw->p, raw_len, file->p,
+			    (size_t)h.len, t->ddict);
+		else
+			got = ZSTD_decompressDCtx(t->dctx, raw->p, raw_len, file->p, (size_t)h.len);
 		if (ZSTD_isError(got) || got != raw_len)
 			return corrupt(t, what, h.off, "block does not decompress", err);
 		raw->len = raw_len;
@@ -90,9 +129,10 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 int
 sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 {
-	uint8_t foot[SST_FOOTER_SIZE];
+	uint8_t foot[SST_FOOTER_MAX];
 	const char *why;
 	struct stat st;
+	size_t tail, fsz;
 	sst_table *t;
 	int rc;
 
@@ -122,11 +162,22 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 		    path, (unsigned long long)t->size);
 		goto fail;
 	}
-	t->footer_off = t->size - SST_FOOTER_SIZE;
-	if ((rc = sst_pread_full(fd, foot, sizeof(foot), t->footer_off, path, err)) != SST_OK)
+	/* The version, 16 bytes before the end, says how long the footer is. */
+	tail = t->size < SST_FOOTER_MAX ? (size_t)t->size : SST_FOOTER_MAX;
+	if ((rc = sst_pread_full(fd, foot, tail, t->size - tail, path, err)) != SST_OK)
 		goto fail;
-	if (sst_footer_decode(foot, t->footer_off, &t->f, &why) != 0) {
+	fsz = sst_footer_size(foot, tail);
+	if (fsz == 0 || fsz > tail)
+		fsz = SST_FOOTER_SIZE;
+	t->footer_off = t->size - fsz;
+	if (sst_footer_decode(foot + (tail - fsz), fsz, t->footer_off, &t->f, &why) != 0) {
 		rc = sst_error(err, SST_EDATA, "%s@%llu: %s", path, (unsigned long long)t->footer_off, why);
+		goto fail;
+	}
+	if (t->f.dict.len > 0 && (t->f.dict.off > t->footer_off ||
+	    t->f.dict.len + SST_TRAILER_SIZE > t->footer_off - t->f.dict.off)) {
+		rc = sst_error(err, SST_EDATA, "%s@%llu: dictionary handle out of bounds", path,
+		    (unsigned long long)t->footer_off);
 		goto fail;
 	}
 	if (t->f.filter_lines > 0 &&
@@ -168,6 +219,8 @@ sst_table_close(sst_table **tp)
 	*tp = NULL;
 	close(t->fd);
 	ZSTD_freeDCtx(t->dctx);
+	ZSTD_freeDDict(t->ddict);
+	sst_buf_free(&t->dict_file);
 	sst_buf_free(&t->index_file);
 	sst_buf_free(&t->props_file);
 	sst_buf_free(&t->props_raw);
@@ -365,6 +418,7 @@ sst_table_props(sst_table *t, sst_props *p, sst_err *err)
 		if (rc != 0)
 			return corrupt(t, "properties", t->f.props.off, why, err);
 		t->props.format_version = t->f.version;
+		t->props.dict_bytes = t->f.dict.len;
 		t->props.file_size = t->size;
 		t->props.filter_k = t->f.filter_k;
 		t->props.filter_bytes = (uint64_t)t->f.filter_lines * SST_FILTER_LINE;

@@ -258,6 +258,11 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 	}
 	if ((rc = check_filter(&v, &filter)) != SST_OK)
 		goto out;
+	/* The dictionary: checksum, a zstd dictionary; the blocks then decompress with it. */
+	if ((rc = sst_table_load_dict(v.t, err)) != SST_OK) {
+		rc = as_damage(rc, err);
+		goto out;
+	}
 	for (rc = sst_block_iter_first(&ti, &why); rc == 0 && ti.valid;
 	    rc = sst_block_iter_next(&ti, &why)) {
 		sst_handle ph, *np;
@@ -286,7 +291,8 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 		rc = damage(&v, "index", v.t->f.index.off, "", why);
 		goto out;
 	}
-	if ((v.t->f.filter_lines > 0 && (rc = check_structure(&v, "filter", v.t->f.filter)) != SST_OK) ||
+	if ((v.t->f.dict.len > 0 && (rc = check_structure(&v, "dictionary", v.t->f.dict)) != SST_OK) ||
+	    (v.t->f.filter_lines > 0 && (rc = check_structure(&v, "filter", v.t->f.filter)) != SST_OK) ||
 	    (rc = check_structure(&v, "properties", v.t->f.props)) != SST_OK)
 		goto out;
 	for (i = 0; i < nparts; i++)

@@ -10,6 +10,13 @@
  * with the number of keys. The index is partitioned: partitions of about
  * 4 KiB are kept in memory (one short entry a data block) and written at
  * finish, followed by the top-level index over them.
+ *
+ * With a dictionary (o.dict_size > 0), the first finished blocks are held
+ * back, raw, in one buffer (up to o.dict_sample bytes) instead of being
+ * queued; then the caller trains a dictionary on them, keeps it if it pays
+ * on them (dict_pays), gives both
+ * compression contexts the ZSTD_CDict, and queues the held blocks and all
+ * later ones as usual. The dictionary block is written after the data.
  */
 #include "table.h"
 
@@ -20,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#define ZDICT_STATIC_LINKING_ONLY	/* ZDICT_optimizeTrainFromBuffer_fastCover: its f, for memory */
+#include <zdict.h>
 #include <zstd.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -36,6 +45,7 @@
 #define INDEX_PART	4096u		/* index partition size */
 
 enum { JOB_QUEUED, JOB_BUSY, JOB_DONE };
+enum { DICT_OFF, DICT_COLLECT, DICT_ON };
 
 typedef struct job {
 	sst_buf raw;		/* a finished data block */
@@ -63,6 +73,18 @@ struct sst_writer {
 	size_t nhashes;
 	int hash_fd;
 	uint64_t hashes_spilled;
+	sst_buf sep;		/* the pending block's separator */
+
+	/* the dictionary: trained by the caller before any block is queued */
+	int dict_state;		/* DICT_* */
+	sst_buf hold;		/* blocks held back (raw), concatenated */
+	sst_buf hold_seps;	/* their separators: varint len, bytes */
+	size_t *hold_sizes, nhold, hold_cap;
+	uint64_t est_raw, est_disk;	/* every 16th held block compressed alone: for the size */
+	sst_buf est;
+	uint8_t *dict;
+	size_t dict_len;
+	ZSTD_CDict *cdict;
 
 	/* job side (worker, or the caller when unthreaded) */
 	ZSTD_CCtx *cctx;
@@ -93,6 +115,7 @@ sst_table_opts_default(sst_table_opts *o)
 	o->level = 3;
 	o->bloom_bits = 10;
 	o->threads = 1;
+	o->dict_size = SST_DICT_DEFAULT;
 }
 
 /* ---- output buffering (job side) ---- */
@@ -141,13 +164,16 @@ compress_job(const sst_writer *w, ZSTD_CCtx *cctx, job *j, sst_err *err)
 	j->cbuf.len = 0;
 	if ((rc = sst_buf_reserve(&j->cbuf, bound, err)) != SST_OK)
 		return rc;
-	c = ZSTD_compressCCtx(cctx, j->cbuf.p, bound, j->raw.p, j->raw.len, w->o.level);
+	if (w->cdict != NULL)	/* the context holds the dictionary and the level */
+		c = ZSTD_compress2(cctx, j->cbuf.p, bound, j->raw.p, j->raw.len);
+	else
+		c = ZSTD_compressCCtx(cctx, j->cbuf.p, bound, j->raw.p, j->raw.len, w->o.level);
 	if (ZSTD_isError(c))
 		return sst_error(err, SST_ESYS, "%s: zstd: %s", w->out.path, ZSTD_getErrorName(c));
 	if (c < j->raw.len - j->raw.len / 8) {
 		j->payload = j->cbuf.p;
 		j->plen = c;
-		j->type = SST_BLOCK_ZSTD;
+		j->type = w->cdict != NULL ? SST_BLOCK_ZSTD_DICT : SST_BLOCK_ZSTD;
 	}
 	return SST_OK;
 }
@@ -349,9 +375,14 @@ separator(const sst_buf *a, const uint8_t *b, size_t blen, sst_buf *out, sst_err
 	return sst_buf_append(out, a->p, a->len, err);
 }
 
-/* Hands the pending block (in w->data.buf) over with separator from next key. */
+/*
+ * Queues a finished block: raw (swapped into the job when swap is set,
+ * else copied) with its separator; compresses and writes it at once when
+ * unthreaded.
+ */
 static int
-submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
+queue_block(sst_writer *w, sst_buf *swap, const uint8_t *raw, size_t rawlen,
+    const uint8_t *sep, size_t seplen, sst_err *err)
 {
 	sst_buf tmp;
 	job *j;
@@ -368,19 +399,18 @@ submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
 		}
 	}
 	j = &w->jobs[w->tail % NJOBS];
-	if (next != NULL)
-		rc = separator(&w->last_key, next, nlen, &j->sep, err);
-	else {
-		j->sep.len = 0;
-		rc = sst_buf_append(&j->sep, w->last_key.p, w->last_key.len, err);
-	}
-	if (rc != SST_OK)
+	j->sep.len = 0;
+	if ((rc = sst_buf_append(&j->sep, sep, seplen, err)) != SST_OK)
 		return rc;
-	tmp = j->raw;
-	j->raw = w->data.buf;
-	w->data.buf = tmp;
-	sst_bb_reset(&w->data);
-	w->pending = 0;
+	if (swap != NULL) {
+		tmp = j->raw;
+		j->raw = *swap;
+		*swap = tmp;
+	} else {
+		j->raw.len = 0;
+		if ((rc = sst_buf_append(&j->raw, raw, rawlen, err)) != SST_OK)
+			return rc;
+	}
 	if (!w->threaded) {
 		if ((rc = compress_job(w, w->cctx, j, err)) != SST_OK)
 			return rc;
@@ -392,6 +422,189 @@ submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return SST_OK;
+}
+
+/*
+ * Keeps the dictionary only if it pays on the sample: up to 64 held blocks,
+ * evenly spaced, are compressed with and without it; the saving, scaled to
+ * the whole sample, must exceed the dictionary's own size (a conservative
+ * test: a table that goes on past the sample saves more).
+ */
+static int
+dict_pays(sst_writer *w, sst_err *err)
+{
+	const uint8_t *p = w->hold.p;
+	size_t i, step = w->nhold / 64 + 1, cmp = 0, cap = 0;
+	uint64_t plain = 0, withd = 0;
+	uint8_t *buf = NULL;
+	ZSTD_CCtx *c = ZSTD_createCCtx();	/* the jobs' contexts keep their settings */
+
+	if (c == NULL)
+		return sst_nomem(err, w->out.path);
+
+	for (i = 0; i < w->nhold; i++) {
+		size_t n = w->hold_sizes[i], a, b;
+
+		if (i % step == 0) {
+			if (ZSTD_compressBound(n) > cap) {
+				free(buf);
+				cap = ZSTD_compressBound(n);
+				if ((buf = malloc(cap)) == NULL) {
+					ZSTD_freeCCtx(c);
+					return sst_nomem(err, w->out.path);
+				}
+			}
+			a = ZSTD_compressCCtx(c, buf, cap, p, n, w->o.level);
+			b = ZSTD_compress_usingCDict(c, buf, cap, p, n, w->cdict);
+			if (ZSTD_isError(a) || ZSTD_isError(b)) {
+				free(buf);
+				ZSTD_freeCCtx(c);
+				return sst_error(err, SST_ESYS, "%s: zstd: cannot compress", w->out.path);
+			}
+			plain += a < n - n / 8 ? a : n;
+			withd += b < n - n / 8 ? b : n;
+			cmp++;
+		}
+		p += n;
+	}
+	free(buf);
+	ZSTD_freeCCtx(c);
+	if (cmp == 0 || withd >= plain || (plain - withd) * w->nhold / cmp <= w->dict_len) {
+		ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
+		if (w->helper_cctx != NULL)
+			ZSTD_CCtx_reset(w->helper_cctx, ZSTD_reset_session_and_parameters);
+		ZSTD_freeCDict(w->cdict);
+		w->cdict = NULL;
+		w->dict_len = 0;
+		w->dict_state = DICT_OFF;
+	}
+	return SST_OK;
+}
+
+/*
+ * Ends the sample: trains the dictionary on the held blocks when there is
+ * enough data (else the table has none), then queues the held blocks.
+ */
+static int
+dict_start(sst_writer *w, sst_err *err)
+{
+	const uint8_t *p = w->hold.p, *sp = w->hold_seps.p, *send = w->hold_seps.p + w->hold_seps.len;
+	size_t i;
+	int rc = SST_OK;
+
+	w->dict_state = DICT_OFF;
+	if (w->hold.len >= 8 * w->o.dict_size && w->nhold >= 8) {
+		size_t n;
+
+		if ((w->dict = malloc(w->o.dict_size)) == NULL)
+			return sst_nomem(err, w->out.path);
+		ZDICT_fastCover_params_t fp;
+
+		memset(&fp, 0, sizeof(fp));
+		fp.d = 8;
+		fp.steps = 4;
+		fp.f = 18;	/* a 1 MiB + 0.5 MiB frequency table: 20 (zstd's default) costs 6 MiB */
+		fp.accel = 1;
+		fp.splitPoint = 1.0;
+		fp.zParams.compressionLevel = w->o.level;
+		n = ZDICT_optimizeTrainFromBuffer_fastCover(w->dict, w->o.dict_size, w->hold.p,
+		    w->hold_sizes, (unsigned)w->nhold, &fp);
+		if (!ZDICT_isError(n) && n > 0) {	/* else: no dictionary, not an error */
+			w->dict_len = n;
+			if ((w->cdict = ZSTD_createCDict(w->dict, n, w->o.level)) == NULL)
+				return sst_nomem(err, w->out.path);
+			if (ZSTD_isError(ZSTD_CCtx_refCDict(w->cctx, w->cdict)) ||
+			    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_dictIDFlag, 0)) ||
+			    (w->helper_cctx != NULL &&
+			    (ZSTD_isError(ZSTD_CCtx_refCDict(w->helper_cctx, w->cdict)) ||
+			    ZSTD_isError(ZSTD_CCtx_setParameter(w->helper_cctx, ZSTD_c_dictIDFlag, 0)))))
+				return sst_error(err, SST_ESYS, "%s: zstd: cannot use the dictionary", w->out.path);
+			w->dict_state = DICT_ON;
+			if ((rc = dict_pays(w, err)) != SST_OK)
+				return rc;
+		}
+	}
+	for (i = 0; i < w->nhold && rc == SST_OK; i++) {
+		uint64_t seplen;
+
+		sst_get_varint(&sp, send, &seplen);
+		rc = queue_block(w, NULL, p, w->hold_sizes[i], sp, (size_t)seplen, err);
+		sp += seplen;
+		p += w->hold_sizes[i];
+	}
+	sst_buf_free(&w->hold);
+	sst_buf_free(&w->hold_seps);
+	sst_buf_free(&w->est);
+	free(w->hold_sizes);
+	w->hold_sizes = NULL;
+	w->nhold = w->hold_cap = 0;
+	return rc;
+}
+
+/* Holds the pending block back for the dictionary's sample. */
+static int
+hold_block(sst_writer *w, sst_err *err)
+{
+	int rc;
+
+	if (w->nhold == w->hold_cap) {
+		size_t cap = w->hold_cap ? 2 * w->hold_cap : 64;
+		size_t *ns = realloc(w->hold_sizes, cap * sizeof(*ns));
+
+		if (ns == NULL)
+			return sst_nomem(err, w->out.path);
+		w->hold_sizes = ns;
+		w->hold_cap = cap;
+	}
+	if (w->hold.cap == 0 &&	/* the whole sample at once: no regrowth */
+	    (rc = sst_buf_reserve(&w->hold, w->o.dict_sample + w->o.block_size, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_buf_append(&w->hold, w->data.buf.p, w->data.buf.len, err)) != SST_OK ||
+	    (rc = sst_buf_append_varint(&w->hold_seps, w->sep.len, err)) != SST_OK ||
+	    (rc = sst_buf_append(&w->hold_seps, w->sep.p, w->sep.len, err)) != SST_OK)
+		return rc;
+	w->hold_sizes[w->nhold++] = w->data.buf.len;
+	if ((w->nhold - 1) % 16 == 0) {	/* no job runs yet: the context is free */
+		size_t n = w->data.buf.len, bound = ZSTD_compressBound(n), c;
+
+		w->est.len = 0;
+		if ((rc = sst_buf_reserve(&w->est, bound, err)) != SST_OK)
+			return rc;
+		c = ZSTD_compressCCtx(w->cctx, w->est.p, bound, w->data.buf.p, n, w->o.level);
+		if (ZSTD_isError(c) || c >= n - n / 8)
+			c = n;
+		__atomic_store_n(&w->est_disk, w->est_disk + c + SST_TRAILER_SIZE, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->est_raw, w->est_raw + n, __ATOMIC_RELAXED);
+	}
+	return SST_OK;
+}
+
+/* Hands the pending block (in w->data.buf) over with separator from next key. */
+static int
+submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
+{
+	int rc;
+
+	if (next != NULL)
+		rc = separator(&w->last_key, next, nlen, &w->sep, err);
+	else {
+		w->sep.len = 0;
+		rc = sst_buf_append(&w->sep, w->last_key.p, w->last_key.len, err);
+	}
+	if (rc != SST_OK)
+		return rc;
+	if (w->dict_state == DICT_COLLECT) {
+		rc = hold_block(w, err);
+		sst_bb_reset(&w->data);
+		w->pending = 0;
+		if (rc == SST_OK && w->hold.len >= w->o.dict_sample)
+			rc = dict_start(w, err);
+		return rc;
+	}
+	rc = queue_block(w, &w->data.buf, NULL, 0, w->sep.p, w->sep.len, err);
+	sst_bb_reset(&w->data);
+	w->pending = 0;
+	return rc;
 }
 
 static void
@@ -431,6 +644,16 @@ sst_writer_open(sst_writer **wp, const char *path, const sst_table_opts *o, sst_
 		w->o.bloom_bits = 0;
 	if (w->o.bloom_bits > SST_MAX_BLOOM_BITS)
 		w->o.bloom_bits = SST_MAX_BLOOM_BITS;
+	if (w->o.dict_size > SST_DICT_MAX)
+		w->o.dict_size = SST_DICT_MAX;
+	if (w->o.dict_size > 0 && w->o.dict_size < SST_DICT_MIN)
+		w->o.dict_size = SST_DICT_MIN;
+	w->dict_state = w->o.compression == SST_COMP_ZSTD && w->o.dict_size > 0 ?
+	    DICT_COLLECT : DICT_OFF;
+	if (w->o.dict_sample == 0 || w->o.dict_sample > SST_DICT_SAMPLE)
+		w->o.dict_sample = SST_DICT_SAMPLE;
+	if (w->o.dict_sample < 8 * w->o.dict_size)
+		w->o.dict_sample = 8 * w->o.dict_size;
 	sst_bb_init(&w->data, SST_RESTART_INTERVAL);
 	sst_bb_init(&w->index, SST_RESTART_INTERVAL);
 	w->obuf = malloc(OBUF_SIZE);
@@ -530,10 +753,19 @@ sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 uint64_t
 sst_writer_size(const sst_writer *w)
 {
-	/* Approximate: data written or queued, plus the open block at the ratio seen so far. */
-	uint64_t open = sst_bb_size(&w->data);
+	/*
+	 * Approximate: data written or queued, plus the open block (and the
+	 * blocks held back for the dictionary) at the ratio seen so far: of
+	 * the blocks written, or before any, of every 16th held block.
+	 */
+	uint64_t open = sst_bb_size(&w->data) + w->hold.len;
 	uint64_t raw = __atomic_load_n(&w->raw_data_bytes, __ATOMIC_RELAXED);
 	uint64_t disk = __atomic_load_n(&w->data_bytes, __ATOMIC_RELAXED);
+
+	if (raw == 0) {
+		raw = __atomic_load_n(&w->est_raw, __ATOMIC_RELAXED);
+		disk = __atomic_load_n(&w->est_disk, __ATOMIC_RELAXED);
+	}
 
 	if (raw > 0)
 		open = open * disk / raw;
@@ -718,6 +950,13 @@ writer_free(sst_writer *w)
 	free(w->hashes);
 	ZSTD_freeCCtx(w->cctx);
 	ZSTD_freeCCtx(w->helper_cctx);
+	ZSTD_freeCDict(w->cdict);
+	free(w->dict);
+	sst_buf_free(&w->hold);
+	sst_buf_free(&w->hold_seps);
+	free(w->hold_sizes);
+	sst_buf_free(&w->sep);
+	sst_buf_free(&w->est);
 	free(w);
 }
 
@@ -725,8 +964,9 @@ int
 sst_writer_finish(sst_writer **wp, sst_err *err)
 {
 	sst_writer *w = *wp;
-	uint8_t foot[SST_FOOTER_SIZE];
+	uint8_t foot[SST_FOOTER_MAX];
 	sst_footer f;
+	size_t fn;
 	int rc = SST_OK;
 
 	*wp = NULL;
@@ -736,18 +976,22 @@ sst_writer_finish(sst_writer **wp, sst_err *err)
 		rc = sst_bb_finish(&w->data, err);
 	if (rc == SST_OK && w->data.entries > 0)
 		rc = submit_pending(w, NULL, 0, err);
+	if (rc == SST_OK && w->dict_state == DICT_COLLECT)
+		rc = dict_start(w, err);	/* the whole table was the sample */
 	stop_worker(w);
 	if (rc == SST_OK && w->failed) {
 		*err = w->werr;
 		rc = err->code;
 	}
 	memset(&f, 0, sizeof(f));
+	if (rc == SST_OK && w->cdict != NULL)
+		rc = write_block(w, w->dict, w->dict_len, &f.dict, err);
 	rc = rc ? rc : write_filter(w, &f, err);
 	rc = rc ? rc : write_props(w, &f, err);
 	rc = rc ? rc : write_index(w, &f, err);
 	if (rc == SST_OK) {
-		sst_footer_encode(&f, w->written, foot);
-		rc = owrite(w, foot, sizeof(foot), err);
+		fn = sst_footer_encode(&f, w->written, foot);
+		rc = owrite(w, foot, fn, err);
 	}
 	rc = rc ? rc : oflush(w, err);
 	if (rc == SST_OK)

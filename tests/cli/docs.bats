@@ -243,3 +243,26 @@ squeeze() {
 		    fail "$t(1) examples failed (above)"
 	done
 }
+
+@test "build: libzstd is linked statically when its archive is installed" {
+	local a= f
+	for f in /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a; do
+		[ -e "$f" ] && a=$f
+	done
+	[ -n "$a" ] || skip "no libzstd.a on this machine"
+	command -v ldd >/dev/null || skip "no ldd"
+	run ldd "$SST_BIN/sst-get"
+	[ "$status" -eq 0 ]
+	if grep -q 'libzstd\.so' <<<"$output"; then
+		fail "sst-get links libzstd dynamically although $a exists: $output"
+	fi
+}
+
+@test "build: the Makefile decides the libzstd link when it links, not when parsed" {
+	# `make demo` installs libzstd-dev after make has read the Makefile:
+	# the link command must test for the archive itself.
+	run make -s -n -C "$ROOT" -W bin/sst-get.c BUILD="$T/b" "$T/b/bin/sst-get"
+	[ "$status" -eq 0 ]
+	grep -q -- '-o .*/b/bin/sst-get .*libzstd\.a' <<<"$output" ||
+		fail "link command does not test for libzstd.a: $output"
+}

@@ -192,11 +192,16 @@ same_content() {
 	rand_tsv 2 20000 1000000 | mk_table s2.sst
 	rand_tsv 3 400000 1000000 | mk_table b1.sst
 	rand_tsv 4 400000 1000000 | mk_table b2.sst
-	/usr/bin/time -f %M -o small.rss sst-merge -q -j 1 -o ms.sst s1.sst s2.sst
-	/usr/bin/time -f %M -o big.rss sst-merge -q -j 1 -o mb.sst b1.sst b2.sst
-	local s b
+	# without a dictionary, whose sample (up to 4 MiB, held by the larger
+	# output only) and training (about 6 MiB) add a bounded constant
+	/usr/bin/time -f %M -o small.rss sst-merge -q -j 1 --dict-size 0 -o ms.sst s1.sst s2.sst
+	/usr/bin/time -f %M -o big.rss sst-merge -q -j 1 --dict-size 0 -o mb.sst b1.sst b2.sst
+	/usr/bin/time -f %M -o dict.rss sst-merge -q -j 1 -o md.sst b1.sst b2.sst
+	local s b d
 	s=$(tail -1 small.rss)
 	b=$(tail -1 big.rss)
-	echo "peak RSS: small inputs $s KiB, 20x larger inputs $b KiB" >&3
+	d=$(tail -1 dict.rss)
+	echo "peak RSS: small inputs $s KiB, 20x larger inputs $b KiB ($d with a dictionary)" >&3
 	[ "$b" -lt $((s + 4096)) ] || fail "RSS grew from $s to $b KiB"
+	[ "$d" -lt $((b + 8192)) ] || fail "the dictionary added more than 8 MiB: $b to $d KiB"
 }

@@ -80,17 +80,24 @@ fixup(uint8_t *d, size_t size, const uint8_t *orig)
 {
 	uint64_t foot;
 	uint8_t *f;
+	size_t fsz;
 
 	if (size < SST_FOOTER_SIZE)
 		return 0;
-	foot = size - SST_FOOTER_SIZE;
-	f = d + foot;
+	fsz = sst_footer_size(d + size - (size < SST_FOOTER_MAX ? size : SST_FOOTER_MAX),
+	    size < SST_FOOTER_MAX ? size : SST_FOOTER_MAX);
+	if (fsz == 0 || fsz > size)
+		fsz = SST_FOOTER_SIZE;
+	foot = size - fsz;
+	if (fsz == SST_FOOTER_SIZE_DICT)	/* version 2: the dictionary block */
+		fix_trailer(d, foot, sst_get_le64(d + foot), sst_get_le64(d + foot + 8));
+	f = d + size - SST_FOOTER_SIZE;	/* the version 1 fields */
 	fix_data_blocks(d, foot, sst_get_le64(f + 32), sst_get_le64(f + 40));
 	fix_filter_chunks(d, foot, sst_get_le64(f + 0), sst_get_le64(f + 8), sst_get_le32(f + 48));
 	fix_trailer(d, foot, sst_get_le64(f + 0), sst_get_le64(f + 8));
 	fix_trailer(d, foot, sst_get_le64(f + 16), sst_get_le64(f + 24));
 	fix_trailer(d, foot, sst_get_le64(f + 32), sst_get_le64(f + 40));
-	sst_put_le32(f + 60, sst_checksum(f, 60, foot));
+	sst_put_le32(f + 60, sst_checksum(d + foot, fsz - 12, foot));
 	return memcmp(d, orig, size) != 0;
 }
 

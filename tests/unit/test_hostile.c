@@ -20,16 +20,7 @@
 
 #define BOMB_SIZE	(256ull << 20)	/* what the bomb inflates to */
 
-static char *
-tpath(const char *name)
-{
-	static char p[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define tpath unit_path
 
 /* One data block of about 60 KiB, stored raw, no filter. */
 static int
@@ -162,6 +153,161 @@ check_refused(const char *path, const char *why)
 	CHECK(strstr(e.msg, "data block") != NULL);
 }
 
+
+/* ---- the dictionary block (format version 2) ---- */
+
+/* A table with a dictionary: 20000 records sharing words (about 2.5 MiB raw). */
+static int
+build_dict_table(const char *path, sst_footer *f, uint64_t *foot_off)
+{
+	sst_table_opts o;
+	sst_writer *w;
+	sst_table *t = NULL;
+	sst_err e = { 0, "" };
+	char k[32], v[256];
+	int i;
+
+	sst_table_opts_default(&o);
+	if (sst_writer_open(&w, path, &o, &e) != SST_OK)
+		return -1;
+	for (i = 0; i < 20000; i++) {
+		static const char *wd[] = { "alpha", "bravo", "charlie", "delta", "echo", "golf",
+		    "hotel", "india", "kilo", "lima", "oscar", "romeo", "sierra", "tango" };
+		sst_rec r = { (uint8_t *)k, (size_t)snprintf(k, sizeof(k), "k%06d", i), (uint8_t *)v,
+		    (size_t)snprintf(v, sizeof(v), "Package: p%d\nVersion: %d.%d\nMaintainer: team %d "
+		    "<t%d@example.org>\nDescription: %s %s %s %s %s\n", i, i % 9, i % 31,
+		    i % 11, i % 11, wd[i % 14], wd[(i / 14) % 14], wd[(i * 7 + 3) % 14],
+		    wd[(i / 196) % 14], wd[(i * 5) % 13]), SST_PUT };
+
+		if (sst_writer_add(w, &r, &e) != SST_OK) {
+			sst_writer_abort(&w);
+			return -1;
+		}
+	}
+	if (sst_writer_finish(&w, &e) != SST_OK || sst_table_open(&t, path, &e) != SST_OK)
+		return -1;
+	*f = t->f;
+	*foot_off = t->footer_off;
+	sst_table_close(&t);
+	return f->dict.len > 0 && f->version == 2 ? 0 : -1;
+}
+
+static int
+pwrite_at(const char *path, const void *p, size_t n, uint64_t off)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	ok = fd >= 0 && pwrite(fd, p, n, (off_t)off) == (ssize_t)n;
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Rewrites the footer (a valid checksum) with f. */
+static int
+put_footer(const char *path, const sst_footer *f, uint64_t foot_off)
+{
+	uint8_t b[SST_FOOTER_MAX];
+	size_t n = sst_footer_encode(f, foot_off, b);
+
+	return pwrite_at(path, b, n, foot_off);
+}
+
+/* Opening, or the first lookup, or verify refuses the table naming why. */
+static void
+check_dict_refused(const char *path, int at_open, const char *why)
+{
+	sst_err e = { 0, "" };
+	sst_table *t = NULL;
+	sst_rec r;
+	int found = 0;
+
+	if (at_open) {
+		CHECK_RC(sst_table_open(&t, path, &e), SST_EDATA);
+		CHECK(strstr(e.msg, why) != NULL);
+	} else {
+		CHECK_RC(sst_table_open(&t, path, &e), SST_OK);
+		if (t != NULL) {
+			CHECK_RC(sst_table_get(t, (const uint8_t *)"k000042", 7, &r, &found, &e), SST_EDATA);
+			CHECK(strstr(e.msg, why) != NULL);
+			sst_table_close(&t);
+		}
+	}
+	CHECK_RC(sst_table_verify(path, NULL, &e), SST_NOTFOUND);
+	CHECK(strstr(e.msg, why) != NULL);
+}
+
+static void
+test_dict_block(void)
+{
+	sst_footer f, g;
+	uint64_t fo = 0;
+	uint8_t junk[64], tr[SST_TRAILER_SIZE], b = 0;
+	const char *p;
+	sst_err e = { 0, "" };
+
+	memset(&f, 0, sizeof(f));
+
+	/* A declared length of 1 TiB, and one just past the format's limit. */
+	p = tpath("dhuge.sst");
+	CHECK(build_dict_table(p, &f, &fo) == 0);
+	g = f;
+	g.dict.len = 1ull << 40;
+	CHECK(put_footer(p, &g, fo) == 0);
+	check_dict_refused(p, 1, "dictionary length out of range");
+	g.dict.len = SST_MAX_DICT + 1;
+	CHECK(put_footer(p, &g, fo) == 0);
+	check_dict_refused(p, 1, "dictionary length out of range");
+	/* In range, but running past the footer. */
+	g.dict.len = SST_MAX_DICT;
+	CHECK(put_footer(p, &g, fo) == 0);
+	check_dict_refused(p, 1, "dictionary handle out of bounds");
+
+	/* One byte of the dictionary flipped: its checksum fails. */
+	p = tpath("dflip.sst");
+	CHECK(build_dict_table(p, &f, &fo) == 0);
+	CHECK(sst_table_verify(p, NULL, &e) == SST_OK);
+	{
+		int fd = open(p, O_RDONLY);
+
+		CHECK(fd >= 0 && pread(fd, &b, 1, (off_t)(f.dict.off + f.dict.len / 2)) == 1);
+		if (fd >= 0)
+			close(fd);
+	}
+	b ^= 0x10;
+	CHECK(pwrite_at(p, &b, 1, f.dict.off + f.dict.len / 2) == 0);
+	check_dict_refused(p, 0, "dictionary @");
+
+	/* A valid checksum over bytes that are no zstd dictionary. */
+	p = tpath("djunk.sst");
+	CHECK(build_dict_table(p, &f, &fo) == 0);
+	memset(junk, 'x', sizeof(junk));
+	g = f;
+	g.dict.len = sizeof(junk);
+	/* the junk block sits where the dictionary began */
+	tr[0] = SST_BLOCK_RAW;
+	sst_put_le32(tr + 1, sizeof(junk));
+	{
+		uint8_t blk[sizeof(junk) + SST_TRAILER_SIZE];
+
+		memcpy(blk, junk, sizeof(junk));
+		memcpy(blk + sizeof(junk), tr, 5);
+		sst_put_le32(blk + sizeof(junk) + 5, sst_checksum(blk, sizeof(junk) + 5, g.dict.off));
+		CHECK(pwrite_at(p, blk, sizeof(blk), g.dict.off) == 0);
+	}
+	CHECK(put_footer(p, &g, fo) == 0);
+	check_dict_refused(p, 0, "not a zstd dictionary");
+
+	/* A version-1 footer on a table whose blocks need the dictionary. */
+	p = tpath("dnone.sst");
+	CHECK(build_dict_table(p, &f, &fo) == 0);
+	g = f;
+	memset(&g.dict, 0, sizeof(g.dict));
+	/* a 72-byte footer now ends the file; the 16 bytes before it are slack */
+	CHECK(put_footer(p, &g, fo + 16) == 0);
+	check_dict_refused(p, 0, "without a dictionary");
+}
+
 int
 main(void)
 {
@@ -253,5 +399,6 @@ main(void)
 	}
 
 	free(bomb);
+	test_dict_block();
 	UNIT_DONE();
 }

@@ -46,4 +46,16 @@ unit_tmpdir(void)
 	return dir;
 }
 
+/* unit_tmpdir()/NAME, in one of 4 rotating buffers. */
+static inline const char *
+unit_path(const char *name)
+{
+	static char p[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
+	return p[i];
+}
+
 #endif
