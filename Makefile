@@ -31,7 +31,7 @@ LDFLAGS  += -pthread -Wl,--as-needed $(LDSAN)
 # library less to load makes a single sst-get markedly faster.
 ZSTD_STATIC = -Wl,-Bstatic -lzstd -Wl,-Bdynamic
 ZSTD_LIB := $(if $(wildcard /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a),$(ZSTD_STATIC),-lzstd)
-LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lm
+LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lz -lm
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)

@@ -67,7 +67,7 @@ $(FUZZ_BUILD)/libsst-fuzz.a: $(FUZZ_LIB_OBJ)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libsst-fuzz.a $(HEADERS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilib -o $@ $< $(FUZZ_BUILD)/libsst-fuzz.a \
-		-lzstd -lxxhash -larchive -lm -pthread
+		-lzstd -lxxhash -larchive -lz -lm -pthread
 
 # One bounded run per target: the checked-in corpus is read, new inputs go to
 # build-fuzz/corpus/NAME (never into the source tree), crashes to
