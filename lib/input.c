@@ -401,6 +401,20 @@ own_file(const uint8_t *p, size_t n)
 	return NULL;
 }
 
+/*
+ * Whether a stream starting with the n bytes at p may be a table or a WAL,
+ * so that more of it is worth reading before it goes on: a table starts
+ * with a zstd frame or a raw block's first entry (shared = 0: a zero byte),
+ * a WAL with its HEADER fragment. Text never does, so a pipe of text lines
+ * is handed on as it comes.
+ */
+static int
+may_be_own(const uint8_t *p, size_t n)
+{
+	return n < SST_WAL_FRAG_HEADER || p[0] == 0 || sst_get_le32(p) == 0xfd2fb528u ||
+	    (p[4] == 14 && p[5] == 0 && p[6] == 5);
+}
+
 static la_ssize_t
 cb_read(struct archive *a, void *data, const void **buf)
 {
@@ -416,7 +430,7 @@ cb_read(struct archive *a, void *data, const void **buf)
 	nd->checked = 1;
 	if ((n = dec_read(nd, &b)) <= 0)
 		return n;
-	if ((size_t)n < SNIFF_SIZE) {
+	if ((size_t)n < SNIFF_SIZE && may_be_own(b, (size_t)n)) {
 		do {
 			if (sst_buf_append(&nd->first, b, (size_t)n, &nd->in->cb_err) != SST_OK)
 				return cb_fail(nd, SST_ESYS, "%s: %s", "out of memory");
@@ -426,7 +440,7 @@ cb_read(struct archive *a, void *data, const void **buf)
 		b = nd->first.p;
 		n = (la_ssize_t)nd->first.len;
 	}
-	if ((what = own_file(b, (size_t)n)) != NULL)
+	if ((what = own_file(b, (size_t)n < SNIFF_SIZE ? (size_t)n : SNIFF_SIZE)) != NULL)
 		return cb_fail(nd, SST_EDATA, "%s: %s", what);
 	*buf = b;
 	return n;
