@@ -104,7 +104,7 @@ struct node {
 	size_t pendlen;
 	int64_t pendoff;
 	int64_t moff;		/* member bytes handed out so far */
-	int64_t msize;		/* member size, -1 if unknown */
+	int64_t msize;		/* a sparse member's size (its holes are zeros), else -1 */
 
 	/* The member's first bytes, looked at before they are handed out. */
 	sst_buf look;
@@ -376,8 +376,8 @@ dec_read(struct node *nd, const void **buf)
  * (a zstd frame or raw bytes, then the 9-byte trailer whose checksum,
  * seeded with offset 0, holds) within the n bytes at p. NULL: neither.
  */
-static const char *
-own_file(const uint8_t *p, size_t n)
+const char *
+sst_input_own_file(const uint8_t *p, size_t n)
 {
 	size_t len;
 
@@ -440,7 +440,7 @@ cb_read(struct archive *a, void *data, const void **buf)
 		b = nd->first.p;
 		n = (la_ssize_t)nd->first.len;
 	}
-	if ((what = own_file(b, (size_t)n < SNIFF_SIZE ? (size_t)n : SNIFF_SIZE)) != NULL)
+	if ((what = sst_input_own_file(b, (size_t)n < SNIFF_SIZE ? (size_t)n : SNIFF_SIZE)) != NULL)
 		return cb_fail(nd, SST_EDATA, "%s: %s", what);
 	*buf = b;
 	return n;
@@ -881,8 +881,13 @@ node_next(struct node *nd, int *eof, sst_err *err)
 		if ((rc = set_name(nd, e, err)) != SST_OK)
 			return rc;
 		nd->in_member = 1;
-		nd->msize = !nd->is_raw && archive_entry_size_is_set(e) ?
-		    archive_entry_size(e) : -1;
+		/*
+		 * Only a sparse member ends in a hole filled with zeros: the
+		 * size of any other one is no promise (a zip member claiming
+		 * 2^62 bytes made zeros without end: fuzz_records).
+		 */
+		nd->msize = !nd->is_raw && archive_entry_size_is_set(e) &&
+		    archive_entry_sparse_count(e) > 0 ? archive_entry_size(e) : -1;
 		return SST_OK;
 	}
 }

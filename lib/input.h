@@ -75,6 +75,13 @@ const char *sst_input_path(const sst_input *in);
 uint64_t sst_input_bytes_in(const sst_input *in);
 uint64_t sst_input_total(const sst_input *in);
 
+/*
+ * Whether the n bytes at p start one of sstkit's own files: "is an sstkit
+ * WAL: use wal-replay", "is an sstkit table: use sst-merge or sst-ingest",
+ * or NULL. Only whole checked structures count (see above).
+ */
+const char *sst_input_own_file(const uint8_t *p, size_t n);
+
 /* Closes *in (if not NULL) and sets *in to NULL. */
 void sst_input_close(sst_input **in);
 
