@@ -287,3 +287,20 @@ t.addfile(ti, io.BytesIO(bytes(raw))); t.close()'
 	run --separate-stderr sst-build -o d.sst d.txt
 	check_err sst-build "looks like cdb input"
 }
+
+@test "input: a sparse tar member, its last hole too, reads as the file" {
+	need_cmd tar
+	printf 'a\t1\n' >f
+	truncate -s 20000 f
+	printf 'b\t2\n' >>f
+	truncate -s 70000 f
+	tar -S -cf gnu.tar f
+	tar --format=pax -S -cf pax.tar f
+	sst-build -q -o want.sst f
+	sst-dump want.sst >want.out
+	for t in gnu.tar pax.tar; do
+		sst-build -q -o "$t.sst" "$t"
+		sst-dump "$t.sst" >"$t.out"
+		same "$t.out" want.out
+	done
+}
