@@ -431,10 +431,13 @@ cb_read(struct archive *a, void *data, const void **buf)
 	if ((n = dec_read(nd, &b)) <= 0)
 		return n;
 	if ((size_t)n < SNIFF_SIZE && may_be_own(b, (size_t)n)) {
-		do {
+		for (;;) {
 			if (sst_buf_append(&nd->first, b, (size_t)n, &nd->in->cb_err) != SST_OK)
 				return cb_fail(nd, SST_ESYS, "%s: %s", "out of memory");
-		} while (nd->first.len < SNIFF_SIZE && (n = dec_read(nd, &b)) > 0);
+			if (nd->first.len >= SNIFF_SIZE || !may_be_own(nd->first.p, nd->first.len) ||
+			    (n = dec_read(nd, &b)) <= 0)
+				break;
+		}
 		if (n < 0)
 			return n;
 		b = nd->first.p;
