@@ -862,29 +862,39 @@ test_cdb_hint(void)
 	}
 }
 
+/* slurp() of the scratch file name read from standard input, a pipe. */
+static int
+slurp_pipe(const char *name, const char *path, struct got *g, sst_err *e)
+{
+	char cmd[600];
+	FILE *p;
+	int saved = dup(0), rc;
+
+	snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(name));
+	if (saved < 0 || (p = popen(cmd, "r")) == NULL)
+		abort();
+	dup2(fileno(p), 0);
+	rc = slurp(path, g, e);
+	dup2(saved, 0);
+	close(saved);
+	pclose(p);
+	return rc;
+}
+
 /* Standard input, through a pipe (no seeking): "-" and NULL. */
 static void
 test_stdin(void)
 {
 	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2",
 	    "zeros1", "zeros-only1", "nameless", "pk56", "empty.zip", "m3.gz", "cm.tar", "in.tgz.zst", "pad.gz", "short.tar" };
-	struct got g;
+	struct got g, ref;
 	sst_err e;
-	int saved = dup(0);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char cmd[600];
-		FILE *p;
-		struct got ref;
-
 		if (access(tpath(files[i]), R_OK) != 0)
 			continue;
 		CHECK_RC(slurp(tpath(files[i]), &ref, &e), SST_OK);
-		snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(files[i]));
-		if ((p = popen(cmd, "r")) == NULL)
-			abort();
-		dup2(fileno(p), 0);
-		CHECK_RC(slurp(i % 2 ? "-" : NULL, &g, &e), SST_OK);
+		CHECK_RC(slurp_pipe(files[i], i % 2 ? "-" : NULL, &g, &e), SST_OK);
 		CHECK(g.members == ref.members && same(&g, ref.data.p, ref.data.len));
 		if (strcmp(files[i], "d.tsv") == 0)
 			CHECK(strcmp(g.names, "-") == 0);
@@ -892,10 +902,7 @@ test_stdin(void)
 			CHECK(strncmp(g.names, "-/m1.tsv", 8) == 0);
 		sst_buf_free(&g.data);
 		sst_buf_free(&ref.data);
-		dup2(saved, 0);
-		pclose(p);
 	}
-	close(saved);
 }
 
 /* The same checks when the data comes through a pipe. */
@@ -914,27 +921,16 @@ test_stdin_errors(void)
 	};
 	struct got g;
 	sst_err e;
-	int saved = dup(0);
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		char cmd[600];
-		FILE *p;
-
 		if (access(tpath(t[i].file), R_OK) != 0)
 			continue;
-		snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(t[i].file));
-		if ((p = popen(cmd, "r")) == NULL)
-			abort();
-		dup2(fileno(p), 0);
-		CHECK_RC(slurp("-", &g, &e), SST_EDATA);
+		CHECK_RC(slurp_pipe(t[i].file, "-", &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, t[i].why) != NULL);
 		if (strstr(e.msg, t[i].why) == NULL)
 			fprintf(stderr, "%s: %s\n", t[i].file, e.msg);
 		sst_buf_free(&g.data);
-		dup2(saved, 0);
-		pclose(p);
 	}
-	close(saved);
 }
 
 int
