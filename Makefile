@@ -34,7 +34,7 @@ LDFLAGS  += -pthread -Wl,--as-needed $(LDSAN)
 # parse, and their links must see the archive it brought.
 ZSTD_ARCHIVES = /usr/lib/x86_64-linux-gnu/libzstd.a /usr/lib/libzstd.a
 ZSTD_LIB = $$(for a in $(ZSTD_ARCHIVES); do [ -e $$a ] && { echo '-Wl,-Bstatic -lzstd -Wl,-Bdynamic'; exit; }; done; echo -lzstd)
-LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lm
+LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lz -lm
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)

@@ -144,6 +144,8 @@ read_input(build *b, const char *path, sst_err *err)
 		    b->bytes_done + sst_reader_bytes_in(rd), sst_reader_total(rd));
 	}
 	b->bytes_done += sst_reader_bytes_in(rd);
+	if (sst_reader_hint(rd) != NULL)
+		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
 	sst_reader_close(&rd);
 	return rc;
 }

@@ -63,6 +63,8 @@ append_input(sst_wal_writer *w, const char *path, const sst_rec_opts *ro, sst_er
 		if ((rc = sst_wal_writer_add(w, &r, err)) != SST_OK)
 			break;
 	}
+	if (sst_reader_hint(rd) != NULL)
+		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
 	sst_reader_close(&rd);
 	return rc;
 }

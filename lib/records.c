@@ -30,6 +30,7 @@ struct sst_reader {
 	uint64_t pos;		/* cdb: member offset of the read position */
 	uint64_t off;		/* cdb: member offset of the last record */
 	char where[1024];
+	char hint[1024];	/* "" or what sst_reader_hint() gives */
 };
 
 int
@@ -83,6 +84,8 @@ fetch(sst_reader *r, int *end, sst_err *err)
 	}
 	return SST_OK;
 }
+
+static int cdb_num(const uint8_t *p, size_t have, size_t *i, uint64_t *v);
 
 static int
 carry_add(sst_reader *r, const uint8_t *p, size_t n, sst_err *err)
@@ -170,6 +173,33 @@ decode(sst_reader *r, const char *what, const uint8_t *s, size_t n, sst_buf *out
 	return SST_OK;
 }
 
+/* Parses "DIGITS" then the byte stop at s[*i..n); -1 if not so. */
+static int
+hint_num(const uint8_t *s, size_t n, size_t *i, uint8_t stop, uint64_t *v)
+{
+	return cdb_num(s, n, i, v) == 0 && s[(*i)++] == stop ? 0 : -1;
+}
+
+/*
+ * A tsv line that is a whole cdb record, "+KLEN,VLEN:KEY->VALUE" or
+ * "-KLEN:KEY" with the lengths matching the line exactly.
+ */
+static int
+looks_cdb(const uint8_t *s, size_t n)
+{
+	uint64_t klen, vlen;
+	size_t i = 1;
+
+	if (n < 4 || (s[0] != '+' && s[0] != '-'))
+		return 0;
+	if (s[0] == '-')
+		return hint_num(s, n, &i, ':', &klen) == 0 && klen > 0 && n - i == klen;
+	if (hint_num(s, n, &i, ',', &klen) != 0 || hint_num(s, n, &i, ':', &vlen) != 0)
+		return 0;
+	return klen > 0 && n - i >= 2 && klen <= n - i - 2 && vlen == n - i - 2 - klen &&
+	    s[i + klen] == '-' && s[i + klen + 1] == '>';
+}
+
 static int
 tsv_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
 {
@@ -179,6 +209,9 @@ tsv_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
 
 	if ((rc = tsv_line(r, &line, &len, eof, err)) != SST_OK || *eof)
 		return rc;
+	if (r->line == 1 && r->hint[0] == '\0' && looks_cdb(line, len))
+		snprintf(r->hint, sizeof(r->hint), "%s: looks like cdb input "
+		    "(+KLEN,VLEN:KEY->VALUE); did you mean -f cdb?", rname(r));
 	tab = memchr(line, '\t', len);
 	k = line;
 	klen = tab != NULL ? (size_t)(tab - line) : len;
@@ -421,6 +454,12 @@ sst_reader_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
 			return rc;
 		r->in_member = 0;
 	}
+}
+
+const char *
+sst_reader_hint(const sst_reader *r)
+{
+	return r->hint[0] != '\0' ? r->hint : NULL;
 }
 
 const char *

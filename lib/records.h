@@ -65,6 +65,15 @@ int sst_reader_open(sst_reader **r, const char *path, const sst_rec_opts *o, sst
  */
 int sst_reader_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err);
 
+/*
+ * A hint for the user, or NULL: set when the first line of a member read as
+ * tsv is a whole cdb record ("+KLEN,VLEN:KEY->VALUE" or "-KLEN:KEY", the
+ * lengths matching the line): "PATH: looks like cdb input (...); did you
+ * mean -f cdb?". The records are read as tsv all the same; the tool may
+ * print it once (the library prints nothing). Valid until close.
+ */
+const char *sst_reader_hint(const sst_reader *r);
+
 /* Where the last record came from: "PATH:LINE" or "PATH@OFFSET". */
 const char *sst_reader_where(sst_reader *r);
 /* 1-based line number of the last record (tsv), or byte offset (cdb). */

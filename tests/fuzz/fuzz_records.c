@@ -5,10 +5,12 @@
  * -e, 2-3 cdb; bit 2: every record a delete) and the input layer's read
  * size (bits 3-4: a 64th, a 16th or a 4th of the input, at least 61
  * bytes, or 1 MiB, so that records cross read blocks of several sizes
- * without costing a read(2) per 61 bytes of every input), the rest is the
- * input file,
+ * without costing a read(2) per 61 bytes of every input), and bit 5 reads
+ * the input through a pipe instead of a file (no seeking: the fall back
+ * replays what it read); the rest is the input file,
  * read through libarchive like any input (so compressed and archived
- * inputs are fuzzed too).
+ * inputs are fuzzed too: gzip through zlib, archive members compressed or
+ * not, nested archives, tables and WALs given as records).
  *
  * Invariants: every record parsed has a key of 1..SST_MAX_KEY bytes, a value
  * of at most SST_MAX_VALUE, and no value when it is a delete; a parse error
@@ -16,14 +18,17 @@
  * sst_rec_write as cdb, as escaped tsv and (where it can carry them) as
  * plain tsv parse back to the same records; plain tsv refuses exactly the
  * records it cannot carry (TAB or LF in the key, LF in the value). Written
- * data that starts like a compressed stream, or whose first block
- * libarchive reads as an archive member with a name, is exempt from the
- * identity (input.h: the content decides).
+ * data that starts like a compressed stream, like a table or a WAL, or
+ * whose first block libarchive reads as an archive member with a name, is
+ * exempt from the identity (input.h: the content decides).
  */
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <fcntl.h>
+
 #include "fuzz_common.h"
+#include "input.h"
 #include "records.h"
 #include "util.h"
 
@@ -77,6 +82,8 @@ looks_special(const uint8_t *p, size_t n)
 		if (n >= magic[i].n && memcmp(p, magic[i].m, magic[i].n) == 0)
 			return 1;
 	if (n >= 2 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a)	/* zstd skippable frame */
+		return 1;
+	if (sst_input_own_file(p, n < 65536 ? n : 65536) != NULL)
 		return 1;
 	return n >= 262 && memcmp(p + 257, "ustar", 5) == 0;
 }
@@ -215,6 +222,30 @@ read_size(size_t size, unsigned pick)
 	return (size >> shift[pick]) < 61 ? 61 : (size >> shift[pick]) | 1;
 }
 
+/* The input as a pipe (it fits the pipe's buffer): a path to its read end. */
+static int
+pipe_file(const uint8_t *data, size_t size, char *path, size_t pathsz)
+{
+	size_t done = 0;
+	int p[2];
+
+	if (size > 65536 || pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	while (done < size) {
+		ssize_t n = write(p[1], data + done, size - done);
+
+		if (n <= 0) {
+			close(p[0]);
+			close(p[1]);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	close(p[1]);
+	snprintf(path, pathsz, "/proc/self/fd/%d", p[0]);
+	return p[0];
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -233,7 +264,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.escape = o.fmt == SST_FMT_TSV && (data[0] & 1);
 	o.all_delete = (data[0] & 4) != 0;
 	sst_fuzz_read_size = read_size(size, (data[0] >> 3) & 3);
-	if ((fd = fuzz_memfile(data + 1, size - 1, path, sizeof(path))) < 0)
+	if (data[0] & 0x20)
+		fd = pipe_file(data + 1, size - 1, path, sizeof(path));
+	else
+		fd = fuzz_memfile(data + 1, size - 1, path, sizeof(path));
+	if (fd < 0)
 		return 0;
 	(void)parse(path, &o, &rs);
 	close(fd);

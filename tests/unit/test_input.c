@@ -17,8 +17,10 @@
 
 #include "input.h"
 #include "records.h"
+#include "table.h"
 #include "unit.h"
 #include "util.h"
+#include "wal.h"
 
 static char *
 tpath(const char *name)
@@ -624,29 +626,275 @@ test_errors(void)
 	}
 }
 
+/* Flips bit mask x of byte off (from the end when off < 0) of src into dst. */
+static void
+flip_copy(const char *src, const char *dst, long off, int x)
+{
+	FILE *f = fopen(tpath(src), "rb");
+	uint8_t *d;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0)
+		abort();
+	rewind(f);
+	if ((d = malloc((size_t)n)) == NULL || fread(d, 1, (size_t)n, f) != (size_t)n)
+		abort();
+	fclose(f);
+	d[off < 0 ? n + off : off] ^= (uint8_t)x;
+	put_file(tpath(dst), d, (size_t)n);
+	free(d);
+}
+
+/*
+ * gzip is decoded by zlib, which checks every member's CRC-32 and length
+ * (libarchive's gzip reader checks neither): a flip in the body, in the
+ * CRC or in ISIZE is bad data, so are a cut and trailing garbage; zero
+ * padding after the last member is not (as for gzip(1)).
+ */
+static void
+test_gzip_integrity(void)
+{
+	static const struct { const char *name; long off; int x; const char *why; } bad[] = {
+		{ "body.gz", 5000, 0x10, "damaged gzip data" },
+		{ "crc.gz", -7, 1, "incorrect data check" },
+		{ "isize.gz", -3, 1, "incorrect length check" },
+		{ "flg.gz", 3, 0xe0, "damaged gzip data" },
+	};
+	struct got g;
+	sst_err e;
+
+	if (!have("gzip"))
+		return;
+	CHECK(sh("gzip -n -c d.tsv > g.gz") == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		flip_copy("g.gz", bad[i].name, bad[i].off, bad[i].x);
+		CHECK_RC(slurp(tpath(bad[i].name), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, bad[i].name) != NULL && strstr(e.msg, bad[i].why) != NULL);
+		if (strstr(e.msg, bad[i].why) == NULL)
+			fprintf(stderr, "%s: %s\n", bad[i].name, e.msg);
+		sst_buf_free(&g.data);
+	}
+	/* cut in the header, in the body, in the trailer */
+	CHECK(sh("head -c 10 g.gz > c1.gz && head -c 30000 g.gz > c2.gz && "
+	    "head -c $(($(stat -c %%s g.gz) - 1)) g.gz > c3.gz") == 0);
+	for (int i = 1; i <= 3; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "c%d.gz", i);
+		CHECK_RC(slurp(tpath(n), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "truncated gzip data") != NULL);
+		sst_buf_free(&g.data);
+	}
+	/* garbage after the last member; zero padding; three members */
+	CHECK(sh("(cat g.gz; printf x) > garbage.gz && (cat g.gz; head -c 3000 /dev/zero) > pad.gz && "
+	    "(cat g.gz; head -c 10 /dev/zero; printf x) > padx.gz") == 0);
+	CHECK_RC(slurp(tpath("garbage.gz"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "trailing garbage") != NULL);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("padx.gz"), &g, &e), SST_EDATA);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("pad.gz"), &g, &e), SST_OK);
+	CHECK(same(&g, data, datalen));
+	sst_buf_free(&g.data);
+	CHECK(sh("head -c 1000000 d.tsv | gzip -c > m3.gz && head -c 0 d.tsv | gzip -c >> m3.gz && "
+	    "tail -c +1000001 d.tsv | gzip -1 -c >> m3.gz") == 0);
+	CHECK_RC(slurp(tpath("m3.gz"), &g, &e), SST_OK);
+	CHECK(g.members == 1 && same(&g, data, datalen));
+	sst_buf_free(&g.data);
+	/* damage in the last member */
+	flip_copy("m3.gz", "m3-bad.gz", -6, 2);
+	CHECK_RC(slurp(tpath("m3-bad.gz"), &g, &e), SST_EDATA);
+	sst_buf_free(&g.data);
+	/* a compressor's whole magic number that libarchive does not decode */
+	put_file(tpath("zhead"), "\x28\xb5\x2f\xfd\x24\x00", 6);
+	CHECK_RC(slurp(tpath("zhead"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "zstd") != NULL);
+	sst_buf_free(&g.data);
+}
+
+/*
+ * Compressed members are decompressed, named ARCHIVE/MEMBER; an archive
+ * in an archive is bad data; gzip under another compressor is decoded.
+ */
+static void
+test_compressed_members(void)
+{
+	struct got g;
+	sst_err e;
+
+	if (!have("tar") || !have("zstd") || !have("gzip"))
+		return;
+	CHECK(sh("mkdir -p cm && head -c 100000 d.tsv > cm/a && tail -c +100001 d.tsv > cm/b && "
+	    "gzip -c cm/a > cm/a.gz && zstd -q -c cm/b > cm/b.zst && "
+	    "cd cm && tar cf ../cm.tar a.gz b.zst && tar cf ../in.tar a && "
+	    "gzip -c ../in.tar > ../in.tgz && cd .. && tar cf nest.tar in.tar && "
+	    "tar cf nestz.tar in.tgz && zstd -q -c in.tgz > in.tgz.zst") == 0);
+	CHECK_RC(slurp(tpath("cm.tar"), &g, &e), SST_OK);
+	CHECK(g.members == 2 && same(&g, data, datalen));
+	CHECK(strstr(g.names, "cm.tar/a.gz|") != NULL && strstr(g.names, "cm.tar/b.zst") != NULL);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("nest.tar"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "nest.tar/in.tar: holds an archive") != NULL);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("nestz.tar"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "nestz.tar/in.tgz: holds an archive") != NULL);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("in.tgz.zst"), &g, &e), SST_OK);
+	CHECK(g.members == 1 && g.data.len == 100000 && memcmp(g.data.p, data, 100000) == 0);
+	CHECK(strstr(g.names, "in.tgz.zst/a") != NULL);
+	sst_buf_free(&g.data);
+	/* plain data that merely starts with gzip's magic inside a member */
+	CHECK(sh("printf '\\037\\213' > cm/short && cd cm && tar cf ../short.tar short") == 0);
+	CHECK_RC(slurp(tpath("short.tar"), &g, &e), SST_OK);
+	CHECK(same(&g, "\x1f\x8b", 2));
+	sst_buf_free(&g.data);
+}
+
+static void
+write_table(const char *path, int comp, int nrec)
+{
+	sst_table_opts o;
+	sst_writer *w;
+	sst_err e;
+	char k[32];
+
+	sst_table_opts_default(&o);
+	o.compression = comp;
+	o.threads = 1;
+	CHECK_RC(sst_writer_open(&w, path, &o, &e), SST_OK);
+	for (int i = 0; i < nrec; i++) {
+		sst_rec r = { (const uint8_t *)k, 0, (const uint8_t *)"value", 5, SST_PUT };
+
+		r.klen = (size_t)snprintf(k, sizeof(k), "key%08d", i);
+		CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
+	}
+	CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+}
+
+/* sstkit's own files are not records: each names the tool to use. */
+static void
+test_own_files(void)
+{
+	static const char *tables[] = { "z.sst", "n.sst", "e.sst" };
+	sst_wal_writer_opts wo;
+	sst_wal_writer *w;
+	sst_rec r = { (const uint8_t *)"k", 1, (const uint8_t *)"v", 1, SST_PUT };
+	struct got g;
+	sst_err e;
+
+	write_table(tpath("z.sst"), SST_COMP_ZSTD, 5000);
+	write_table(tpath("n.sst"), SST_COMP_NONE, 5000);
+	write_table(tpath("e.sst"), SST_COMP_ZSTD, 0);
+	for (size_t i = 0; i < 3; i++) {
+		CHECK_RC(slurp(tpath(tables[i]), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, tables[i]) != NULL && strstr(e.msg, "is an sstkit table: use sst-merge or sst-ingest") != NULL);
+		sst_buf_free(&g.data);
+	}
+	sst_wal_writer_opts_default(&wo);
+	CHECK_RC(sst_wal_writer_open(&w, tpath("w.wal"), &wo, &e), SST_OK);
+	CHECK_RC(sst_wal_writer_add(w, &r, &e), SST_OK);
+	CHECK_RC(sst_wal_writer_close(&w, &e), SST_OK);
+	CHECK_RC(slurp(tpath("w.wal"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "is an sstkit WAL: use wal-replay") != NULL);
+	sst_buf_free(&g.data);
+	if (have("gzip") && have("tar")) {
+		/* compressed, in an archive: found from the first block */
+		CHECK(sh("gzip -c z.sst > z.sst.gz && gzip -c w.wal > w.wal.gz && tar cf own.tar n.sst") == 0);
+		CHECK_RC(slurp(tpath("z.sst.gz"), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "z.sst.gz: is an sstkit table") != NULL);
+		sst_buf_free(&g.data);
+		CHECK_RC(slurp(tpath("w.wal.gz"), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "w.wal.gz: is an sstkit WAL") != NULL);
+		sst_buf_free(&g.data);
+		CHECK_RC(slurp(tpath("own.tar"), &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, "own.tar/n.sst: is an sstkit table") != NULL);
+		sst_buf_free(&g.data);
+	}
+	/* a table's first block whose checksum fails is data like any other */
+	flip_copy("n.sst", "n-bad", 20, 1);
+	CHECK(sh("head -c 9000 n-bad > n-head") == 0);
+	CHECK_RC(slurp(tpath("n-head"), &g, &e), SST_OK);
+	CHECK(g.data.len == 9000);
+	sst_buf_free(&g.data);
+	/* a store; a directory that is none stays a system error */
+	CHECK(sh("mkdir -p st nost && : > st/MANIFEST") == 0);
+	CHECK_RC(slurp(tpath("st"), &g, &e), SST_EDATA);
+	CHECK(strstr(e.msg, "is an sstkit store: use sst-merge or sst-dump") != NULL);
+	sst_buf_free(&g.data);
+	CHECK_RC(slurp(tpath("nost"), &g, &e), SST_ESYS);
+	sst_buf_free(&g.data);
+}
+
+/* The first line of a member read as tsv that is a whole cdb record. */
+static void
+test_cdb_hint(void)
+{
+	static const struct { const char *text; int hint; } t[] = {
+		{ "+1,2:a->bc\n+1,1:x->y\n", 1 },
+		{ "-3:abc\n", 1 },
+		{ "+1,2:a->bc", 1 },
+		{ "+1,2:a->b\n", 0 },
+		{ "+1,2:a->bcd\n", 0 },
+		{ "+1,2:a-bc\n", 0 },
+		{ "+0,2:->bc\n", 0 },
+		{ "k\tv\n+1,2:a->bc\n", 0 },
+		{ "+12345678901,1:a->b\n", 0 },
+	};
+	sst_rec_opts o = { SST_FMT_TSV, 0, 0 };
+	sst_reader *r;
+	sst_rec rec;
+	sst_err e;
+	int eof, n;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		put_file(tpath("hint"), t[i].text, strlen(t[i].text));
+		CHECK_RC(sst_reader_open(&r, tpath("hint"), &o, &e), SST_OK);
+		CHECK(sst_reader_hint(r) == NULL);
+		n = 0;
+		while (sst_reader_next(r, &rec, &eof, &e) == SST_OK && !eof)
+			n++;
+		CHECK(n >= 1);
+		CHECK((sst_reader_hint(r) != NULL) == t[i].hint);
+		if (t[i].hint)
+			CHECK(strstr(sst_reader_hint(r), "hint: looks like cdb input") != NULL &&
+			    strstr(sst_reader_hint(r), "-f cdb") != NULL);
+		sst_reader_close(&r);
+	}
+}
+
+/* slurp() of the scratch file name read from standard input, a pipe. */
+static int
+slurp_pipe(const char *name, const char *path, struct got *g, sst_err *e)
+{
+	char cmd[600];
+	FILE *p;
+	int saved = dup(0), rc;
+
+	snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(name));
+	if (saved < 0 || (p = popen(cmd, "r")) == NULL)
+		abort();
+	dup2(fileno(p), 0);
+	rc = slurp(path, g, e);
+	dup2(saved, 0);
+	close(saved);
+	pclose(p);
+	return rc;
+}
+
 /* Standard input, through a pipe (no seeking): "-" and NULL. */
 static void
 test_stdin(void)
 {
 	static const char *files[] = { "d.tsv", "c.bzip2", "a.tar", "a.zip", "look", "a.cpio", "a.tzst", "empty", "look0", "look2",
-	    "zeros1", "zeros-only1", "nameless", "pk56", "empty.zip" };
-	struct got g;
+	    "zeros1", "zeros-only1", "nameless", "pk56", "empty.zip", "m3.gz", "cm.tar", "in.tgz.zst", "pad.gz", "short.tar" };
+	struct got g, ref;
 	sst_err e;
-	int saved = dup(0);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char cmd[600];
-		FILE *p;
-		struct got ref;
-
 		if (access(tpath(files[i]), R_OK) != 0)
 			continue;
 		CHECK_RC(slurp(tpath(files[i]), &ref, &e), SST_OK);
-		snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(files[i]));
-		if ((p = popen(cmd, "r")) == NULL)
-			abort();
-		dup2(fileno(p), 0);
-		CHECK_RC(slurp(i % 2 ? "-" : NULL, &g, &e), SST_OK);
+		CHECK_RC(slurp_pipe(files[i], i % 2 ? "-" : NULL, &g, &e), SST_OK);
 		CHECK(g.members == ref.members && same(&g, ref.data.p, ref.data.len));
 		if (strcmp(files[i], "d.tsv") == 0)
 			CHECK(strcmp(g.names, "-") == 0);
@@ -654,10 +902,35 @@ test_stdin(void)
 			CHECK(strncmp(g.names, "-/m1.tsv", 8) == 0);
 		sst_buf_free(&g.data);
 		sst_buf_free(&ref.data);
-		dup2(saved, 0);
-		pclose(p);
 	}
-	close(saved);
+}
+
+/* The same checks when the data comes through a pipe. */
+static void
+test_stdin_errors(void)
+{
+	static const struct { const char *file, *why; } t[] = {
+		{ "crc.gz", "-: damaged gzip data (incorrect data check)" },
+		{ "c2.gz", "-: truncated gzip data" },
+		{ "garbage.gz", "trailing garbage" },
+		{ "z.sst", "-: is an sstkit table" },
+		{ "n.sst", "-: is an sstkit table" },
+		{ "w.wal", "-: is an sstkit WAL" },
+		{ "own.tar", "-/n.sst: is an sstkit table" },
+		{ "nest.tar", "-/in.tar: holds an archive" },
+	};
+	struct got g;
+	sst_err e;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (access(tpath(t[i].file), R_OK) != 0)
+			continue;
+		CHECK_RC(slurp_pipe(t[i].file, "-", &g, &e), SST_EDATA);
+		CHECK(strstr(e.msg, t[i].why) != NULL);
+		if (strstr(e.msg, t[i].why) == NULL)
+			fprintf(stderr, "%s: %s\n", t[i].file, e.msg);
+		sst_buf_free(&g.data);
+	}
 }
 
 int
@@ -672,7 +945,12 @@ main(void)
 	test_hostile_members();
 	test_member_records();
 	test_errors();
+	test_gzip_integrity();
+	test_compressed_members();
+	test_own_files();
+	test_cdb_hint();
 	test_stdin();
+	test_stdin_errors();
 	free(data);
 	UNIT_DONE();
 }
