@@ -54,6 +54,8 @@ sample_input(sst_sampler *s, const char *path, const sst_rec_opts *ro, sst_err *
 	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof)
 		if ((rc = sst_sampler_add(s, r.key, r.klen, r.klen + r.vlen, err)) != SST_OK)
 			break;
+	if (sst_reader_hint(rd) != NULL)
+		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
 	sst_reader_close(&rd);
 	return rc;
 }

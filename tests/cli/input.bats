@@ -265,7 +265,7 @@ t.addfile(ti, io.BytesIO(bytes(raw))); t.close()'
 	[ "$(sst-dump --count looks.sst)" = 3 ]
 }
 
-@test "input: cdb-looking input read as tsv gets one hint on stderr" {
+@test "input: cdb-looking input read as tsv gets one hint on stderr (sst-build, wal-append, sst-sample)" {
 	printf '+1,2:a->bc\n+2,1:de->f\n' >c.txt
 	run --separate-stderr sst-build -o t.sst c.txt
 	[ "$status" -eq 0 ]
@@ -275,6 +275,9 @@ t.addfile(ti, io.BytesIO(bytes(raw))); t.close()'
 	run --separate-stderr wal-append w.wal c.txt
 	[ "$status" -eq 0 ]
 	check_err wal-append "^wal-append: c.txt: looks like cdb input"
+	run --separate-stderr sst-sample c.txt
+	[ "$status" -eq 0 ]
+	check_err sst-sample "^sst-sample: c.txt: looks like cdb input"
 	# as cdb, or not quite cdb: no hint
 	run --separate-stderr sst-build -f cdb -o t2.sst c.txt
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
