@@ -125,6 +125,7 @@ struct sst_input {
 	size_t bufsize;
 	struct archive_entry *entry;	/* ours: libarchive's own is unchecked */
 	int sys_errno;		/* errno of a failed read/seek of ours */
+	int at_eof;		/* read(2) gave 0: never read again (until a seek) */
 	sst_err cb_err;		/* an error of ours inside a read callback */
 	int cb_code;
 	struct node *nodes[MAX_NODES];
@@ -187,14 +188,21 @@ src_chunk(struct node *nd, const uint8_t **p, size_t *n)
 			return -1;
 		}
 	} else {
-		do
-			r = read(in->fd, in->buf, in->bufsize);
-		while (r < 0 && errno == EINTR);
+		/*
+		 * The end is sticky: a terminal gives one 0-byte read for a
+		 * Ctrl-D and then waits for more, and the layers above may ask
+		 * again after the end (sniffing, fall-back, replay).
+		 */
+		r = 0;
+		while (!in->at_eof && (r = read(in->fd, in->buf, in->bufsize)) < 0 && errno == EINTR)
+			;
 		if (r < 0) {
 			in->sys_errno = errno;
 			archive_set_error(nd->a, errno, "read: %s", strerror(errno));
 			return -1;
 		}
+		if (r == 0)
+			in->at_eof = 1;
 		in->bytes += (uint64_t)r;
 		*p = in->buf;
 		*n = (size_t)r;
@@ -461,6 +469,7 @@ cb_seek(struct archive *a, void *data, la_int64_t off, int whence)
 		return ARCHIVE_FATAL;
 	}
 	nd->in->bytes = (uint64_t)r;
+	nd->in->at_eof = 0;
 	return (la_int64_t)r;
 }
 
@@ -620,6 +629,7 @@ fall_back(struct node *nd, sst_err *err)
 	if (nd->seekable) {
 		if (lseek(nd->in->fd, 0, SEEK_SET) != 0)
 			return sst_syserr(err, "%s: seek", nd->in->path);
+		nd->in->at_eof = 0;
 	} else {
 		nd->replaying = 1;
 		nd->replay = 0;

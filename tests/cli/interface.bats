@@ -247,7 +247,7 @@ for trial in range(40):
             assert "\ufffd" in d[f]
     # the plain text form: one line per key
     txt = subprocess.run(["sst-info", "r.sst"], capture_output=True, check=True).stdout
-    assert len(txt.splitlines()) == txt.count(b"\n") == 14, txt
+    assert len(txt.splitlines()) == txt.count(b"\n") == 15, txt
 subprocess.run(["sst-build", "-q", "-f", "cdb", "--into", "st"], input=data, check=True)
 out = subprocess.run(["sst-info", "--json", "st"], capture_output=True, check=True).stdout
 d = json.loads(out.decode("utf-8"))
