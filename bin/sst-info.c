@@ -175,9 +175,12 @@ main(int argc, char **argv)
 
 		if (i > optind)
 			printf(json ? ",\n" : "\n");
-		if (sst_store_is(argv[i]))
+		int store;
+
+		r = sst_store_check_path(argv[i], &store, &err);
+		if (r == SST_OK && store)
 			r = sst_store_info(argv[i], stdout, json, &err);
-		else {
+		else if (r == SST_OK) {
 			sst_table *t;
 			sst_props p;
 

@@ -170,7 +170,11 @@ open_inputs(char **paths, int n, sst_table ***tp, size_t *np, sst_err *err)
 	int i, rc = SST_OK;
 
 	for (i = 0; i < n && rc == SST_OK; i++) {
-		if (sst_store_is(paths[i])) {
+		int store;
+
+		if ((rc = sst_store_check_path(paths[i], &store, err)) != SST_OK)
+			break;
+		if (store) {
 			if ((rc = sst_store_open_tables(paths[i], &st, &ns, err)) != SST_OK)
 				break;
 		} else {

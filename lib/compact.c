@@ -441,12 +441,8 @@ pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 /* ---- building the new manifest ---- */
 
 typedef struct nentry {
-	const char *name;
-	uint64_t number, size;
-	int level;
+	sst_store_entry e;	/* borrowed name and keys */
 	size_t order;		/* original position, for level 0 */
-	const uint8_t *key;	/* smallest key, for levels >= 1 */
-	size_t klen;
 } nentry;
 
 static int
@@ -455,9 +451,9 @@ nentry_cmp(const void *a, const void *b)
 	const nentry *x = a, *y = b;
 	int c;
 
-	if (x->level != y->level)
-		return x->level > y->level ? -1 : 1;
-	if (x->level > 0 && (c = sst_keycmp(x->key, x->klen, y->key, y->klen)) != 0)
+	if (x->e.level != y->e.level)
+		return x->e.level > y->e.level ? -1 : 1;
+	if (x->e.level > 0 && (c = sst_keycmp(x->e.lo, x->e.lolen, y->e.lo, y->e.lolen)) != 0)
 		return c;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -478,7 +474,7 @@ in_plan(const plan *pl, size_t i)
  * of the first input for level 0), then sorted into read order.
  */
 static int
-build_manifest(const sst_manifest *m, const ctab *c, const plan *pl, char **outs,
+build_manifest(const sst_manifest *m, const plan *pl, char **outs,
     const sst_props *op, size_t nouts, sst_manifest *nm, sst_err *err)
 {
 	nentry *e;
@@ -489,33 +485,40 @@ build_manifest(const sst_manifest *m, const ctab *c, const plan *pl, char **outs
 		return SST_ESYS;
 	for (i = 0; i < m->n; i++) {
 		if (pl->move && i == pl->in[0]) {
-			e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, pl->out_level,
-			    order++, c[i].p.smallest, c[i].p.smallest_len };
-			n++;
+			e[n].e = m->t[i];
+			e[n].e.level = pl->out_level;
+			e[n++].order = order++;
 			continue;
 		}
 		if (!pl->move && i == pl->in[0]) {
 			for (j = 0; j < nouts; j++) {
 				const char *slash = strrchr(outs[j], '/');
+				sst_store_entry *x = &e[n].e;
 
-				e[n] = (nentry){ slash ? slash + 1 : outs[j], 0, file_size(outs[j]),
-				    pl->out_level, order++, op[j].smallest, op[j].smallest_len };
-				e[n].number = strtoull(e[n].name, NULL, 10);
-				n++;
+				x->name = (char *)(slash ? slash + 1 : outs[j]);
+				x->number = strtoull(x->name, NULL, 10);
+				x->size = file_size(outs[j]);
+				x->level = pl->out_level;
+				x->ranged = 1;
+				x->records = op[j].records;
+				x->lo = op[j].records ? (uint8_t *)op[j].smallest : NULL;
+				x->lolen = op[j].records ? op[j].smallest_len : 0;
+				x->hi = op[j].records ? (uint8_t *)op[j].largest : NULL;
+				x->hilen = op[j].records ? op[j].largest_len : 0;
+				e[n++].order = order++;
 			}
 		}
 		if (!pl->move && in_plan(pl, i))
 			continue;
-		e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, m->t[i].level,
-		    order++, c[i].p.smallest, c[i].p.smallest_len };
-		n++;
+		e[n].e = m->t[i];
+		e[n++].order = order++;
 	}
 	qsort(e, n, sizeof(*e), nentry_cmp);
 	*nm = *m;
 	nm->t = NULL;
 	nm->n = 0;
 	for (i = 0; i < n && rc == SST_OK; i++)
-		rc = sst_manifest_push(nm, e[i].name, e[i].number, e[i].level, e[i].size, err);
+		rc = sst_manifest_push_entry(nm, &e[i].e, err);
 	free(e);
 	if (rc != SST_OK)
 		sst_manifest_free(nm);
@@ -637,7 +640,7 @@ run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_e
 			rc = sst_table_props(ot[i], &op[i], err);
 	}
 	if (rc == SST_OK)
-		rc = build_manifest(m, c, pl, outs, op, nouts, &nm, err);
+		rc = build_manifest(m, pl, outs, op, nouts, &nm, err);
 	if (rc == SST_OK) {
 		print_summary(o, m, pl, &st);	/* m is replaced by the commit */
 		rc = sst_store_commit(s, &nm, err);

@@ -28,7 +28,11 @@ sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err
 	s->t = NULL;
 	s->n = 0;
 	for (i = 0; i < npaths; i++) {
-		if (sst_store_is(paths[i])) {
+		int store;
+
+		if ((rc = sst_store_check_path(paths[i], &store, err)) != SST_OK)
+			goto fail;
+		if (store) {
 			sst_table **tt;
 			size_t nt;
 
