@@ -27,6 +27,8 @@
 struct sst_store {
 	char *dir;
 	int lockfd;
+	int made_dir;		/* this writer made the directory */
+	int made_store;		/* ... or wrote the first manifest */
 	sst_manifest m;
 	uint64_t next;		/* numbers handed out; >= m.next */
 };
@@ -776,6 +778,29 @@ open_listed(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *e
 	return sst_table_open_fd(t, fd, path, err);
 }
 
+/* Every table m lists is there with its listed size (stat only: no descriptor). */
+static int
+stat_listed(const char *dir, const sst_manifest *m, sst_err *err)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->n; i++) {
+		struct stat st;
+
+		if ((rc = path_join(path, sizeof(path), dir, m->t[i].name, err)) != SST_OK)
+			return rc;
+		if (stat(path, &st) != 0)
+			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: table listed in the "
+			    "manifest is missing", path) : sst_syserr(err, "%s", path);
+		if ((uint64_t)st.st_size != m->t[i].size)
+			return sst_error(err, SST_EDATA, "%s: size %llu, but the manifest says %"
+			    PRIu64, path, (unsigned long long)st.st_size, m->t[i].size);
+	}
+	return SST_OK;
+}
+
 /* Fills the key ranges of a version-1 manifest's entries from their tables. */
 static int
 fill_ranges(const char *dir, sst_manifest *m, sst_err *err)
@@ -877,6 +902,8 @@ sst_store_snap_open(sst_store_snap *s, const char *dir, sst_err *err)
 		return sst_nomem(err, dir);
 	rc = pin_manifest(dir, &s->fd, &s->m, err);
 	if (rc == SST_OK)
+		rc = stat_listed(dir, &s->m, err);
+	if (rc == SST_OK)
 		rc = fill_ranges(dir, &s->m, err);
 	if (rc != SST_OK)
 		sst_store_snap_close(s);
@@ -892,6 +919,12 @@ sst_store_snap_close(sst_store_snap *s)
 	sst_manifest_free(&s->m);
 	free(s->dir);
 	s->dir = NULL;
+}
+
+int
+sst_store_open_entry(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *err)
+{
+	return open_listed(dir, e, t, err);
 }
 
 int
@@ -1094,23 +1127,9 @@ remove_leftovers(sst_store *s, sst_err *err)
 static int
 check_listed(sst_store *s, sst_err *err)
 {
-	char path[PATH_MAX];
-	size_t i;
-	int rc;
+	int rc = stat_listed(s->dir, &s->m, err);
 
-	for (i = 0; i < s->m.n; i++) {
-		struct stat st;
-
-		if ((rc = path_join(path, sizeof(path), s->dir, s->m.t[i].name, err)) != SST_OK)
-			return rc;
-		if (stat(path, &st) != 0)
-			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: table listed in the "
-			    "manifest is missing", path) : sst_syserr(err, "%s", path);
-		if ((uint64_t)st.st_size != s->m.t[i].size)
-			return sst_error(err, SST_EDATA, "%s: size %llu, but the manifest says %"
-			    PRIu64, path, (unsigned long long)st.st_size, s->m.t[i].size);
-	}
-	return fill_ranges(s->dir, &s->m, err);
+	return rc == SST_OK ? fill_ranges(s->dir, &s->m, err) : rc;
 }
 
 /* An existing directory may become a store only if it holds nothing but
@@ -1152,6 +1171,7 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 			return sst_syserr(err, "%s", s->dir);
 		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
+		s->made_dir = 1;
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
@@ -1202,6 +1222,7 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
 			rc = manifest_write(dir, &s->m, &published, err);
+		s->made_store = 1;
 	}
 	if (rc == SST_OK) {
 		sst_manifest_free(&s->m);
@@ -1352,6 +1373,77 @@ sst_store_add(sst_store *s, char *const *paths, size_t n, sst_err *err)
 		rc = sst_store_commit(s, &m, err);
 	sst_manifest_free(&m);
 	return rc;
+}
+
+void
+sst_store_discard(sst_store **sp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	sst_store *s;
+	sst_err e;
+	DIR *d;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	if ((s->made_dir || s->made_store) && (d = opendir(s->dir)) != NULL) {
+		/* Only what a store holds: tables, its files and temporaries. */
+		while ((de = readdir(d)) != NULL) {
+			uint64_t num;
+			const char *nm = de->d_name;
+
+			if ((strcmp(nm, "MANIFEST") == 0 || strcmp(nm, "LOCK") == 0 ||
+			    is_leftover_tmp(nm) || strncmp(nm, SNAP_PREFIX, strlen(SNAP_PREFIX)) == 0 ||
+			    table_name_number(nm, strlen(nm), &num) == 0) &&
+			    path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
+				unlink(path);
+		}
+		closedir(d);
+		if (s->made_dir && rmdir(s->dir) == 0 &&
+		    path_join(path, sizeof(path), s->dir, "..", &e) == SST_OK)
+			(void)sst_fsync_dir(path, &e);
+	}
+	sst_store_close(sp);
+}
+
+/* Read order: deeper levels first; in a level >= 1 by smallest key; level 0
+ * (and ties) in the order given. */
+typedef struct sort_ent {
+	sst_store_entry e;
+	size_t order;
+} sort_ent;
+
+static int
+sort_ent_cmp(const void *a, const void *b)
+{
+	const sort_ent *x = a, *y = b;
+	int c;
+
+	if (x->e.level != y->e.level)
+		return x->e.level > y->e.level ? -1 : 1;
+	if (x->e.level > 0 && x->e.records > 0 && y->e.records > 0 &&
+	    (c = sst_keycmp(x->e.lo, x->e.lolen, y->e.lo, y->e.lolen)) != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int
+sst_manifest_sort(sst_manifest *m, sst_err *err)
+{
+	sort_ent *v;
+	size_t i;
+
+	if ((v = sst_calloc(m->n + 1, sizeof(*v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n; i++) {
+		v[i].e = m->t[i];
+		v[i].order = i;
+	}
+	qsort(v, m->n, sizeof(*v), sort_ent_cmp);
+	for (i = 0; i < m->n; i++)
+		m->t[i] = v[i].e;
+	free(v);
+	return SST_OK;
 }
 
 void

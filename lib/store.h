@@ -124,6 +124,8 @@ void sst_store_snap_close(sst_store_snap *s);
  * size (else SST_EDATA: damage, as the snapshot pins its tables).
  */
 int sst_store_snap_table(const sst_store_snap *s, size_t i, sst_table **t, sst_err *err);
+/* The same for entry e of the store at dir (a writer's own manifest). */
+int sst_store_open_entry(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *err);
 
 /*
  * A consistent read view: the store's live tables, oldest first (so a later
@@ -176,6 +178,20 @@ int sst_store_lists(const sst_store *s, const char *path);
 
 /* Releases the lock and frees *s; NULL-safe. */
 void sst_store_close(sst_store **s);
+
+/*
+ * For a command that failed: when this writer created the store (made its
+ * directory, or made an empty directory a store), removes the store's files
+ * (and the directory it made), then closes as sst_store_close. Otherwise
+ * just closes.
+ */
+void sst_store_discard(sst_store **s);
+
+/*
+ * Puts m's entries in read order (formats/store.md): deeper levels first,
+ * each level >= 1 by smallest key, level 0 and ties in their current order.
+ */
+int sst_manifest_sort(sst_manifest *m, sst_err *err);
 
 /*
  * Checks the manifest's checksum, that the files and manifest agree (each
