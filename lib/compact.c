@@ -590,9 +590,13 @@ print_summary(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
     const sst_merge_stats *st)
 {
 	int from = m->t[pl->in[0]].level;
+	size_t k;
 
 	if (o->summary == NULL)
 		return;
+	for (k = 1; k < pl->nin; k++)	/* the level compacted: the shallowest input's */
+		if (m->t[pl->in[k]].level < from)
+			from = m->t[pl->in[k]].level;
 	if (pl->move) {
 		uint64_t bytes = 0;
 		size_t i;

@@ -1220,9 +1220,9 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 	if (rc == SST_OK && !sst_store_is(dir)) {
 		int published;
 
+		s->made_store = 1;	/* its LOCK is ours: discarded on failure */
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
 			rc = manifest_write(dir, &s->m, &published, err);
-		s->made_store = 1;
 	}
 	if (rc == SST_OK) {
 		sst_manifest_free(&s->m);
@@ -1245,7 +1245,7 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		}
 	}
 	if (rc != SST_OK) {
-		sst_store_close(&s);
+		sst_store_discard(&s);	/* a store made here goes again */
 		return rc;
 	}
 	*sp = s;

@@ -150,3 +150,71 @@ assert t["smallest"] == "caf\u00e9", t
 assert bytes.fromhex(t["largest_hex"]) == b"\xff", t
 '
 }
+
+@test "store format: a version-1 store is read as it is and upgraded by its next writer" {
+	local data="$BATS_TEST_DIRNAME/../data"
+	cp -a "$data/store-v1" v1
+	cp -a v1 orig
+	[ "$(head -1 v1/MANIFEST)" = "sstkit-store 1" ]
+	sst-dump v1 >got.tsv
+	same "$data/store-v1.dump" got.tsv
+	sst-verify -q v1
+	run --separate-stderr sst-info v1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"format version: 1"* ]]
+	local k v
+	while IFS=$'\t' read -r k v; do
+		[ "$(sst-get -k "$k" v1)" = "$v" ] || fail "sst-get -k $k"
+	done < <(awk 'NR % 9 == 1' "$data/store-v1.dump")
+	run sst-get -k k050 v1		# deleted in the newest table
+	[ "$status" -eq 1 ]
+	cut -f1 "$data/store-v1.dump" | sst-get v1 >batch.tsv
+	same "$data/store-v1.dump" batch.tsv
+	diff -r orig v1		# readers change nothing
+	# each writer upgrades it to version 2, content kept
+	cp -a orig w1 && printf 'zz\tnew\n' | sst-build -q --into w1
+	cp -a orig w2 && sst-merge -q --compact --set l0-trigger=2 w2
+	cp -a orig w3 && printf 'zz\tnew\n' | sst-build -q -o zz.sst && sst-ingest -q w3 zz.sst
+	for w in w1 w2 w3; do
+		[ "$(head -1 $w/MANIFEST)" = "sstkit-store 2" ] || fail "$w not upgraded"
+		sst-verify -q "$w"
+		sst-dump "$w" | grep -v '^zz	' >got.tsv
+		same "$data/store-v1.dump" got.tsv
+	done
+	[ "$(sst-get -k zz w1)" = new ] && [ "$(sst-get -k zz w3)" = new ]
+	[ "$(awk '$1 == "table"' w2/MANIFEST | awk 'NF != 7' | wc -l)" -eq 0 ]
+}
+
+@test "store readers: a scan that outlasts several compactions sees its snapshot; kept tables go later" {
+	local i LV="--strategy leveled --set l0-trigger=2 --set level1-size=16K --set level-growth=4 --set file-size=8K --set max-levels=5"
+	rm -rf st
+	for i in 1 2 3 5 6 7; do load_batch st "$i" 3000 20000; done
+	sst-merge -q --compact $LV st
+	model_dump >want.tsv
+	[ "$(wc -c <want.tsv)" -gt 150000 ]
+	mkfifo pipe
+	sst-dump st >pipe &
+	local pid=$!
+	exec 4<pipe
+	head -c 1000 <&4 >got.tsv	# the dump is now blocked on a full pipe
+	# several compactions replace every table the reader has not reached
+	for i in 9 10 11 13 14; do
+		load_batch st "$i" 3000 20000
+		sst-merge -q --compact $LV st
+	done
+	sst-merge -q --compact --strategy size-tiered --set min-threshold=2 st
+	ls st/.MANIFEST.snap-* >/dev/null || fail "no pinned manifest kept: $(ls -a st)"
+	cat <&4 >>got.tsv
+	exec 4<&-
+	wait "$pid"
+	same want.tsv got.tsv
+	# released: the next writer removes the tables it kept
+	[ "$(ls st/*.sst | wc -l)" -gt "$(tables_of st | wc -l)" ]
+	: | sst-build -q --into st
+	[ "$(ls st/*.sst | wc -l)" -eq "$(tables_of st | wc -l)" ]
+	[ -z "$(ls st/.MANIFEST.snap-* 2>/dev/null)" ]
+	model_dump >want2.tsv
+	sst-dump st >got2.tsv
+	same want2.tsv got2.tsv
+	sst-verify -q st
+}
