@@ -136,6 +136,21 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* The start of a merge: zeroed state, no outputs yet, the clock started. */
+static void
+merge_start(merge_run *r, sst_merge_stats *s, const sst_merge_opts *o, sst_merge_out_fn out_fn,
+    void *clos, char ***outs, size_t *nouts)
+{
+	memset(r, 0, sizeof(*r));
+	memset(s, 0, sizeof(*s));
+	r->o = o;
+	r->out_fn = out_fn;
+	r->clos = clos;
+	*outs = NULL;
+	*nouts = 0;
+	s->seconds = sst_now();
+}
+
 /* The end of a merge: outputs removed on failure, else handed out. */
 static int
 merge_done(merge_run *r, sst_merge_stats *s, int rc, char ***outs, size_t *nouts,
@@ -172,14 +187,7 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 	size_t i, nk = 0;
 	int rc = SST_OK;
 
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	r.o = o;
-	r.out_fn = out_fn;
-	r.clos = clos;
-	*outs = NULL;
-	*nouts = 0;
-	s.seconds = sst_now();
+	merge_start(&r, &s, o, out_fn, clos, outs, nouts);
 	s.inputs = n;
 	if ((kids = sst_calloc(n ? n : 1, sizeof(*kids), err)) == NULL)
 		return SST_ESYS;
@@ -216,14 +224,7 @@ sst_merge_sources(sst_sources *src, const sst_merge_opts *o, sst_merge_out_fn ou
 	sst_iter *it = NULL;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	r.o = o;
-	r.out_fn = out_fn;
-	r.clos = clos;
-	*outs = NULL;
-	*nouts = 0;
-	s.seconds = sst_now();
+	merge_start(&r, &s, o, out_fn, clos, outs, nouts);
 	s.inputs = src->n;
 	/* File bytes stand for the raw bytes in the progress estimate. */
 	sst_sources_totals(src, &s.bytes_in, &s.records_in);

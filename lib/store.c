@@ -517,13 +517,36 @@ path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err
 	return SST_OK;
 }
 
+/* Reads the whole manifest file open at fd (path for messages). */
+static int
+read_fd_bytes(int fd, const char *path, uint8_t **buf, size_t *len, sst_err *err)
+{
+	struct stat st;
+	uint8_t *b;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) != 0)
+		return sst_syserr(err, "%s: stat", path);
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX)
+		return sst_error(err, SST_EDATA, "%s: not a manifest file (or too large)", path);
+	if ((b = sst_malloc((size_t)st.st_size + 1, err)) == NULL)
+		return SST_ESYS;
+	if ((rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err)) != SST_OK) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = (size_t)st.st_size;
+	return SST_OK;
+}
+
 /* Reads DIR/MANIFEST into a malloc'd buffer. */
 static int
 read_manifest_bytes(const char *dir, uint8_t **buf, size_t *len, sst_err *err)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	uint8_t *b;
 	int fd, rc;
 
 	*buf = NULL;
@@ -536,28 +559,9 @@ read_manifest_bytes(const char *dir, uint8_t **buf, size_t *len, sst_err *err)
 			return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", dir);
 		return sst_syserr(err, "%s", path);
 	}
-	if (fstat(fd, &st) != 0) {
-		rc = sst_syserr(err, "%s: stat", path);
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX) {
-		close(fd);
-		return sst_error(err, SST_EDATA, "%s: not a manifest file (or too large)", path);
-	}
-	if ((b = sst_malloc((size_t)st.st_size + 1, err)) == NULL) {
-		close(fd);
-		return SST_ESYS;
-	}
-	rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err);
+	rc = read_fd_bytes(fd, path, buf, len, err);
 	close(fd);
-	if (rc != SST_OK) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = (size_t)st.st_size;
-	return SST_OK;
+	return rc;
 }
 
 int
@@ -843,6 +847,7 @@ pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err)
 	for (tries = 0;; tries++) {
 		struct stat st;
 		uint8_t *b;
+		size_t len;
 
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
@@ -868,18 +873,9 @@ pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err)
 				    path);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX) {
-			close(fd);
-			return sst_error(err, SST_EDATA, "%s: not a manifest file (or too large)",
-			    path);
-		}
-		if ((b = sst_malloc((size_t)st.st_size + 1, err)) == NULL) {
-			close(fd);
-			return SST_ESYS;
-		}
-		rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err);
+		rc = read_fd_bytes(fd, path, &b, &len, err);
 		if (rc == SST_OK)
-			rc = sst_manifest_parse(b, (size_t)st.st_size, path, m, err);
+			rc = sst_manifest_parse(b, len, path, m, err);
 		free(b);
 		if (rc != SST_OK) {
 			close(fd);
@@ -1007,31 +1003,25 @@ cmp_u64(const void *a, const void *b)
 static int
 numset_has(const numset *h, uint64_t num)
 {
-	return h->all || bsearch(&num, h->v, h->n, sizeof(*h->v), cmp_u64) != NULL;
+	return h->all || (h->n > 0 && bsearch(&num, h->v, h->n, sizeof(*h->v), cmp_u64) != NULL);
 }
 
 /* Adds the tables of a held snapshot (its bytes at fd) to h. */
 static int
 hold_snapshot(int fd, const char *path, numset *h, sst_err *err)
 {
-	struct stat st;
 	sst_manifest m;
 	uint64_t *v;
 	uint8_t *b;
-	size_t i;
+	size_t i, len;
 	int rc;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX ||
-	    (b = malloc((size_t)st.st_size + 1)) == NULL) {
-		h->all = 1;	/* cannot tell which tables it holds: keep every one */
-		return SST_OK;
-	}
-	rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err);
+	rc = read_fd_bytes(fd, path, &b, &len, err);
 	if (rc == SST_OK)
-		rc = sst_manifest_parse(b, (size_t)st.st_size, path, &m, err);
+		rc = sst_manifest_parse(b, len, path, &m, err);
 	free(b);
 	if (rc != SST_OK) {
-		h->all = 1;
+		h->all = 1;	/* cannot tell which tables it holds: keep every one */
 		return SST_OK;
 	}
 	if ((v = sst_realloc(h->v, (h->n + m.n + 1) * sizeof(*v), err)) == NULL) {
