@@ -99,6 +99,8 @@ lru_make_room(struct sst_sources_impl *p)
 		handle *v = p->lru.prev;
 
 		v->evict(v);	/* calls handle_close */
+		if (v->t != NULL)
+			break;	/* could not save its place (no memory): go over the limit */
 	}
 }
 
@@ -331,7 +333,7 @@ sst_sources_close(sst_sources *s)
 void
 sst_sources_set_max_open(sst_sources *s, size_t max)
 {
-	s->p->maxopen = max < 2 ? 2 : max;
+	s->p->maxopen = max < 1 ? 1 : max;
 }
 
 void

@@ -15,6 +15,7 @@
 #include "compact.h"
 #include "fileio.h"
 #include "merge_iter.h"
+#include "sources.h"
 #include "store.h"
 #include "table.h"
 #include "unit.h"
@@ -152,6 +153,94 @@ store_matches_model(const char *dir)
 	}
 	ok = matches_model(t, n);
 	sst_store_tables_free(t, n);
+	return ok;
+}
+
+static int
+batch_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
+{
+	int *got = clos, ver = 0;
+	size_t j = r->vlen;
+
+	(void)err;
+	/* "v<id>-<ver>": the digits after the last '-' */
+	while (j > 0 && r->val[j - 1] != '-')
+		j--;
+	for (; r->kind == SST_PUT && j < r->vlen; j++)
+		ver = ver * 10 + (r->val[j] - '0');
+	got[i] = r->kind == SST_DEL ? -2 : ver;
+	return SST_OK;
+}
+
+/*
+ * The lazy sources of the store (sources.h) with at most max_open tables
+ * open: a scan, lookups of every key and one batch equal the model.
+ */
+static int
+sources_match_model(const char *dir, size_t max_open)
+{
+	char *paths[1] = { (char *)dir }, k[16], v[32];
+	static const uint8_t *keys[NKEYS];
+	static size_t klens[NKEYS];
+	static char names[NKEYS][16];
+	int state[NKEYS], got[NKEYS], id, ok = 1;
+	sst_sources src = { NULL, 0 };
+	sst_iter *it;
+	sst_err e;
+	int seen[NKEYS] = { 0 };
+
+	if (sst_sources_open(&src, paths, 1, &e) != SST_OK) {
+		fprintf(stderr, "sources: %s\n", e.msg);
+		return 0;
+	}
+	sst_sources_set_max_open(&src, max_open);
+	if (sst_sources_iter(&src, SST_MERGE_HIDE_DELETES, &it, &e) != SST_OK)
+		ok = 0;
+	for (int rc = ok ? sst_iter_first(it, &e) : 1; ok && rc == SST_OK && it->valid;
+	    rc = sst_iter_next(it, &e)) {
+		id = key_id(it->rec.key, it->rec.klen);
+		if (id < 0 || model[id] < 0)
+			ok = 0;
+		else {
+			snprintf(v, sizeof(v), "v%d-%d", id, model[id]);
+			ok = it->rec.vlen == strlen(v) && memcmp(it->rec.val, v, it->rec.vlen) == 0;
+			seen[id] = 1;
+		}
+	}
+	sst_iter_destroy(&it);
+	for (id = 0; id < NKEYS && ok; id++) {
+		sst_rec r;
+		int found;
+
+		ok = model[id] < 0 || seen[id];
+		keyname(k, id);
+		if (ok && sst_sources_get(&src, (const uint8_t *)k, strlen(k), &r, &found, &e) != SST_OK)
+			ok = 0;
+		if (ok && model[id] == -1)
+			ok = !found;
+		else if (ok && model[id] == -2)	/* compaction may drop the tombstone */
+			ok = !found || r.kind == SST_DEL;
+		else if (ok) {
+			snprintf(v, sizeof(v), "v%d-%d", id, model[id]);
+			ok = found && r.kind == SST_PUT && r.vlen == strlen(v) &&
+			    memcmp(r.val, v, r.vlen) == 0;
+		}
+		keyname(names[id], id);
+		keys[id] = (const uint8_t *)names[id];
+		klens[id] = strlen(names[id]);
+		state[id] = 0;
+		got[id] = -1;
+	}
+	if (ok && sst_sources_get_sorted(&src, keys, klens, NKEYS, state, batch_found, got,
+	    &e) != SST_OK)
+		ok = 0;
+	for (id = 0; id < NKEYS && ok; id++)
+		ok = model[id] == -2 ? (state[id] == 0 && got[id] == -1) || (state[id] == 2 &&
+		    got[id] == -2) : got[id] == model[id] && (state[id] == 0) == (model[id] == -1);
+	if (!ok)
+		fprintf(stderr, "sources (at most %zu tables open): differ from the model\n",
+		    max_open);
+	sst_sources_close(&src);
 	return ok;
 }
 
@@ -419,6 +508,8 @@ test_compact(const char *dir, int strategy)
 		CHECK_RC(sst_compact(dir, &co, &ncomp, &e), SST_OK);
 		total += ncomp;
 		CHECK(store_matches_model(dir));
+		CHECK(sources_match_model(dir, 1));
+		CHECK(sources_match_model(dir, 1000));
 		if (sst_store_verify(dir, &e) != SST_OK) {
 			fprintf(stderr, "verify: %s\n", e.msg);
 			CHECK(0);
