@@ -16,7 +16,9 @@
  */
 #include "compact.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "merge_iter.h"
 #include "sources.h"
 #include "store.h"
@@ -215,24 +218,185 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 	return merge_done(&r, &s, rc, outs, nouts, st);
 }
 
+/* ---- merging in passes ---- */
+
+#define PASS_PREFIX	"sst-merge-pass-"
+
+/*
+ * Removes pass tables (and their writers' temporaries) that killed merges
+ * left in dir: names PASS_PREFIX PID "-" of a process that is gone.
+ */
+static void
+remove_dead_passes(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *p = strstr(de->d_name, PASS_PREFIX);
+		long pid;
+		char *end;
+
+		if (p == NULL || (p != de->d_name && p != de->d_name + 1))
+			continue;
+		pid = strtol(p + strlen(PASS_PREFIX), &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+}
+
+/*
+ * One pass table: runs [first, first+n) of src merged (tombstones kept) into
+ * a new table in the temporary directory; *path is NULL when no record
+ * came out. The table is registered for removal on a signal.
+ */
+static int
+pass_table(sst_sources *src, size_t first, size_t n, const sst_table_opts *topts,
+    char **path, sst_err *err)
+{
+	static unsigned long seq;
+	char p[PATH_MAX];
+	sst_writer *w = NULL;
+	sst_iter *it = NULL;
+	int rc;
+
+	*path = NULL;
+	if ((size_t)snprintf(p, sizeof(p), "%s/" PASS_PREFIX "%ld-%lu.sst",
+	    sst_tmpdir(NULL), (long)getpid(), seq++) >= sizeof(p))
+		return sst_error(err, SST_ESYS, "%s: temporary path too long", sst_tmpdir(NULL));
+	if ((rc = sst_sources_iter_runs(src, first, n, 0, &it, err)) != SST_OK)
+		return rc;
+	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
+		if ((w == NULL && (rc = sst_writer_open(&w, p, topts, err)) != SST_OK) ||
+		    (rc = sst_writer_add(w, &it->rec, err)) != SST_OK)
+			break;
+	sst_iter_destroy(&it);
+	if (rc != SST_OK || w == NULL) {
+		sst_writer_abort(&w);
+		return rc;
+	}
+	if ((*path = strdup(p)) == NULL) {
+		sst_writer_abort(&w);
+		return sst_nomem(err, p);
+	}
+	sst_cleanup_register(*path);
+	if ((rc = sst_writer_finish(&w, err)) != SST_OK) {
+		sst_cleanup_unregister(*path);
+		free(*path);
+		*path = NULL;
+	}
+	return rc;
+}
+
+/* Removes the pass tables paths[0..n) and frees them. */
+static void
+drop_passes(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; paths != NULL && i < n; i++) {
+		unlink(paths[i]);
+		sst_cleanup_unregister(paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+}
+
+/*
+ * While src has more runs than may be open at once, merges groups of
+ * adjacent runs (so later wins still holds: a group's table takes its
+ * place in the order) into pass tables, then the pass tables the same way.
+ * *out is the sources to merge last: src itself when no pass was needed
+ * (*owned = 0), else the last pass's tables, whose paths the caller removes
+ * with drop_passes(*tmp, *ntmp) after that merge.
+ */
+static int
+merge_passes(sst_sources *src, const sst_table_opts *topts, sst_sources *out, int *owned,
+    char ***tmp, size_t *ntmp, sst_err *err)
+{
+	size_t fan = sst_sources_max_open(src), nr, i, np = 0;
+	sst_sources cur = *src, next;
+	char **paths = NULL;
+	int rc = SST_OK, mine = 0;
+
+	*tmp = NULL;
+	*ntmp = 0;
+	fan = fan > 3 ? fan - 2 : 2;	/* room for the pass's output */
+	if (sst_sources_nruns(src) > fan)
+		remove_dead_passes(sst_tmpdir(NULL));
+	while (rc == SST_OK && (nr = sst_sources_nruns(&cur)) > fan) {
+		char **np_paths = sst_calloc(nr / fan + 2, sizeof(*np_paths), err);
+		size_t nn = 0;
+
+		if (np_paths == NULL) {
+			rc = SST_ESYS;
+			break;
+		}
+		for (i = 0; i < nr && rc == SST_OK; i += fan) {
+			rc = pass_table(&cur, i, nr - i < fan ? nr - i : fan, topts, &np_paths[nn],
+			    err);
+			if (rc == SST_OK && np_paths[nn] != NULL)
+				nn++;
+		}
+		if (rc == SST_OK)
+			rc = sst_sources_open(&next, np_paths, nn, err);
+		if (mine)
+			sst_sources_close(&cur);
+		drop_passes(paths, np);		/* the previous pass's tables are merged */
+		paths = np_paths;
+		np = nn;
+		if (rc != SST_OK) {
+			mine = 0;
+			break;
+		}
+		cur = next;
+		mine = 1;
+	}
+	if (rc != SST_OK) {
+		drop_passes(paths, np);
+		return rc;
+	}
+	*out = cur;
+	*owned = mine;
+	*tmp = paths;
+	*ntmp = np;
+	return SST_OK;
+}
+
 int
 sst_merge_sources(sst_sources *src, const sst_merge_opts *o, sst_merge_out_fn out_fn,
     void *clos, char ***outs, size_t *nouts, sst_merge_stats *st, sst_err *err)
 {
 	merge_run r;
 	sst_merge_stats s;
+	sst_sources last;
 	sst_iter *it = NULL;
-	int rc;
+	char **tmp = NULL;
+	size_t ntmp = 0;
+	int rc, owned = 0;
 
 	merge_start(&r, &s, o, out_fn, clos, outs, nouts);
 	s.inputs = src->n;
 	/* File bytes stand for the raw bytes in the progress estimate. */
 	sst_sources_totals(src, &s.bytes_in, &s.records_in);
 	r.total_raw = s.bytes_in;
-	rc = sst_sources_iter(src, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, &it, err);
+	/* More inputs than may be open at once: passes through temporary tables. */
+	rc = merge_passes(src, &o->table, &last, &owned, &tmp, &ntmp, err);
+	if (rc == SST_OK)
+		rc = sst_sources_iter(&last, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, &it, err);
 	if (rc == SST_OK)
 		rc = merge_loop(&r, it, &s.records_out, err);
 	sst_iter_destroy(&it);
+	if (owned)
+		sst_sources_close(&last);
+	drop_passes(tmp, ntmp);
 	return merge_done(&r, &s, rc, outs, nouts, st);
 }
 

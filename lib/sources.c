@@ -306,6 +306,18 @@ sst_sources_open_entries(sst_sources *s, const char *dir, const sst_manifest *m,
 	return rc;
 }
 
+size_t
+sst_sources_nruns(const sst_sources *s)
+{
+	return s->p ? s->p->nruns : 0;
+}
+
+size_t
+sst_sources_max_open(const sst_sources *s)
+{
+	return s->p ? s->p->maxopen : 0;
+}
+
 void
 sst_sources_close(sst_sources *s)
 {
@@ -637,15 +649,22 @@ static const struct sst_iter_ops run_ops = { ri_first, ri_seek, ri_next, ri_dest
 int
 sst_sources_iter(sst_sources *s, int flags, sst_iter **it, sst_err *err)
 {
+	return sst_sources_iter_runs(s, 0, sst_sources_nruns(s), flags, it, err);
+}
+
+int
+sst_sources_iter_runs(sst_sources *s, size_t first, size_t n, int flags, sst_iter **it,
+    sst_err *err)
+{
 	struct sst_sources_impl *p = s->p;
 	sst_iter **kids;
 	size_t i;
 	int rc;
 
 	*it = NULL;
-	if ((kids = sst_calloc(p->nruns ? p->nruns : 1, sizeof(*kids), err)) == NULL)
+	if ((kids = sst_calloc(n ? n : 1, sizeof(*kids), err)) == NULL)
 		return SST_ESYS;
-	for (i = 0; i < p->nruns; i++) {
+	for (i = 0; i < n; i++) {
 		run_iter *ri = sst_calloc(1, sizeof(*ri), err);
 
 		if (ri == NULL) {
@@ -657,10 +676,10 @@ sst_sources_iter(sst_sources *s, int flags, sst_iter **it, sst_err *err)
 		ri->base.ops = &run_ops;
 		ri->h.evict = ri_evict;
 		ri->p = p;
-		ri->r = &p->runs[i];
+		ri->r = &p->runs[first + i];
 		kids[i] = &ri->base;
 	}
-	rc = sst_merge_iter_new(it, kids, p->nruns, flags, err);
+	rc = sst_merge_iter_new(it, kids, n, flags, err);
 	free(kids);
 	return rc;
 }

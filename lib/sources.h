@@ -47,6 +47,11 @@ int sst_sources_open_entries(sst_sources *s, const char *dir, const sst_manifest
     const size_t *idx, size_t n, sst_err *err);
 void sst_sources_close(sst_sources *s);
 
+/* Runs: the units a scan merges (a table, or a level >= 1 read table by table). */
+size_t sst_sources_nruns(const sst_sources *s);
+/* The most tables kept open at once. */
+size_t sst_sources_max_open(const sst_sources *s);
+
 /* The most tables kept open at once (default: from RLIMIT_NOFILE). */
 void sst_sources_set_max_open(sst_sources *s, size_t max);
 
@@ -72,6 +77,9 @@ int sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const siz
 /* A merged iterator over every table, later wins; flags of merge_iter.h.
  * The sources must outlive it. */
 int sst_sources_iter(sst_sources *s, int flags, sst_iter **it, sst_err *err);
+/* The same over runs first .. first+n-1 only. */
+int sst_sources_iter_runs(sst_sources *s, size_t first, size_t n, int flags, sst_iter **it,
+    sst_err *err);
 
 /* Sums over the tables: file bytes (and records where known). */
 void sst_sources_totals(const sst_sources *s, uint64_t *bytes, uint64_t *records);
