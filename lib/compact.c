@@ -12,7 +12,12 @@
  * bytes exceed level1-size * level-growth^(n-1), by picking the table with
  * the least overlap into level n+1 (bytes of overlap / its size), merging it
  * with the tables of n+1 it overlaps; a table with no overlap is moved down
- * without rewriting. Outputs are split at file-size.
+ * without rewriting, and so are level-0 tables that overlap neither each
+ * other nor level 1 (a trivial move). Outputs are split at file-size.
+ *
+ * Merges read their inputs through sources.h (tables opened as reached);
+ * with more inputs than may be open at once they go in passes through
+ * temporary tables (merge_passes).
  */
 #include "compact.h"
 

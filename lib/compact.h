@@ -55,8 +55,11 @@ void sst_merge_outs_free(char **outs, size_t n);
 
 /*
  * The same over sources (sources.h): any number of tables, at most a
- * bounded number open at once. Input figures come from the manifests
- * (records) and file sizes.
+ * bounded number open at once; with more runs (tables, levels) than that,
+ * in passes through temporary tables in the temporary directory (named
+ * sst-merge-pass-PID-N.sst; removed once read, on a signal, and when a
+ * killed process left them, by the next merge in passes). Input figures
+ * come from the manifests (records) and file sizes.
  */
 struct sst_sources;
 int sst_merge_sources(struct sst_sources *src, const sst_merge_opts *o,

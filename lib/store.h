@@ -3,9 +3,11 @@
  * lists the live tables, their levels and their read order, replaced
  * atomically, and a lock file for the single writer (formats/store.md).
  *
- * Readers (sst_store_open_tables, sst_store_verify, sst_store_info) take no
- * lock and always see one manifest's set of tables. A writer
- * (sst_store_open_writer) holds flock(LOCK_EX) on STORE/LOCK until closed.
+ * Readers (sst_store_snap_open and what uses it: sources.h, sst_store_verify,
+ * sst_store_info) pin one manifest with flock(LOCK_SH) on it, never wait
+ * and never block a writer, and see that manifest's set of tables for as
+ * long as they run. A writer (sst_store_open_writer) holds flock(LOCK_EX)
+ * on STORE/LOCK until closed, and keeps the tables of pinned manifests.
  *
  * Thread-safety: an sst_store belongs to one thread.
  */
