@@ -387,7 +387,6 @@ parse_table(sst_manifest *m, const char **f, const size_t *fl, const char *path,
 	uint64_t num, level, size;
 	sst_store_entry e;
 	char name[32];
-	size_t i;
 	int rc;
 
 	if (table_name_number(f[1], fl[1], &num) != 0)
@@ -400,9 +399,6 @@ parse_table(sst_manifest *m, const char **f, const size_t *fl, const char *path,
 		return bad(err, path, line, "bad size");
 	if (m->n >= TABLES_MAX)
 		return bad(err, path, line, "too many tables");
-	for (i = 0; i < m->n; i++)
-		if (m->t[i].number == num)
-			return bad(err, path, line, "table listed twice");
 	memcpy(name, f[1], fl[1]);
 	name[fl[1]] = '\0';
 	memset(&e, 0, sizeof(e));
@@ -465,6 +461,37 @@ parse_line(sst_manifest *m, const char *p, size_t n, int *state, const char *pat
 	return SST_OK;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No table listed twice (sorted numbers: n log n for any number of tables). */
+static int
+no_twice(const sst_manifest *m, const char *path, sst_err *err)
+{
+	uint64_t *v;
+	size_t i;
+	int rc = SST_OK;
+
+	if (m->n < 2)
+		return SST_OK;
+	if ((v = sst_malloc(m->n * sizeof(*v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n; i++)
+		v[i] = m->t[i].number;
+	qsort(v, m->n, sizeof(*v), cmp_u64);
+	for (i = 1; i < m->n && rc == SST_OK; i++)
+		if (v[i] == v[i - 1])
+			rc = sst_error(err, SST_EDATA, "%s: damaged manifest: table %06" PRIu64
+			    ".sst listed twice", path, v[i]);
+	free(v);
+	return rc;
+}
+
 int
 sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
     sst_manifest *m, sst_err *err)
@@ -506,7 +533,9 @@ sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
 		sst_manifest_free(m);
 		return bad(err, path, line, "missing header lines");
 	}
-	return SST_OK;
+	if ((rc = no_twice(m, path, err)) != SST_OK)
+		sst_manifest_free(m);
+	return rc;
 }
 
 static int
@@ -993,14 +1022,6 @@ typedef struct numset {
 } numset;
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
 numset_has(const numset *h, uint64_t num)
 {
 	return h->all || (h->n > 0 && bsearch(&num, h->v, h->n, sizeof(*h->v), cmp_u64) != NULL);
@@ -1038,19 +1059,28 @@ hold_snapshot(int fd, const char *path, numset *h, sst_err *err)
 /*
  * Visits the old manifests (.MANIFEST.snap-*): one that no reader holds
  * (flock(LOCK_EX|LOCK_NB) succeeds) is removed; the tables of those still
- * held go to h. Never waits.
+ * held go to h, with those of live. Never waits.
  */
 static int
-release_snapshots(sst_store *s, numset *h, sst_err *err)
+release_snapshots(sst_store *s, const sst_manifest *live, numset *h, sst_err *err)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
+	size_t i;
 	DIR *d;
 	int rc = SST_OK;
 
 	memset(h, 0, sizeof(*h));
-	if ((d = opendir(s->dir)) == NULL)
+	/* The live tables are kept too: h is the set of all tables to keep. */
+	if ((h->v = sst_malloc((live->n + 1) * sizeof(*h->v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < live->n; i++)
+		h->v[h->n++] = live->t[i].number;
+	if ((d = opendir(s->dir)) == NULL) {
+		free(h->v);
+		h->v = NULL;
 		return sst_syserr(err, "%s: open directory", s->dir);
+	}
 	while (rc == SST_OK && (de = readdir(d)) != NULL) {
 		int fd;
 
@@ -1068,8 +1098,10 @@ release_snapshots(sst_store *s, numset *h, sst_err *err)
 	closedir(d);
 	if (rc == SST_OK && h->n > 1)
 		qsort(h->v, h->n, sizeof(*h->v), cmp_u64);
-	if (rc != SST_OK)
+	if (rc != SST_OK) {
 		free(h->v);
+		h->v = NULL;
+	}
 	return rc;
 }
 
@@ -1083,7 +1115,7 @@ remove_leftovers(sst_store *s, sst_err *err)
 	DIR *d;
 	int removed = 0, rc;
 
-	if ((rc = release_snapshots(s, &held, err)) != SST_OK)
+	if ((rc = release_snapshots(s, &s->m, &held, err)) != SST_OK)
 		return rc;
 	if ((d = opendir(s->dir)) == NULL) {
 		free(held.v);
@@ -1095,7 +1127,7 @@ remove_leftovers(sst_store *s, sst_err *err)
 
 		if (tab && num >= s->next)
 			s->next = num + 1;
-		if (!is_leftover_tmp(nm) && !(tab && !listed(&s->m, num) && !numset_has(&held, num)))
+		if (!is_leftover_tmp(nm) && !(tab && !numset_has(&held, num)))
 			continue;
 		if (path_join(path, sizeof(path), s->dir, nm, err) != SST_OK)
 			continue;
@@ -1298,10 +1330,10 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	}
 	/* The old tables go, but for those that readers still hold (a later
 	 * writer removes them as leftovers once they are released). */
-	if (release_snapshots(s, &held, err) != SST_OK)
+	if (release_snapshots(s, &nm, &held, err) != SST_OK)
 		held.all = 1;
 	for (i = 0; i < s->m.n; i++) {
-		if (listed(&nm, s->m.t[i].number) || numset_has(&held, s->m.t[i].number))
+		if (numset_has(&held, s->m.t[i].number))
 			continue;
 		if (path_join(path, sizeof(path), s->dir, s->m.t[i].name, err) == SST_OK)
 			unlink(path);
