@@ -19,6 +19,15 @@ ms() {
 	date +%s%3N
 }
 
+# next_writer_cleans TRIAL: a compaction of st after a crash leaves neither
+# temporary files nor unreferenced tables.
+next_writer_cleans() {
+	sst-merge -q --compact st >/dev/null || fail "trial $1: compaction after the crash failed"
+	[ -z "$(find st -name '.*tmp*')" ] || fail "trial $1: leftovers not removed"
+	[ "$(ls st | grep -c '\.sst$')" -eq "$(tables_of st | wc -l)" ] ||
+		fail "trial $1: unreferenced tables left: $(ls st)"
+}
+
 # crash_trials STRATEGY-OPTIONS TRIALS: kill -9 compactions of a copy of base.
 crash_trials() {
 	local opts=$1 trials=$2 t0 dur i delay killed=0 done_before=0
@@ -46,13 +55,10 @@ crash_trials() {
 		same want.tsv got.tsv || fail "trial $i (killed after ${delay} ms): content differs"
 		# the next writer cleans up and finishes the work
 		if [ $((i % 4)) -eq 0 ]; then
-			sst-merge -q --compact st >/dev/null || fail "trial $i: compaction after the crash failed"
+			next_writer_cleans "$i"
 			sst-dump st >got.tsv
 			same want.tsv got.tsv || fail "trial $i: content differs after recovery"
 			sst-verify -q st
-			[ -z "$(find st -name '.*tmp*')" ] || fail "trial $i: leftovers not removed"
-			[ "$(ls st | grep -c '\.sst$')" -eq "$(tables_of st | wc -l)" ] ||
-				fail "trial $i: unreferenced tables left: $(ls st)"
 		fi
 	done
 	echo "# $trials trials: $killed killed mid-way, $done_before had finished" >&3
@@ -109,10 +115,7 @@ make_base() {
 			fail "trial $i (killed after ${delay} ms): neither the old nor the new content"
 		[ -f in-4.sst ] && [ -f in-9.sst ] || fail "trial $i: a source was removed"
 		# the next writer removes what the killed one left
-		sst-merge -q --compact st >/dev/null || fail "trial $i: compaction after the crash"
-		[ -z "$(find st -name '.*tmp*')" ] || fail "trial $i: leftovers not removed"
-		[ "$(ls st | grep -c '\.sst$')" -eq "$(tables_of st | wc -l)" ] ||
-			fail "trial $i: unreferenced tables left: $(ls st)"
+		next_writer_cleans "$i"
 	done
 	echo "# $trials trials: $killed killed mid-way" >&3
 	[ "$killed" -gt 0 ]
