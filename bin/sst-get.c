@@ -154,57 +154,58 @@ read_stdin_keys(batch *bt, int escape, sst_err *err)
 	return rc;
 }
 
-/* Resolves every query, newest source first, each in key order. */
+typedef struct found_ctx {
+	batch *bt;
+	const order_ent *order;
+} found_ctx;
+
+static int
+on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
+{
+	found_ctx *c = clos;
+	query *q = &c->bt->q[c->order[i].q];
+
+	q->voff = c->bt->vals.len;
+	q->vlen = r->vlen;
+	return sst_buf_append(&c->bt->vals, r->val, r->vlen, err);
+}
+
+/* Resolves every query in key order (sources.h: newest source first). */
 static int
 resolve(sst_sources *src, batch *bt, sst_err *err)
 {
 	order_ent *order;
-	size_t i, s;
-	int rc = SST_OK;
+	const uint8_t **keys;
+	size_t *klens, i;
+	int *state, rc = SST_OK;
+	found_ctx c;
 
-	if ((order = malloc((bt->n ? bt->n : 1) * sizeof(*order))) == NULL)
-		return sst_nomem(err, "keys");
-	for (i = 0; i < bt->n; i++)
+	order = malloc((bt->n ? bt->n : 1) * sizeof(*order));
+	keys = malloc((bt->n ? bt->n : 1) * sizeof(*keys));
+	klens = malloc((bt->n ? bt->n : 1) * sizeof(*klens));
+	state = calloc(bt->n ? bt->n : 1, sizeof(*state));
+	if (order == NULL || keys == NULL || klens == NULL || state == NULL)
+		rc = sst_nomem(err, "keys");
+	for (i = 0; i < bt->n && rc == SST_OK; i++)
 		order[i] = (order_ent){ key_prefix(bt->keys.p + bt->q[i].koff, bt->q[i].klen), i };
 	batch_keys = bt->keys.p;
 	batch_q = bt->q;
-	if (bt->n > 1)
+	if (rc == SST_OK && bt->n > 1)
 		qsort(order, bt->n, sizeof(*order), cmp_order);
-	for (s = src->n; s-- > 0 && rc == SST_OK;) {
-		sst_table *t = src->t[s];
-
-		if (bt->n > 64 && (rc = sst_table_load_filter(t, err)) != SST_OK)
-			break;
-		for (i = 0; i < bt->n; i++) {
-			query *q = &bt->q[order[i].q];
-			sst_rec r;
-			int found;
-
-			if (q->state != 0)
-				continue;
-			if (i > 0 && order[i - 1].prefix == order[i].prefix) {
-				query *p = &bt->q[order[i - 1].q];
-
-				if (p->klen == q->klen && memcmp(bt->keys.p + p->koff, bt->keys.p + q->koff, q->klen) == 0) {
-					/* A repeated key: the answer of its twin. */
-					q->voff = p->voff;
-					q->vlen = p->vlen;
-					q->state = p->state;
-					continue;
-				}
-			}
-			if ((rc = sst_table_get(t, bt->keys.p + q->koff, q->klen, &r, &found, err)) != SST_OK)
-				break;
-			if (!found)
-				continue;
-			q->state = r.kind == SST_DEL ? 2 : 1;
-			q->voff = bt->vals.len;
-			q->vlen = r.vlen;
-			if ((rc = sst_buf_append(&bt->vals, r.val, r.vlen, err)) != SST_OK)
-				break;
-		}
+	for (i = 0; i < bt->n && rc == SST_OK; i++) {
+		keys[i] = bt->keys.p + bt->q[order[i].q].koff;
+		klens[i] = bt->q[order[i].q].klen;
 	}
+	c.bt = bt;
+	c.order = order;
+	if (rc == SST_OK)
+		rc = sst_sources_get_sorted(src, keys, klens, bt->n, state, on_found, &c, err);
+	for (i = 0; i < bt->n && rc == SST_OK; i++)
+		bt->q[order[i].q].state = state[i];
 	free(order);
+	free(keys);
+	free(klens);
+	free(state);
 	return rc;
 }
 

@@ -151,13 +151,14 @@ main(int argc, char **argv)
 	if (json && many)
 		printf("[");
 	for (i = optind; i < argc; i++) {
-		int r;
+		int r, store;
 
 		if (i > optind)
 			printf(json ? ",\n" : "\n");
-		if (sst_store_is(argv[i]))
+		r = sst_store_check_path(argv[i], &store, &err);
+		if (r == SST_OK && store)
 			r = sst_store_info(argv[i], stdout, json, &err);
-		else {
+		else if (r == SST_OK) {
 			sst_table *t;
 			sst_props p;
 

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "progress.h"
+#include "sources.h"
 #include "splitw.h"
 #include "store.h"
 #include "table.h"
@@ -148,47 +149,6 @@ split_publish(split_names *sn, sst_err *err)
 }
 
 static int
-open_inputs(char **paths, int n, sst_table ***tp, size_t *np, sst_err *err)
-{
-	sst_table **t = NULL, **st, **g;
-	size_t nt = 0, ns, j;
-	int i, rc = SST_OK;
-
-	for (i = 0; i < n && rc == SST_OK; i++) {
-		if (sst_store_is(paths[i])) {
-			if ((rc = sst_store_open_tables(paths[i], &st, &ns, err)) != SST_OK)
-				break;
-		} else {
-			ns = 1;
-			if ((st = sst_calloc(1, sizeof(*st), err)) == NULL) {
-				rc = SST_ESYS;
-				break;
-			}
-			if ((rc = sst_table_open(&st[0], paths[i], err)) != SST_OK) {
-				free(st);
-				break;
-			}
-		}
-		if ((g = sst_realloc(t, (nt + ns + 1) * sizeof(*g), err)) == NULL) {
-			sst_store_tables_free(st, ns);
-			rc = SST_ESYS;
-			break;
-		}
-		t = g;
-		for (j = 0; j < ns; j++)
-			t[nt++] = st[j];
-		free(st);
-	}
-	if (rc != SST_OK) {
-		sst_store_tables_free(t, nt);
-		return rc;
-	}
-	*tp = t;
-	*np = nt;
-	return SST_OK;
-}
-
-static int
 do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pmode,
     const char *split_at)
 {
@@ -196,15 +156,16 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	sst_splitw *sw = NULL;
 	split_names sn = { out, mo->split_size > 0, NULL, NULL, 0 };
 	sst_progress prog;
-	sst_table **t = NULL;
+	sst_sources src = { NULL, 0 };
 	char **outs = NULL;
-	size_t nt = 0, nouts = 0, i;
+	size_t nouts = 0, i;
 	sst_err e = { 0 };
 	int rc;
 
 	if (split_at != NULL && (rc = sst_splits_read(&keys, split_at, &e)) != SST_OK)
 		return sst_cli_fail(&e);
-	if ((rc = open_inputs(inputs, ninputs, &t, &nt, &e)) != SST_OK) {
+	/* Any number of inputs: sources.h keeps a bounded number open. */
+	if ((rc = sst_sources_open(&src, inputs, (size_t)ninputs, &e)) != SST_OK) {
 		sst_splits_free(&keys);
 		return sst_cli_fail(&e);
 	}
@@ -213,7 +174,7 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	mo->keep_empty = 1;
 	if (split_at == NULL || (rc = sst_splitw_open(&sw, out, &keys, &mo->table, &e)) == SST_OK) {
 		mo->split_at = sw;
-		rc = sst_merge_tables(t, nt, mo, split_out, &sn, &outs, &nouts, NULL, &e);
+		rc = sst_merge_sources(&src, mo, split_out, &sn, &outs, &nouts, NULL, &e);
 	}
 	if (rc == SST_OK && sw != NULL)
 		rc = sst_splitw_finish(&sw, &e);
@@ -229,7 +190,7 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 			unlink(sn.parts[i]);
 	sst_merge_outs_free(outs, nouts);
 	split_free(&sn);
-	sst_store_tables_free(t, nt);
+	sst_sources_close(&src);
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
 

@@ -54,9 +54,14 @@ main(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		sst_err err = { 0, "" };
 		sst_props p;
-		int r, store = sst_store_is(argv[i]);
+		int r, store;
 
 		memset(&p, 0, sizeof(p));
+		if ((r = sst_store_check_path(argv[i], &store, &err)) != SST_OK) {
+			sst_cli_fail(&err);	/* not a store: 3, as in every tool */
+			rc = rc ? rc : r;
+			continue;
+		}
 		r = store ? sst_store_verify(argv[i], &err) : sst_table_verify(argv[i], &p, &err);
 		if (r == SST_OK) {
 			if (quiet)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -17,6 +18,17 @@
 const char *sst_prog = "sstkit";
 
 void
+sst_cli_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);	/* best effort */
+	}
+}
+
+void
 sst_cli_init(char *prog)
 {
 	char *slash = strrchr(prog, '/');
@@ -26,6 +38,7 @@ sst_cli_init(char *prog)
 		memmove(prog, slash + 1, strlen(slash + 1) + 1);
 	sst_prog = prog;
 	sst_cleanup_install();
+	sst_cli_raise_nofile();
 }
 
 int

@@ -27,10 +27,13 @@ extern const char *sst_prog;
 
 /*
  * Sets the program name (argv[0] is cut to its last component, so that
- * getopt_long's messages read "TOOL: ...") and installs the temp-file
- * cleanup handlers.
+ * getopt_long's messages read "TOOL: ..."), installs the temp-file
+ * cleanup handlers and raises the open-file limit to its hard limit.
  */
 void sst_cli_init(char *prog);
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit (sst_cli_init does). */
+void sst_cli_raise_nofile(void);
 
 /* Prints "PROG: msg" to stderr and returns e->code (for `return sst_cli_fail(&e)`). */
 int sst_cli_fail(const sst_err *e);

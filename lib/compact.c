@@ -12,11 +12,18 @@
  * bytes exceed level1-size * level-growth^(n-1), by picking the table with
  * the least overlap into level n+1 (bytes of overlap / its size), merging it
  * with the tables of n+1 it overlaps; a table with no overlap is moved down
- * without rewriting. Outputs are split at file-size.
+ * without rewriting, and so are level-0 tables that overlap neither each
+ * other nor level 1 (a trivial move). Outputs are split at file-size.
+ *
+ * Merges read their inputs through sources.h (tables opened as reached);
+ * with more inputs than may be open at once they go in passes through
+ * temporary tables (merge_passes).
  */
 #include "compact.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -24,7 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "merge_iter.h"
+#include "sources.h"
 #include "splitw.h"
 #include "store.h"
 #include "util.h"
@@ -141,6 +150,46 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* The start of a merge: zeroed state, no outputs yet, the clock started. */
+static void
+merge_start(merge_run *r, sst_merge_stats *s, const sst_merge_opts *o, sst_merge_out_fn out_fn,
+    void *clos, char ***outs, size_t *nouts)
+{
+	memset(r, 0, sizeof(*r));
+	memset(s, 0, sizeof(*s));
+	r->o = o;
+	r->out_fn = out_fn;
+	r->clos = clos;
+	*outs = NULL;
+	*nouts = 0;
+	s->seconds = sst_now();
+}
+
+/* The end of a merge: outputs removed on failure, else handed out. */
+static int
+merge_done(merge_run *r, sst_merge_stats *s, int rc, char ***outs, size_t *nouts,
+    sst_merge_stats *st)
+{
+	size_t i;
+
+	if (rc != SST_OK) {
+		sst_writer_abort(&r->w);
+		free(r->wpath);
+		remove_outs(NULL, r->outs, r->nouts);
+		sst_merge_outs_free(r->outs, r->nouts);
+		return rc;
+	}
+	for (i = 0; i < r->nouts; i++)
+		s->bytes_out += file_size(r->outs[i]);
+	s->outputs = r->nouts;
+	s->seconds = sst_now() - s->seconds;
+	if (st != NULL)
+		*st = *s;
+	*outs = r->outs;
+	*nouts = r->nouts;
+	return SST_OK;
+}
+
 int
 sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
     sst_merge_out_fn out_fn, void *clos, char ***outs, size_t *nouts,
@@ -152,14 +201,7 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 	size_t i, nk = 0;
 	int rc = SST_OK;
 
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	r.o = o;
-	r.out_fn = out_fn;
-	r.clos = clos;
-	*outs = NULL;
-	*nouts = 0;
-	s.seconds = sst_now();
+	merge_start(&r, &s, o, out_fn, clos, outs, nouts);
 	s.inputs = n;
 	if ((kids = sst_calloc(n ? n : 1, sizeof(*kids), err)) == NULL)
 		return SST_ESYS;
@@ -184,22 +226,189 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 	if (rc == SST_OK)
 		rc = merge_loop(&r, it, &s.records_out, err);
 	sst_iter_destroy(&it);
-	if (rc != SST_OK) {
-		sst_writer_abort(&r.w);
-		free(r.wpath);
-		remove_outs(NULL, r.outs, r.nouts);
-		sst_merge_outs_free(r.outs, r.nouts);
+	return merge_done(&r, &s, rc, outs, nouts, st);
+}
+
+/* ---- merging in passes ---- */
+
+#define PASS_PREFIX	"sst-merge-pass-"
+
+/*
+ * Removes pass tables (and their writers' temporaries) that killed merges
+ * left in dir: names PASS_PREFIX PID "-" of a process that is gone.
+ */
+static void
+remove_dead_passes(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *p = strstr(de->d_name, PASS_PREFIX);
+		long pid;
+		char *end;
+
+		if (p == NULL || (p != de->d_name && p != de->d_name + 1))
+			continue;
+		pid = strtol(p + strlen(PASS_PREFIX), &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+}
+
+/*
+ * One pass table: runs [first, first+n) of src merged (tombstones kept) into
+ * a new table in the temporary directory; *path is NULL when no record
+ * came out. The table is registered for removal on a signal.
+ */
+static int
+pass_table(sst_sources *src, size_t first, size_t n, const sst_table_opts *topts,
+    char **path, sst_err *err)
+{
+	static unsigned long seq;
+	char p[PATH_MAX];
+	sst_writer *w = NULL;
+	sst_iter *it = NULL;
+	int rc;
+
+	*path = NULL;
+	if ((size_t)snprintf(p, sizeof(p), "%s/" PASS_PREFIX "%ld-%lu.sst",
+	    sst_tmpdir(NULL), (long)getpid(), seq++) >= sizeof(p))
+		return sst_error(err, SST_ESYS, "%s: temporary path too long", sst_tmpdir(NULL));
+	if ((rc = sst_sources_iter_runs(src, first, n, 0, &it, err)) != SST_OK)
+		return rc;
+	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
+		if ((w == NULL && (rc = sst_writer_open(&w, p, topts, err)) != SST_OK) ||
+		    (rc = sst_writer_add(w, &it->rec, err)) != SST_OK)
+			break;
+	sst_iter_destroy(&it);
+	if (rc != SST_OK || w == NULL) {
+		sst_writer_abort(&w);
 		return rc;
 	}
-	for (i = 0; i < r.nouts; i++)
-		s.bytes_out += file_size(r.outs[i]);
-	s.outputs = r.nouts;
-	s.seconds = sst_now() - s.seconds;
-	if (st != NULL)
-		*st = s;
-	*outs = r.outs;
-	*nouts = r.nouts;
+	if ((*path = strdup(p)) == NULL) {
+		sst_writer_abort(&w);
+		return sst_nomem(err, p);
+	}
+	sst_cleanup_register(*path);
+	if ((rc = sst_writer_finish(&w, err)) != SST_OK) {
+		sst_cleanup_unregister(*path);
+		free(*path);
+		*path = NULL;
+	}
+	return rc;
+}
+
+/* Removes the pass tables paths[0..n) and frees them. */
+static void
+drop_passes(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; paths != NULL && i < n; i++) {
+		unlink(paths[i]);
+		sst_cleanup_unregister(paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+}
+
+/*
+ * While src has more runs than may be open at once, merges groups of
+ * adjacent runs (so later wins still holds: a group's table takes its
+ * place in the order) into pass tables, then the pass tables the same way.
+ * *out is the sources to merge last: src itself when no pass was needed
+ * (*owned = 0), else the last pass's tables, whose paths the caller removes
+ * with drop_passes(*tmp, *ntmp) after that merge.
+ */
+static int
+merge_passes(sst_sources *src, const sst_table_opts *topts, sst_sources *out, int *owned,
+    char ***tmp, size_t *ntmp, sst_err *err)
+{
+	size_t fan = sst_sources_max_open(src), nr, i, np = 0;
+	sst_sources cur = *src, next;
+	char **paths = NULL;
+	int rc = SST_OK, mine = 0;
+
+	*tmp = NULL;
+	*ntmp = 0;
+	fan = fan > 3 ? fan - 2 : 2;	/* room for the pass's output */
+	if (sst_sources_nruns(src) > fan)
+		remove_dead_passes(sst_tmpdir(NULL));
+	while (rc == SST_OK && (nr = sst_sources_nruns(&cur)) > fan) {
+		char **np_paths = sst_calloc(nr / fan + 2, sizeof(*np_paths), err);
+		size_t nn = 0;
+
+		if (np_paths == NULL) {
+			rc = SST_ESYS;
+			break;
+		}
+		for (i = 0; i < nr && rc == SST_OK; i += fan) {
+			rc = pass_table(&cur, i, nr - i < fan ? nr - i : fan, topts, &np_paths[nn],
+			    err);
+			if (rc == SST_OK && np_paths[nn] != NULL)
+				nn++;
+		}
+		if (rc == SST_OK)
+			rc = sst_sources_open(&next, np_paths, nn, err);
+		if (mine)
+			sst_sources_close(&cur);
+		drop_passes(paths, np);		/* the previous pass's tables are merged */
+		paths = np_paths;
+		np = nn;
+		if (rc != SST_OK) {
+			mine = 0;
+			break;
+		}
+		cur = next;
+		mine = 1;
+	}
+	if (rc != SST_OK) {
+		drop_passes(paths, np);
+		return rc;
+	}
+	*out = cur;
+	*owned = mine;
+	*tmp = paths;
+	*ntmp = np;
 	return SST_OK;
+}
+
+int
+sst_merge_sources(sst_sources *src, const sst_merge_opts *o, sst_merge_out_fn out_fn,
+    void *clos, char ***outs, size_t *nouts, sst_merge_stats *st, sst_err *err)
+{
+	merge_run r;
+	sst_merge_stats s;
+	sst_sources last;
+	sst_iter *it = NULL;
+	char **tmp = NULL;
+	size_t ntmp = 0;
+	int rc, owned = 0;
+
+	merge_start(&r, &s, o, out_fn, clos, outs, nouts);
+	s.inputs = src->n;
+	/* File bytes stand for the raw bytes in the progress estimate. */
+	sst_sources_totals(src, &s.bytes_in, &s.records_in);
+	r.total_raw = s.bytes_in;
+	/* More inputs than may be open at once: passes through temporary tables. */
+	rc = merge_passes(src, &o->table, &last, &owned, &tmp, &ntmp, err);
+	if (rc == SST_OK)
+		rc = sst_sources_iter(&last, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, &it, err);
+	if (rc == SST_OK)
+		rc = merge_loop(&r, it, &s.records_out, err);
+	sst_iter_destroy(&it);
+	if (owned)
+		sst_sources_close(&last);
+	drop_passes(tmp, ntmp);
+	return merge_done(&r, &s, rc, outs, nouts, st);
 }
 
 /* ---- compaction ---- */
@@ -378,6 +587,24 @@ cmp_size_t(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether every table of the plan is at level 0 and they are pairwise disjoint. */
+static int
+l0_disjoint(const sst_manifest *m, const ctab *c, const plan *pl)
+{
+	size_t i, j;
+
+	for (i = 0; i < pl->nin; i++) {
+		if (m->t[pl->in[i]].level != 0)
+			return 0;
+		for (j = 0; j < i; j++)
+			if (!ctab_empty(&c[pl->in[j]]) && overlaps(&c[pl->in[i]],
+			    c[pl->in[j]].p.smallest, c[pl->in[j]].p.smallest_len,
+			    c[pl->in[j]].p.largest, c[pl->in[j]].p.largest_len))
+				return 0;
+	}
+	return 1;
+}
+
 static int
 pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 {
@@ -437,6 +664,10 @@ pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 		qsort(pl->in, pl->nin, sizeof(*pl->in), cmp_size_t);
 	if (best > 0 && pl->nin == 1)
 		pl->move = 1;
+	/* Level 0 tables that are pairwise disjoint and overlap nothing in
+	 * level 1 (as after an ingest) move down without rewriting. */
+	if (best == 0 && l0_disjoint(m, c, pl))
+		pl->move = 1;
 	pl->drop = 1;
 	for (i = 0; i < m->n && r.set; i++)
 		if (m->t[i].level > pl->out_level && overlaps(&c[i], r.lo, r.lolen, r.hi, r.hilen))
@@ -445,28 +676,6 @@ pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 }
 
 /* ---- building the new manifest ---- */
-
-typedef struct nentry {
-	const char *name;
-	uint64_t number, size;
-	int level;
-	size_t order;		/* original position, for level 0 */
-	const uint8_t *key;	/* smallest key, for levels >= 1 */
-	size_t klen;
-} nentry;
-
-static int
-nentry_cmp(const void *a, const void *b)
-{
-	const nentry *x = a, *y = b;
-	int c;
-
-	if (x->level != y->level)
-		return x->level > y->level ? -1 : 1;
-	if (x->level > 0 && (c = sst_keycmp(x->key, x->klen, y->key, y->klen)) != 0)
-		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
 
 static int
 in_plan(const plan *pl, size_t i)
@@ -484,45 +693,29 @@ in_plan(const plan *pl, size_t i)
  * of the first input for level 0), then sorted into read order.
  */
 static int
-build_manifest(const sst_manifest *m, const ctab *c, const plan *pl, char **outs,
-    const sst_props *op, size_t nouts, sst_manifest *nm, sst_err *err)
+build_manifest(const sst_manifest *m, const plan *pl, const sst_store_entry *oe,
+    size_t nouts, sst_manifest *nm, sst_err *err)
 {
-	nentry *e;
-	size_t i, j, n = 0, order = 0;
+	size_t i, j;
 	int rc = SST_OK;
 
-	if ((e = sst_calloc(m->n + nouts + 1, sizeof(*e), err)) == NULL)
-		return SST_ESYS;
-	for (i = 0; i < m->n; i++) {
-		if (pl->move && i == pl->in[0]) {
-			e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, pl->out_level,
-			    order++, c[i].p.smallest, c[i].p.smallest_len };
-			n++;
-			continue;
-		}
-		if (!pl->move && i == pl->in[0]) {
-			for (j = 0; j < nouts; j++) {
-				const char *slash = strrchr(outs[j], '/');
-
-				e[n] = (nentry){ slash ? slash + 1 : outs[j], 0, file_size(outs[j]),
-				    pl->out_level, order++, op[j].smallest, op[j].smallest_len };
-				e[n].number = strtoull(e[n].name, NULL, 10);
-				n++;
-			}
-		}
-		if (!pl->move && in_plan(pl, i))
-			continue;
-		e[n] = (nentry){ m->t[i].name, m->t[i].number, m->t[i].size, m->t[i].level,
-		    order++, c[i].p.smallest, c[i].p.smallest_len };
-		n++;
-	}
-	qsort(e, n, sizeof(*e), nentry_cmp);
 	*nm = *m;
 	nm->t = NULL;
 	nm->n = 0;
-	for (i = 0; i < n && rc == SST_OK; i++)
-		rc = sst_manifest_push(nm, e[i].name, e[i].number, e[i].level, e[i].size, err);
-	free(e);
+	for (i = 0; i < m->n && rc == SST_OK; i++) {
+		sst_store_entry e = m->t[i];
+
+		if (pl->move && in_plan(pl, i))
+			e.level = pl->out_level;
+		if (!pl->move && i == pl->in[0])
+			for (j = 0; j < nouts && rc == SST_OK; j++)
+				rc = sst_manifest_push_entry(nm, &oe[j], err);
+		if (rc != SST_OK || (!pl->move && in_plan(pl, i)))
+			continue;
+		rc = sst_manifest_push_entry(nm, &e, err);
+	}
+	if (rc == SST_OK)
+		rc = sst_manifest_sort(nm, err);
 	if (rc != SST_OK)
 		sst_manifest_free(nm);
 	return rc;
@@ -533,36 +726,29 @@ build_manifest(const sst_manifest *m, const ctab *c, const plan *pl, char **outs
 static void
 ctabs_free(ctab *c, size_t n)
 {
-	size_t i;
-
-	if (c == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		sst_table_close(&c[i].t);
+	(void)n;
 	free(c);
 }
 
+/* The tables as planning sees them: the manifest's ranges (none opened). */
 static int
 ctabs_open(sst_store *s, ctab **cp, sst_err *err)
 {
 	const sst_manifest *m = sst_store_manifest(s);
-	char path[PATH_MAX];
 	ctab *c;
 	size_t i;
-	int rc = SST_OK;
 
 	if ((c = sst_calloc(m->n ? m->n : 1, sizeof(*c), err)) == NULL)
 		return SST_ESYS;
-	for (i = 0; i < m->n && rc == SST_OK; i++) {
-		c[i].e = &m->t[i];
-		snprintf(path, sizeof(path), "%s/%s", sst_store_dir(s), m->t[i].name);
-		rc = sst_table_open(&c[i].t, path, err);
-		if (rc == SST_OK)
-			rc = sst_table_props(c[i].t, &c[i].p, err);
-	}
-	if (rc != SST_OK) {
-		ctabs_free(c, m->n);
-		return rc;
+	for (i = 0; i < m->n; i++) {
+		const sst_store_entry *e = &m->t[i];
+
+		c[i].e = e;
+		c[i].p.records = e->records;
+		c[i].p.smallest = e->lo;
+		c[i].p.smallest_len = e->lolen;
+		c[i].p.largest = e->hi;
+		c[i].p.largest_len = e->hilen;
 	}
 	*cp = c;
 	return SST_OK;
@@ -580,13 +766,28 @@ print_summary(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
     const sst_merge_stats *st)
 {
 	int from = m->t[pl->in[0]].level;
+	size_t k;
 
 	if (o->summary == NULL)
 		return;
+	for (k = 1; k < pl->nin; k++)	/* the level compacted: the shallowest input's */
+		if (m->t[pl->in[k]].level < from)
+			from = m->t[pl->in[k]].level;
 	if (pl->move) {
-		fprintf(o->summary, "%s: compact %s: moved %s from level %d to level %d "
-		    "(%" PRIu64 " bytes, not rewritten)\n", o->tool, sst_strategy_name(m->strategy),
-		    m->t[pl->in[0]].name, from, pl->out_level, m->t[pl->in[0]].size);
+		uint64_t bytes = 0;
+		size_t i;
+
+		for (i = 0; i < pl->nin; i++)
+			bytes += m->t[pl->in[i]].size;
+		if (pl->nin == 1)
+			fprintf(o->summary, "%s: compact %s: moved %s from level %d to level %d "
+			    "(%" PRIu64 " bytes, not rewritten: a trivial move)\n", o->tool,
+			    sst_strategy_name(m->strategy), m->t[pl->in[0]].name, from,
+			    pl->out_level, bytes);
+		else
+			fprintf(o->summary, "%s: compact %s: moved %zu tables from level %d to level "
+			    "%d (%" PRIu64 " bytes, not rewritten: a trivial move)\n", o->tool,
+			    sst_strategy_name(m->strategy), pl->nin, from, pl->out_level, bytes);
 	} else {
 		fprintf(o->summary, "%s: compact %s: %zu tables (level %d) -> %zu tables "
 		    "(level %d): %" PRIu64 " bytes in, %" PRIu64 " bytes out, %" PRIu64
@@ -599,15 +800,37 @@ print_summary(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
 	fflush(o->summary);
 }
 
+/* The manifest entry of new table path (its range read from the table). */
 static int
-run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_err *err)
+out_entry(const char *path, int level, sst_store_entry *x, sst_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	sst_table *t;
+	sst_props p;
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->name = (char *)(slash ? slash + 1 : path);
+	x->number = strtoull(x->name, NULL, 10);
+	x->size = file_size(path);
+	x->level = level;
+	if ((rc = sst_table_open(&t, path, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_table_props(t, &p, err)) == SST_OK)
+		rc = sst_store_entry_set_range(x, &p, err);
+	sst_table_close(&t);
+	return rc;
+}
+
+static int
+run_plan(sst_store *s, const sst_compact_opts *o, const plan *pl, sst_err *err)
 {
 	const sst_manifest *m = sst_store_manifest(s);
 	sst_merge_opts mo;
 	sst_merge_stats st;
 	sst_progress prog;
-	sst_table **in = NULL;
-	sst_props *op = NULL;
+	sst_sources src = { NULL, 0 };
+	sst_store_entry *oe = NULL;
 	sst_manifest nm;
 	char **outs = NULL;
 	size_t nouts = 0, i;
@@ -615,35 +838,29 @@ run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_e
 
 	memset(&st, 0, sizeof(st));
 	if (!pl->move) {
-		if ((in = sst_calloc(pl->nin, sizeof(*in), err)) == NULL)
-			return SST_ESYS;
-		for (i = 0; i < pl->nin; i++)
-			in[i] = c[pl->in[i]].t;
+		if ((rc = sst_sources_open_entries(&src, sst_store_dir(s), m, pl->in, pl->nin,
+		    err)) != SST_OK)
+			return rc;
 		memset(&mo, 0, sizeof(mo));
 		mo.table = o->table;
 		mo.drop_deletes = pl->drop;
 		mo.split_size = pl->split;
 		sst_progress_init(&prog, o->tool, o->progress_mode);
 		mo.progress = &prog;
-		rc = sst_merge_tables(in, pl->nin, &mo, store_out, s, &outs, &nouts, &st, err);
+		rc = sst_merge_sources(&src, &mo, store_out, s, &outs, &nouts, &st, err);
 		sst_progress_done(&prog);
-		free(in);
+		sst_sources_close(&src);
+		st.inputs = pl->nin;
 		if (rc != SST_OK)
 			return rc;
-		if ((op = sst_calloc(nouts + 1, sizeof(*op), err)) == NULL)
+		if ((oe = sst_calloc(nouts + 1, sizeof(*oe), err)) == NULL)
 			rc = SST_ESYS;
 	}
-	/* Outputs' smallest keys, for their place in their level. */
-	sst_table **ot = NULL;
-	if (rc == SST_OK && nouts > 0 && (ot = sst_calloc(nouts, sizeof(*ot), err)) == NULL)
-		rc = SST_ESYS;
-	for (i = 0; i < nouts && rc == SST_OK; i++) {
-		rc = sst_table_open(&ot[i], outs[i], err);
-		if (rc == SST_OK)
-			rc = sst_table_props(ot[i], &op[i], err);
-	}
+	/* Outputs' ranges, one table open at a time. */
+	for (i = 0; i < nouts && rc == SST_OK; i++)
+		rc = out_entry(outs[i], pl->out_level, &oe[i], err);
 	if (rc == SST_OK)
-		rc = build_manifest(m, c, pl, outs, op, nouts, &nm, err);
+		rc = build_manifest(m, pl, oe, nouts, &nm, err);
 	if (rc == SST_OK) {
 		print_summary(o, m, pl, &st);	/* m is replaced by the commit */
 		rc = sst_store_commit(s, &nm, err);
@@ -651,10 +868,11 @@ run_plan(sst_store *s, const sst_compact_opts *o, ctab *c, const plan *pl, sst_e
 	}
 	if (rc != SST_OK)
 		remove_outs(s, outs, nouts);
-	for (i = 0; i < nouts && ot != NULL; i++)
-		sst_table_close(&ot[i]);
-	free(ot);
-	free(op);
+	for (i = 0; i < nouts && oe != NULL; i++) {
+		free(oe[i].lo);
+		free(oe[i].hi);
+	}
+	free(oe);
 	sst_merge_outs_free(outs, nouts);
 	return rc;
 }
@@ -729,7 +947,7 @@ sst_compact(const char *dir, const sst_compact_opts *o, size_t *ncompactions, ss
 		else
 			rc = pick_size_tiered(m, c, &pl, err);
 		if (rc == SST_OK && pl.nin > 0) {
-			rc = run_plan(s, o, c, &pl, err);
+			rc = run_plan(s, o, &pl, err);
 			done++;
 		}
 		ctabs_free(c, n);

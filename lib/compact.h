@@ -55,6 +55,19 @@ int sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
     sst_merge_stats *st, sst_err *err);
 void sst_merge_outs_free(char **outs, size_t n);
 
+/*
+ * The same over sources (sources.h): any number of tables, at most a
+ * bounded number open at once; with more runs (tables, levels) than that,
+ * in passes through temporary tables in the temporary directory (named
+ * sst-merge-pass-PID-N.sst; removed once read, on a signal, and when a
+ * killed process left them, by the next merge in passes). Input figures
+ * come from the manifests (records) and file sizes.
+ */
+struct sst_sources;
+int sst_merge_sources(struct sst_sources *src, const sst_merge_opts *o,
+    sst_merge_out_fn out_fn, void *clos, char ***outs, size_t *nouts,
+    sst_merge_stats *st, sst_err *err);
+
 typedef struct sst_compact_opts {
 	int strategy;			/* -1: the store's */
 	char *const *set;		/* "NAME=VALUE" knob overrides, recorded in the store */

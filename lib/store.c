@@ -18,13 +18,17 @@
 #include "fileio.h"
 #include "util.h"
 
-#define MANIFEST_MAX	(64u << 20)
+#define MANIFEST_MAX	(256u << 20)
 #define TABLES_MAX	1000000u
-#define MAGIC_LINE	"sstkit-store 1"
+#define MAGIC_V1	"sstkit-store 1"
+#define MAGIC_V2	"sstkit-store 2"
+#define SNAP_PREFIX	".MANIFEST.snap-"
 
 struct sst_store {
 	char *dir;
 	int lockfd;
+	int made_dir;		/* this writer made the directory */
+	int made_store;		/* ... or wrote the first manifest */
 	sst_manifest m;
 	uint64_t next;		/* numbers handed out; >= m.next */
 };
@@ -117,8 +121,11 @@ sst_manifest_free(sst_manifest *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		free(m->t[i].name);
+		free(m->t[i].lo);
+		free(m->t[i].hi);
+	}
 	free(m->t);
 	m->t = NULL;
 	m->n = 0;
@@ -128,31 +135,80 @@ static void
 manifest_init(sst_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
+	m->version = SST_STORE_VERSION;
 	m->next = 1;
 	m->strategy = SST_STRATEGY_SIZE_TIERED;
 	sst_store_knobs_default(&m->knobs);
+}
+
+static int
+dup_key(uint8_t **dst, const uint8_t *k, size_t n, sst_err *err)
+{
+	*dst = NULL;
+	if (k == NULL)
+		return SST_OK;
+	if ((*dst = sst_malloc(n ? n : 1, err)) == NULL)
+		return SST_ESYS;
+	memcpy(*dst, k, n);
+	return SST_OK;
+}
+
+int
+sst_manifest_push_entry(sst_manifest *m, const sst_store_entry *e, sst_err *err)
+{
+	sst_store_entry *t, c;
+
+	memset(&c, 0, sizeof(c));
+	c = *e;
+	c.name = NULL;
+	c.lo = c.hi = NULL;
+	if ((c.name = strdup(e->name)) == NULL)
+		return sst_nomem(err, "manifest");
+	if (dup_key(&c.lo, e->lo, e->lolen, err) != SST_OK ||
+	    dup_key(&c.hi, e->hi, e->hilen, err) != SST_OK ||
+	    (t = sst_realloc(m->t, (m->n + 1) * sizeof(*t), err)) == NULL) {
+		free(c.name);
+		free(c.lo);
+		free(c.hi);
+		return SST_ESYS;
+	}
+	m->t = t;
+	t[m->n++] = c;
+	return SST_OK;
 }
 
 int
 sst_manifest_push(sst_manifest *m, const char *name, uint64_t number, int level,
     uint64_t size, sst_err *err)
 {
-	sst_store_entry *t;
-	char *copy;
+	sst_store_entry e;
 
-	if ((copy = strdup(name)) == NULL)
-		return sst_nomem(err, "manifest");
-	t = sst_realloc(m->t, (m->n + 1) * sizeof(*t), err);
-	if (t == NULL) {
-		free(copy);
+	memset(&e, 0, sizeof(e));
+	e.name = (char *)name;
+	e.number = number;
+	e.level = level;
+	e.size = size;
+	return sst_manifest_push_entry(m, &e, err);
+}
+
+int
+sst_store_entry_set_range(sst_store_entry *e, const sst_props *p, sst_err *err)
+{
+	uint8_t *lo = NULL, *hi = NULL;
+
+	if (p->records > 0 && (dup_key(&lo, p->smallest, p->smallest_len, err) != SST_OK ||
+	    dup_key(&hi, p->largest, p->largest_len, err) != SST_OK)) {
+		free(lo);
 		return SST_ESYS;
 	}
-	m->t = t;
-	t[m->n].name = copy;
-	t[m->n].number = number;
-	t[m->n].level = level;
-	t[m->n].size = size;
-	m->n++;
+	free(e->lo);
+	free(e->hi);
+	e->lo = lo;
+	e->hi = hi;
+	e->lolen = lo ? p->smallest_len : 0;
+	e->hilen = hi ? p->largest_len : 0;
+	e->records = p->records;
+	e->ranged = 1;
 	return SST_OK;
 }
 
@@ -166,9 +222,7 @@ sst_manifest_copy(sst_manifest *dst, const sst_manifest *src, sst_err *err)
 	dst->t = NULL;
 	dst->n = 0;
 	for (i = 0; i < src->n; i++) {
-		rc = sst_manifest_push(dst, src->t[i].name, src->t[i].number,
-		    src->t[i].level, src->t[i].size, err);
-		if (rc != SST_OK) {
+		if ((rc = sst_manifest_push_entry(dst, &src->t[i], err)) != SST_OK) {
 			sst_manifest_free(dst);
 			return rc;
 		}
@@ -213,19 +267,21 @@ parse_dec(const char *p, size_t n, uint64_t *v)
 	return 0;
 }
 
-/* Splits line [p, p+n) into at most 4 space-separated fields. */
+#define MAXF 7
+
+/* Splits line [p, p+n) into at most MAXF space-separated fields (MAXF + 1: more). */
 static size_t
-split_fields(const char *p, size_t n, const char *f[4], size_t fl[4])
+split_fields(const char *p, size_t n, const char *f[MAXF], size_t fl[MAXF])
 {
 	size_t nf = 0, i = 0;
 
-	while (i <= n && nf < 5) {
+	while (i <= n) {
 		size_t s = i;
 
 		while (i < n && p[i] != ' ')
 			i++;
-		if (nf == 4)
-			return 5;
+		if (nf == MAXF)
+			return MAXF + 1;
 		f[nf] = p + s;
 		fl[nf] = i - s;
 		nf++;
@@ -247,7 +303,7 @@ bad(sst_err *err, const char *path, uint64_t line, const char *what)
 }
 
 static int
-parse_option(sst_manifest *m, const char *f[4], size_t fl[4], const char *path,
+parse_option(sst_manifest *m, const char **f, const size_t *fl, const char *path,
     uint64_t line, sst_err *err)
 {
 	char name[32];
@@ -268,12 +324,70 @@ parse_option(sst_manifest *m, const char *f[4], size_t fl[4], const char *path,
 }
 
 static int
-parse_table(sst_manifest *m, const char *f[4], size_t fl[4], const char *path,
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes a key in lower-case hex (1 .. SST_MAX_KEY bytes); 0 or -1. */
+static int
+parse_hex_key(const char *p, size_t n, uint8_t **out, size_t *len)
+{
+	size_t i;
+	uint8_t *k;
+
+	if (n == 0 || n % 2 != 0 || n / 2 > SST_MAX_KEY)
+		return -1;
+	if ((k = malloc(n / 2)) == NULL)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		int h = hexval(p[i]), l = hexval(p[i + 1]);
+
+		if (h < 0 || l < 0) {
+			free(k);
+			return -1;
+		}
+		k[i / 2] = (uint8_t)(h << 4 | l);
+	}
+	*out = k;
+	*len = n / 2;
+	return 0;
+}
+
+/* The range fields of a version-2 table line: RECORDS SMALLEST LARGEST. */
+static int
+parse_range(sst_store_entry *e, const char **f, const size_t *fl, const char *path,
+    uint64_t line, sst_err *err)
+{
+	if (parse_dec(f[4], fl[4], &e->records) != 0)
+		return bad(err, path, line, "bad record count");
+	e->ranged = 1;
+	if (e->records == 0) {
+		if (!field_is(f[5], fl[5], "-") || !field_is(f[6], fl[6], "-"))
+			return bad(err, path, line, "an empty table has no keys ('- -')");
+		return SST_OK;
+	}
+	if (parse_hex_key(f[5], fl[5], &e->lo, &e->lolen) != 0 ||
+	    parse_hex_key(f[6], fl[6], &e->hi, &e->hilen) != 0)
+		return bad(err, path, line, "bad key (want 2 to 131072 lower-case hex digits)");
+	if (sst_keycmp(e->lo, e->lolen, e->hi, e->hilen) > 0 ||
+	    (e->records == 1 && sst_keycmp(e->lo, e->lolen, e->hi, e->hilen) != 0))
+		return bad(err, path, line, "smallest key above largest");
+	return SST_OK;
+}
+
+static int
+parse_table(sst_manifest *m, const char **f, const size_t *fl, const char *path,
     uint64_t line, sst_err *err)
 {
 	uint64_t num, level, size;
+	sst_store_entry e;
 	char name[32];
-	size_t i;
+	int rc;
 
 	if (table_name_number(f[1], fl[1], &num) != 0)
 		return bad(err, path, line, "bad table name");
@@ -285,12 +399,19 @@ parse_table(sst_manifest *m, const char *f[4], size_t fl[4], const char *path,
 		return bad(err, path, line, "bad size");
 	if (m->n >= TABLES_MAX)
 		return bad(err, path, line, "too many tables");
-	for (i = 0; i < m->n; i++)
-		if (m->t[i].number == num)
-			return bad(err, path, line, "table listed twice");
 	memcpy(name, f[1], fl[1]);
 	name[fl[1]] = '\0';
-	return sst_manifest_push(m, name, num, (int)level, size, err);
+	memset(&e, 0, sizeof(e));
+	e.name = name;
+	e.number = num;
+	e.level = (int)level;
+	e.size = size;
+	rc = m->version >= 2 ? parse_range(&e, f, fl, path, line, err) : SST_OK;
+	if (rc == SST_OK)
+		rc = sst_manifest_push_entry(m, &e, err);
+	free(e.lo);
+	free(e.hi);
+	return rc;
 }
 
 /* Parses one line (no LF); *state: 0 magic, 1 next, 2 strategy, 3 body. */
@@ -298,11 +419,15 @@ static int
 parse_line(sst_manifest *m, const char *p, size_t n, int *state, const char *path,
     uint64_t line, sst_err *err)
 {
-	const char *f[4];
-	size_t fl[4], nf;
+	const char *f[MAXF];
+	size_t fl[MAXF], nf;
 
 	if (*state == 0) {
-		if (n != strlen(MAGIC_LINE) || memcmp(p, MAGIC_LINE, n) != 0)
+		if (n == strlen(MAGIC_V1) && memcmp(p, MAGIC_V1, n) == 0)
+			m->version = 1;
+		else if (n == strlen(MAGIC_V2) && memcmp(p, MAGIC_V2, n) == 0)
+			m->version = 2;
+		else
 			return sst_error(err, SST_EDATA, "%s: not an sstkit store manifest "
 			    "(or an unsupported version)", path);
 		*state = 1;
@@ -328,12 +453,43 @@ parse_line(sst_manifest *m, const char *p, size_t n, int *state, const char *pat
 		if (m->n > 0)
 			return bad(err, path, line, "option after table");
 		return parse_option(m, f, fl, path, line, err);
-	} else if (nf == 4 && field_is(f[0], fl[0], "table")) {
+	} else if (nf == (m->version >= 2 ? 7u : 4u) && field_is(f[0], fl[0], "table")) {
 		return parse_table(m, f, fl, path, line, err);
 	} else {
 		return bad(err, path, line, "unknown line");
 	}
 	return SST_OK;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* No table listed twice (sorted numbers: n log n for any number of tables). */
+static int
+no_twice(const sst_manifest *m, const char *path, sst_err *err)
+{
+	uint64_t *v;
+	size_t i;
+	int rc = SST_OK;
+
+	if (m->n < 2)
+		return SST_OK;
+	if ((v = sst_malloc(m->n * sizeof(*v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n; i++)
+		v[i] = m->t[i].number;
+	qsort(v, m->n, sizeof(*v), cmp_u64);
+	for (i = 1; i < m->n && rc == SST_OK; i++)
+		if (v[i] == v[i - 1])
+			rc = sst_error(err, SST_EDATA, "%s: damaged manifest: table %06" PRIu64
+			    ".sst listed twice", path, v[i]);
+	free(v);
+	return rc;
 }
 
 int
@@ -377,7 +533,9 @@ sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
 		sst_manifest_free(m);
 		return bad(err, path, line, "missing header lines");
 	}
-	return SST_OK;
+	if ((rc = no_twice(m, path, err)) != SST_OK)
+		sst_manifest_free(m);
+	return rc;
 }
 
 static int
@@ -388,13 +546,36 @@ path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err
 	return SST_OK;
 }
 
+/* Reads the whole manifest file open at fd (path for messages). */
+static int
+read_fd_bytes(int fd, const char *path, uint8_t **buf, size_t *len, sst_err *err)
+{
+	struct stat st;
+	uint8_t *b;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) != 0)
+		return sst_syserr(err, "%s: stat", path);
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX)
+		return sst_error(err, SST_EDATA, "%s: not a manifest file (or too large)", path);
+	if ((b = sst_malloc((size_t)st.st_size + 1, err)) == NULL)
+		return SST_ESYS;
+	if ((rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err)) != SST_OK) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = (size_t)st.st_size;
+	return SST_OK;
+}
+
 /* Reads DIR/MANIFEST into a malloc'd buffer. */
 static int
 read_manifest_bytes(const char *dir, uint8_t **buf, size_t *len, sst_err *err)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	uint8_t *b;
 	int fd, rc;
 
 	*buf = NULL;
@@ -407,28 +588,9 @@ read_manifest_bytes(const char *dir, uint8_t **buf, size_t *len, sst_err *err)
 			return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", dir);
 		return sst_syserr(err, "%s", path);
 	}
-	if (fstat(fd, &st) != 0) {
-		rc = sst_syserr(err, "%s: stat", path);
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MANIFEST_MAX) {
-		close(fd);
-		return sst_error(err, SST_EDATA, "%s: not a manifest file (or too large)", path);
-	}
-	if ((b = sst_malloc((size_t)st.st_size + 1, err)) == NULL) {
-		close(fd);
-		return SST_ESYS;
-	}
-	rc = sst_pread_full(fd, b, (size_t)st.st_size, 0, path, err);
+	rc = read_fd_bytes(fd, path, buf, len, err);
 	close(fd);
-	if (rc != SST_OK) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = (size_t)st.st_size;
-	return SST_OK;
+	return rc;
 }
 
 int
@@ -448,6 +610,25 @@ sst_manifest_read(const char *dir, sst_manifest *m, sst_err *err)
 	return rc;
 }
 
+static int
+append_hex(sst_buf *b, const uint8_t *k, size_t n, sst_err *err)
+{
+	static const char hx[] = "0123456789abcdef";
+	char chunk[256];
+	size_t i, c = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		chunk[c++] = hx[k[i] >> 4];
+		chunk[c++] = hx[k[i] & 15];
+		if (c == sizeof(chunk) && (rc = sst_buf_append(b, chunk, c, err)) != SST_OK)
+			return rc;
+		if (c == sizeof(chunk))
+			c = 0;
+	}
+	return c ? sst_buf_append(b, chunk, c, err) : SST_OK;
+}
+
 int
 sst_manifest_format(const sst_manifest *m, char **out, size_t *len, sst_err *err)
 {
@@ -460,16 +641,42 @@ sst_manifest_format(const sst_manifest *m, char **out, size_t *len, sst_err *err
 	n = snprintf(line, sizeof(line), __VA_ARGS__); \
 	if ((rc = sst_buf_append(&b, line, (size_t)n, err)) != SST_OK) goto fail; \
 } while (0)
-	EMIT("%s\nnext %" PRIu64 "\nstrategy %s\n", MAGIC_LINE, m->next,
-	    sst_strategy_name(m->strategy));
+	EMIT("%s\nnext %" PRIu64 "\nstrategy %s\n", m->version >= 2 ? MAGIC_V2 : MAGIC_V1,
+	    m->next, sst_strategy_name(m->strategy));
 	for (i = 0; i < NKNOBS; i++) {
 		uint64_t v = *knob_ptr((sst_store_knobs *)&m->knobs, i);
 
 		if ((m->knobs_set & (UINT64_C(1) << i)) || v != knob_defs[i].def)
 			EMIT("option %s %" PRIu64 "\n", knob_defs[i].name, v);
 	}
-	for (i = 0; i < m->n; i++)
-		EMIT("table %s %d %" PRIu64 "\n", m->t[i].name, m->t[i].level, m->t[i].size);
+	for (i = 0; i < m->n; i++) {
+		const sst_store_entry *e = &m->t[i];
+
+		if (m->version < 2) {
+			EMIT("table %s %d %" PRIu64 "\n", e->name, e->level, e->size);
+			continue;
+		}
+		if (!e->ranged) {
+			rc = sst_error(err, SST_ESYS, "%s: no key range for the manifest", e->name);
+			goto fail;
+		}
+		EMIT("table %s %d %" PRIu64 " %" PRIu64 " ", e->name, e->level, e->size,
+		    e->records);
+		if (e->records == 0 || e->lo == NULL) {
+			EMIT("- -\n");
+			continue;
+		}
+		if ((rc = append_hex(&b, e->lo, e->lolen, err)) != SST_OK)
+			goto fail;
+		EMIT(" ");
+		if ((rc = append_hex(&b, e->hi, e->hilen, err)) != SST_OK)
+			goto fail;
+		EMIT("\n");
+	}
+	if (b.len > MANIFEST_MAX - 32) {
+		rc = sst_error(err, SST_EDATA, "manifest would exceed %u bytes", MANIFEST_MAX);
+		goto fail;
+	}
 	EMIT("checksum %08" PRIx32 "\n", sst_checksum(b.p, b.len, 0));
 #undef EMIT
 	*out = (char *)b.p;
@@ -478,6 +685,27 @@ sst_manifest_format(const sst_manifest *m, char **out, size_t *len, sst_err *err
 fail:
 	sst_buf_free(&b);
 	return rc;
+}
+
+/*
+ * Before MANIFEST is replaced, the old one gets a second name,
+ * .MANIFEST.snap-INODE, so that the next writers can find the readers that
+ * still hold it (formats/store.md, "Reading the store").
+ */
+static int
+keep_old_manifest(const char *dir, const char *mpath, sst_err *err)
+{
+	char snap[PATH_MAX], name[64];
+	struct stat st;
+
+	if (stat(mpath, &st) != 0)
+		return errno == ENOENT ? SST_OK : sst_syserr(err, "%s", mpath);
+	snprintf(name, sizeof(name), SNAP_PREFIX "%llu", (unsigned long long)st.st_ino);
+	if (path_join(snap, sizeof(snap), dir, name, err) != SST_OK)
+		return SST_ESYS;
+	if (link(mpath, snap) != 0 && errno != EEXIST)
+		return sst_syserr(err, "%s: link", snap);
+	return SST_OK;
 }
 
 /* *published: the new MANIFEST is in place, even if rc is an error. */
@@ -495,6 +723,10 @@ manifest_write(const char *dir, const sst_manifest *m, int *published, sst_err *
 		return rc;
 	if ((rc = sst_manifest_format(m, &buf, &len, err)) != SST_OK)
 		return rc;
+	if ((rc = keep_old_manifest(dir, path, err)) != SST_OK) {
+		free(buf);
+		return rc;
+	}
 	rc = sst_out_open(&o, path, err);
 	if (rc == SST_OK) {
 		rc = sst_out_write(&o, buf, len, err);
@@ -523,6 +755,20 @@ sst_store_is(const char *path)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int
+sst_store_check_path(const char *path, int *is_store, sst_err *err)
+{
+	struct stat st;
+
+	*is_store = 0;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return SST_OK;
+	if (!sst_store_is(path))
+		return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", path);
+	*is_store = 1;
+	return SST_OK;
+}
+
 void
 sst_store_tables_free(sst_table **tables, size_t n)
 {
@@ -535,96 +781,209 @@ sst_store_tables_free(sst_table **tables, size_t n)
 	free(tables);
 }
 
+/* Opens DIR/NAME checking that it is there with the listed size. */
 static int
-same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
-}
-
-/* Opens every table of m; -1 (err set) when a listed table is missing. */
-static int
-open_manifest_tables(const char *dir, const sst_manifest *m, sst_table ***tables,
-    size_t *n, sst_err *err)
+open_listed(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *err)
 {
 	char path[PATH_MAX];
-	sst_table **t;
-	size_t i;
-	int rc = SST_OK;
+	struct stat st;
+	int fd, rc;
 
-	if ((t = sst_calloc(m->n ? m->n : 1, sizeof(*t), err)) == NULL)
-		return SST_ESYS;
+	*t = NULL;
+	if ((rc = path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
+		return rc;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return sst_error(err, SST_EDATA, "%s: table listed in the manifest is "
+			    "missing", path);
+		return sst_syserr(err, "%s", path);
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = sst_syserr(err, "%s", path);
+		close(fd);
+		return rc;
+	}
+	if ((uint64_t)st.st_size != e->size) {
+		close(fd);
+		return sst_error(err, SST_EDATA, "%s: size %llu, but the manifest says %" PRIu64,
+		    path, (unsigned long long)st.st_size, e->size);
+	}
+	return sst_table_open_fd(t, fd, path, err);
+}
+
+/* Every table m lists is there with its listed size (stat only: no descriptor). */
+static int
+stat_listed(const char *dir, const sst_manifest *m, sst_err *err)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int rc;
+
 	for (i = 0; i < m->n; i++) {
 		struct stat st;
 
 		if ((rc = path_join(path, sizeof(path), dir, m->t[i].name, err)) != SST_OK)
-			break;
-		rc = sst_table_open(&t[i], path, err);
-		if (rc != SST_OK) {
-			if (stat(path, &st) != 0 && errno == ENOENT) {
-				rc = -1;
-				sst_error(err, SST_EDATA, "%s: table listed in the manifest "
-				    "is missing", path);
-			}
-			break;
-		}
+			return rc;
+		if (stat(path, &st) != 0)
+			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: table listed in the "
+			    "manifest is missing", path) : sst_syserr(err, "%s", path);
+		if ((uint64_t)st.st_size != m->t[i].size)
+			return sst_error(err, SST_EDATA, "%s: size %llu, but the manifest says %"
+			    PRIu64, path, (unsigned long long)st.st_size, m->t[i].size);
 	}
-	if (rc != SST_OK) {
-		sst_store_tables_free(t, i);
-		return rc;
-	}
-	*tables = t;
-	*n = i;
 	return SST_OK;
 }
 
-/* One attempt over the manifest bytes in buf (see open_manifest_tables). */
+/* Fills the key ranges of a version-1 manifest's entries from their tables. */
 static int
-open_attempt(const char *dir, const uint8_t *buf, size_t len, sst_table ***tables,
-    size_t *n, sst_err *err)
+fill_ranges(const char *dir, sst_manifest *m, sst_err *err)
 {
-	char mpath[PATH_MAX];
-	sst_manifest m;
+	size_t i;
+	int rc = SST_OK;
+
+	for (i = 0; i < m->n && rc == SST_OK; i++) {
+		sst_table *t;
+		sst_props p;
+
+		if (m->t[i].ranged)
+			continue;
+		if ((rc = open_listed(dir, &m->t[i], &t, err)) != SST_OK)
+			break;
+		rc = sst_table_props(t, &p, err);
+		if (rc == SST_OK)
+			rc = sst_store_entry_set_range(&m->t[i], &p, err);
+		sst_table_close(&t);
+	}
+	return rc;
+}
+
+/*
+ * Pins the current manifest: opens MANIFEST, takes flock(LOCK_SH|LOCK_NB)
+ * on it and checks that the file still has a name (a writer that found it
+ * unlocked may have dropped it: formats/store.md). Retries, bounded, when a
+ * writer got in between; each retry means a writer committed. On success
+ * *fd is the locked descriptor and the manifest's bytes are parsed into m.
+ */
+static int
+pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err)
+{
+	char path[PATH_MAX];
+	int tries, fd = -1, rc;
+
+	*fdp = -1;
+	if ((rc = path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
+		return rc;
+	for (tries = 0;; tries++) {
+		struct stat st;
+		uint8_t *b;
+		size_t len;
+
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", dir);
+			return sst_syserr(err, "%s", path);
+		}
+		if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+			if (errno != EWOULDBLOCK && errno != EINTR) {
+				rc = sst_syserr(err, "%s: flock", path);
+				close(fd);
+				return rc;
+			}
+			st.st_nlink = 0;	/* a writer is dropping it: retry */
+		} else if (fstat(fd, &st) != 0) {
+			rc = sst_syserr(err, "%s: stat", path);
+			close(fd);
+			return rc;
+		}
+		if (st.st_nlink == 0) {
+			close(fd);
+			if (tries >= 100000)
+				return sst_error(err, SST_ESYS, "%s: the manifest keeps changing",
+				    path);
+			continue;
+		}
+		rc = read_fd_bytes(fd, path, &b, &len, err);
+		if (rc == SST_OK)
+			rc = sst_manifest_parse(b, len, path, m, err);
+		free(b);
+		if (rc != SST_OK) {
+			close(fd);
+			return rc;
+		}
+		*fdp = fd;
+		return SST_OK;
+	}
+}
+
+int
+sst_store_snap_open(sst_store_snap *s, const char *dir, sst_err *err)
+{
 	int rc;
 
-	snprintf(mpath, sizeof(mpath), "%s/MANIFEST", dir);
-	if ((rc = sst_manifest_parse(buf, len, mpath, &m, err)) != SST_OK)
-		return rc;
-	rc = open_manifest_tables(dir, &m, tables, n, err);
-	sst_manifest_free(&m);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	manifest_init(&s->m);
+	if ((s->dir = strdup(dir)) == NULL)
+		return sst_nomem(err, dir);
+	rc = pin_manifest(dir, &s->fd, &s->m, err);
+	if (rc == SST_OK)
+		rc = stat_listed(dir, &s->m, err);
+	if (rc == SST_OK)
+		rc = fill_ranges(dir, &s->m, err);
+	if (rc != SST_OK)
+		sst_store_snap_close(s);
 	return rc;
+}
+
+void
+sst_store_snap_close(sst_store_snap *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	sst_manifest_free(&s->m);
+	free(s->dir);
+	s->dir = NULL;
+}
+
+int
+sst_store_open_entry(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *err)
+{
+	return open_listed(dir, e, t, err);
+}
+
+int
+sst_store_snap_table(const sst_store_snap *s, size_t i, sst_table **t, sst_err *err)
+{
+	return open_listed(s->dir, &s->m.t[i], t, err);
 }
 
 int
 sst_store_open_tables(const char *dir, sst_table ***tables, size_t *n, sst_err *err)
 {
-	uint8_t *buf = NULL, *prev = NULL;
-	size_t len = 0, plen = 0;
-	int tries, rc = SST_EDATA;
+	sst_store_snap sn;
+	sst_table **t;
+	size_t i;
+	int rc;
 
 	*tables = NULL;
 	*n = 0;
-	for (tries = 0; tries < 1000; tries++) {
-		if ((rc = read_manifest_bytes(dir, &buf, &len, err)) != SST_OK)
-			break;
-		if (prev != NULL && same_bytes(prev, plen, buf, len)) {
-			/* Unchanged manifest, table still missing: damage. */
-			rc = open_attempt(dir, buf, len, tables, n, err);
-			if (rc == -1)
-				rc = SST_EDATA;
-			break;
-		}
-		rc = open_attempt(dir, buf, len, tables, n, err);
-		if (rc != -1)
-			break;
-		free(prev);
-		prev = buf;
-		plen = len;
-		buf = NULL;
+	if ((rc = sst_store_snap_open(&sn, dir, err)) != SST_OK)
+		return rc;
+	if ((t = sst_calloc(sn.m.n ? sn.m.n : 1, sizeof(*t), err)) == NULL) {
+		sst_store_snap_close(&sn);
+		return SST_ESYS;
 	}
-	free(buf);
-	free(prev);
-	if (rc == -1)
-		rc = SST_EDATA;
+	for (i = 0; i < sn.m.n; i++)
+		if ((rc = sst_store_snap_table(&sn, i, &t[i], err)) != SST_OK)
+			break;
+	if (rc != SST_OK)
+		sst_store_tables_free(t, i);
+	else {
+		*tables = t;
+		*n = i;
+	}
+	sst_store_snap_close(&sn);
 	return rc;
 }
 
@@ -655,34 +1014,144 @@ listed(const sst_manifest *m, uint64_t num)
 	return 0;
 }
 
+/* Table numbers that readers still hold (sorted), or all of them. */
+typedef struct numset {
+	uint64_t *v;
+	size_t n;
+	int all;
+} numset;
+
+static int
+numset_has(const numset *h, uint64_t num)
+{
+	return h->all || (h->n > 0 && bsearch(&num, h->v, h->n, sizeof(*h->v), cmp_u64) != NULL);
+}
+
+/* Adds the tables of a held snapshot (its bytes at fd) to h. */
+static int
+hold_snapshot(int fd, const char *path, numset *h, sst_err *err)
+{
+	sst_manifest m;
+	uint64_t *v;
+	uint8_t *b;
+	size_t i, len;
+	int rc;
+
+	rc = read_fd_bytes(fd, path, &b, &len, err);
+	if (rc == SST_OK)
+		rc = sst_manifest_parse(b, len, path, &m, err);
+	free(b);
+	if (rc != SST_OK) {
+		h->all = 1;	/* cannot tell which tables it holds: keep every one */
+		return SST_OK;
+	}
+	if ((v = sst_realloc(h->v, (h->n + m.n + 1) * sizeof(*v), err)) == NULL) {
+		sst_manifest_free(&m);
+		return SST_ESYS;
+	}
+	h->v = v;
+	for (i = 0; i < m.n; i++)
+		v[h->n++] = m.t[i].number;
+	sst_manifest_free(&m);
+	return SST_OK;
+}
+
+/*
+ * Visits the old manifests (.MANIFEST.snap-*): one that no reader holds
+ * (flock(LOCK_EX|LOCK_NB) succeeds) is removed; the tables of those still
+ * held go to h, with those of live. Never waits.
+ */
+static int
+release_snapshots(sst_store *s, const sst_manifest *live, numset *h, sst_err *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+	int rc = SST_OK;
+
+	memset(h, 0, sizeof(*h));
+	/* The live tables are kept too: h is the set of all tables to keep. */
+	if ((h->v = sst_malloc((live->n + 1) * sizeof(*h->v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < live->n; i++)
+		h->v[h->n++] = live->t[i].number;
+	if ((d = opendir(s->dir)) == NULL) {
+		free(h->v);
+		h->v = NULL;
+		return sst_syserr(err, "%s: open directory", s->dir);
+	}
+	while (rc == SST_OK && (de = readdir(d)) != NULL) {
+		int fd;
+
+		if (strncmp(de->d_name, SNAP_PREFIX, strlen(SNAP_PREFIX)) != 0 ||
+		    path_join(path, sizeof(path), s->dir, de->d_name, err) != SST_OK)
+			continue;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlink(path);	/* no reader: it goes (readers retry on nlink 0) */
+		else
+			rc = hold_snapshot(fd, path, h, err);
+		close(fd);
+	}
+	closedir(d);
+	if (rc == SST_OK && h->n > 1)
+		qsort(h->v, h->n, sizeof(*h->v), cmp_u64);
+	if (rc != SST_OK) {
+		free(h->v);
+		h->v = NULL;
+	}
+	return rc;
+}
+
 static int
 remove_leftovers(sst_store *s, sst_err *err)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
 	uint64_t num;
+	numset held;
 	DIR *d;
-	int removed = 0;
+	int removed = 0, rc;
 
-	if ((d = opendir(s->dir)) == NULL)
+	if ((rc = release_snapshots(s, &s->m, &held, err)) != SST_OK)
+		return rc;
+	if ((d = opendir(s->dir)) == NULL) {
+		free(held.v);
 		return sst_syserr(err, "%s: open directory", s->dir);
+	}
 	while ((de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
 		int tab = table_name_number(nm, strlen(nm), &num) == 0;
 
-		if (!is_leftover_tmp(nm) && !(tab && !listed(&s->m, num)))
+		if (tab && num >= s->next)
+			s->next = num + 1;
+		if (!is_leftover_tmp(nm) && !(tab && !numset_has(&held, num)))
 			continue;
 		if (path_join(path, sizeof(path), s->dir, nm, err) != SST_OK)
 			continue;
 		if (unlink(path) == 0)
 			removed++;
-		if (tab && num >= s->next)
-			s->next = num + 1;
 	}
 	closedir(d);
+	free(held.v);
 	if (removed)
 		return sst_fsync_dir(s->dir, err);
 	return SST_OK;
+}
+
+/*
+ * The writer's check of the manifest it read: every listed table is there
+ * with its listed size (else damage); a version-1 manifest gets its key
+ * ranges from the tables (the upgrade commits them).
+ */
+static int
+check_listed(sst_store *s, sst_err *err)
+{
+	int rc = stat_listed(s->dir, &s->m, err);
+
+	return rc == SST_OK ? fill_ranges(s->dir, &s->m, err) : rc;
 }
 
 /* An existing directory may become a store only if it holds nothing but
@@ -721,10 +1190,10 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 
 	if (stat(s->dir, &st) != 0) {
 		if (errno != ENOENT || !create)
-			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: no such store", s->dir) :
-			    sst_syserr(err, "%s", s->dir);
+			return sst_syserr(err, "%s", s->dir);
 		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
+		s->made_dir = 1;
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
@@ -732,8 +1201,12 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 	} else if (!S_ISDIR(st.st_mode)) {
 		return sst_error(err, SST_EDATA, "%s: not a store (not a directory)", s->dir);
 	}
-	if (!create && !sst_store_is(s->dir))
-		return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", s->dir);
+	if (!sst_store_is(s->dir)) {
+		if (!create)
+			return sst_error(err, SST_EDATA, "%s: not a store (no MANIFEST)", s->dir);
+		if ((rc = dir_is_fresh(s->dir, err)) != SST_OK)
+			return rc;
+	}
 	if ((rc = path_join(path, sizeof(path), s->dir, "LOCK", err)) != SST_OK)
 		return rc;
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -769,6 +1242,7 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 	if (rc == SST_OK && !sst_store_is(dir)) {
 		int published;
 
+		s->made_store = 1;	/* its LOCK is ours: discarded on failure */
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
 			rc = manifest_write(dir, &s->m, &published, err);
 	}
@@ -776,21 +1250,24 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		sst_manifest_free(&s->m);
 		rc = sst_manifest_read(dir, &s->m, err);
 	}
+	if (rc == SST_OK)
+		rc = check_listed(s, err);
 	if (rc == SST_OK) {
 		s->next = s->m.next;
 		rc = remove_leftovers(s, err);
 	}
-	/* Skip past the numbers of removed leftovers too. */
-	if (rc == SST_OK && s->next > s->m.next) {
+	/* Skip past the numbers of removed leftovers too; upgrade version 1. */
+	if (rc == SST_OK && (s->next > s->m.next || s->m.version < SST_STORE_VERSION)) {
 		sst_manifest m;
 
 		if ((rc = sst_manifest_copy(&m, &s->m, err)) == SST_OK) {
+			m.version = SST_STORE_VERSION;
 			rc = sst_store_commit(s, &m, err);
 			sst_manifest_free(&m);
 		}
 	}
 	if (rc != SST_OK) {
-		sst_store_close(&s);
+		sst_store_discard(&s);	/* a store made here goes again */
 		return rc;
 	}
 	*sp = s;
@@ -829,11 +1306,13 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 {
 	char path[PATH_MAX];
 	sst_manifest nm;
+	numset held;
 	size_t i;
 	int rc, published;
 
 	if ((rc = sst_manifest_copy(&nm, m, err)) != SST_OK)
 		return rc;
+	nm.version = SST_STORE_VERSION;
 	if (nm.next < s->next)
 		nm.next = s->next;
 	if ((rc = manifest_write(s->dir, &nm, &published, err)) != SST_OK) {
@@ -849,12 +1328,17 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 			sst_manifest_free(&nm);
 		return rc;
 	}
+	/* The old tables go, but for those that readers still hold (a later
+	 * writer removes them as leftovers once they are released). */
+	if (release_snapshots(s, &nm, &held, err) != SST_OK)
+		held.all = 1;
 	for (i = 0; i < s->m.n; i++) {
-		if (listed(&nm, s->m.t[i].number))
+		if (numset_has(&held, s->m.t[i].number))
 			continue;
 		if (path_join(path, sizeof(path), s->dir, s->m.t[i].name, err) == SST_OK)
 			unlink(path);
 	}
+	free(held.v);
 	sst_manifest_free(&s->m);
 	s->m = nm;
 	return SST_OK;
@@ -904,11 +1388,84 @@ sst_store_add(sst_store *s, char *const *paths, size_t n, sst_err *err)
 		rc = entry_of_path(s, paths[i], &name, &num, &size, err);
 		if (rc == SST_OK)
 			rc = sst_manifest_push(&m, name, num, 0, size, err);
+		if (rc == SST_OK)
+			rc = fill_ranges(s->dir, &m, err);
 	}
 	if (rc == SST_OK)
 		rc = sst_store_commit(s, &m, err);
 	sst_manifest_free(&m);
 	return rc;
+}
+
+void
+sst_store_discard(sst_store **sp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	sst_store *s;
+	sst_err e;
+	DIR *d;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	if ((s->made_dir || s->made_store) && (d = opendir(s->dir)) != NULL) {
+		/* Only what a store holds: tables, its files and temporaries. */
+		while ((de = readdir(d)) != NULL) {
+			uint64_t num;
+			const char *nm = de->d_name;
+
+			if ((strcmp(nm, "MANIFEST") == 0 || strcmp(nm, "LOCK") == 0 ||
+			    is_leftover_tmp(nm) || strncmp(nm, SNAP_PREFIX, strlen(SNAP_PREFIX)) == 0 ||
+			    table_name_number(nm, strlen(nm), &num) == 0) &&
+			    path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
+				unlink(path);
+		}
+		closedir(d);
+		if (s->made_dir && rmdir(s->dir) == 0 &&
+		    path_join(path, sizeof(path), s->dir, "..", &e) == SST_OK)
+			(void)sst_fsync_dir(path, &e);
+	}
+	sst_store_close(sp);
+}
+
+/* Read order: deeper levels first; in a level >= 1 by smallest key; level 0
+ * (and ties) in the order given. */
+typedef struct sort_ent {
+	sst_store_entry e;
+	size_t order;
+} sort_ent;
+
+static int
+sort_ent_cmp(const void *a, const void *b)
+{
+	const sort_ent *x = a, *y = b;
+	int c;
+
+	if (x->e.level != y->e.level)
+		return x->e.level > y->e.level ? -1 : 1;
+	if (x->e.level > 0 && x->e.records > 0 && y->e.records > 0 &&
+	    (c = sst_keycmp(x->e.lo, x->e.lolen, y->e.lo, y->e.lolen)) != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int
+sst_manifest_sort(sst_manifest *m, sst_err *err)
+{
+	sort_ent *v;
+	size_t i;
+
+	if ((v = sst_calloc(m->n + 1, sizeof(*v), err)) == NULL)
+		return SST_ESYS;
+	for (i = 0; i < m->n; i++) {
+		v[i].e = m->t[i];
+		v[i].order = i;
+	}
+	qsort(v, m->n, sizeof(*v), sort_ent_cmp);
+	for (i = 0; i < m->n; i++)
+		m->t[i] = v[i].e;
+	free(v);
+	return SST_OK;
 }
 
 void
@@ -928,21 +1485,15 @@ sst_store_close(sst_store **sp)
 
 /* ---- verify and info ---- */
 
-typedef struct tinfo {
-	sst_props p;
-	sst_table *t;
-	int have;
-} tinfo;
-
 static int
 key_lt(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
 	return sst_keycmp(a, an, b, bn) < 0;
 }
 
-/* Level rules over entries with their props (empty tables are ignored). */
+/* Level rules over ranged entries (empty tables are ignored). */
 static int
-check_levels(const char *dir, const sst_manifest *m, const tinfo *ti, sst_err *err)
+check_levels(const char *dir, const sst_manifest *m, sst_err *err)
 {
 	size_t i, prev = SIZE_MAX;
 	int lastlev = SST_STORE_MAX_LEVEL + 1;
@@ -957,10 +1508,9 @@ check_levels(const char *dir, const sst_manifest *m, const tinfo *ti, sst_err *e
 		if (e->level != lastlev)
 			prev = SIZE_MAX;
 		lastlev = e->level;
-		if (e->level == 0 || ti[i].p.records == 0)
+		if (e->level == 0 || e->records == 0)
 			continue;
-		if (prev != SIZE_MAX && !key_lt(ti[prev].p.largest, ti[prev].p.largest_len,
-		    ti[i].p.smallest, ti[i].p.smallest_len))
+		if (prev != SIZE_MAX && !key_lt(m->t[prev].hi, m->t[prev].hilen, e->lo, e->lolen))
 			return sst_error(err, SST_NOTFOUND, "%s/MANIFEST: level %d: %s overlaps "
 			    "or is out of order with %s", dir, e->level, e->name,
 			    m->t[prev].name);
@@ -969,92 +1519,62 @@ check_levels(const char *dir, const sst_manifest *m, const tinfo *ti, sst_err *e
 	return SST_OK;
 }
 
-static void
-tinfo_free(tinfo *ti, size_t n)
+static int
+same_key(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-	size_t i;
-
-	if (ti == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		sst_table_close(&ti[i].t);
-	free(ti);
+	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
 }
 
-/* One pass of verify; -1 when a table vanished and the manifest changed. */
+/* Verifies table e of the store and that it agrees with its manifest line. */
 static int
-verify_once(const char *dir, const uint8_t *buf, size_t len, sst_err *err)
+verify_entry(const char *dir, sst_store_entry *e, sst_err *err)
 {
-	char mpath[PATH_MAX], path[PATH_MAX];
-	sst_manifest m;
-	tinfo *ti;
-	size_t i;
+	char path[PATH_MAX];
+	struct stat st;
+	sst_table *t;
+	sst_props p;
 	int rc;
 
-	snprintf(mpath, sizeof(mpath), "%s/MANIFEST", dir);
-	if ((rc = sst_manifest_parse(buf, len, mpath, &m, err)) != SST_OK)
-		return rc == SST_EDATA ? SST_NOTFOUND : rc;
-	if ((ti = sst_calloc(m.n ? m.n : 1, sizeof(*ti), err)) == NULL) {
-		sst_manifest_free(&m);
-		return SST_ESYS;
-	}
-	for (i = 0; i < m.n && rc == SST_OK; i++) {
-		struct stat st;
-
-		if ((rc = path_join(path, sizeof(path), dir, m.t[i].name, err)) != SST_OK)
-			break;
-		if (stat(path, &st) != 0) {
-			rc = errno == ENOENT ? -1 : sst_syserr(err, "%s", path);
-			if (rc == -1)
-				sst_error(err, SST_NOTFOUND, "%s: table listed in the manifest is "
-				    "missing", path);
-			break;
-		}
-		if ((uint64_t)st.st_size != m.t[i].size) {
-			rc = sst_error(err, SST_NOTFOUND, "%s: size %llu, but the manifest says "
-			    "%" PRIu64, path, (unsigned long long)st.st_size, m.t[i].size);
-			break;
-		}
-		rc = sst_table_verify(path, &ti[i].p, err);
-		if (rc == SST_EDATA)
-			rc = SST_NOTFOUND;
-		if (rc == SST_OK)
-			rc = sst_table_open(&ti[i].t, path, err);
-		if (rc == SST_OK)
-			rc = sst_table_props(ti[i].t, &ti[i].p, err);
-		if (rc == SST_EDATA)
-			rc = SST_NOTFOUND;
-	}
-	if (rc == SST_OK)
-		rc = check_levels(dir, &m, ti, err);
-	tinfo_free(ti, m.n);
-	sst_manifest_free(&m);
+	if ((rc = path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
+		return rc;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? sst_error(err, SST_NOTFOUND, "%s: table listed in the "
+		    "manifest is missing", path) : sst_syserr(err, "%s", path);
+	if ((uint64_t)st.st_size != e->size)
+		return sst_error(err, SST_NOTFOUND, "%s: size %llu, but the manifest says %"
+		    PRIu64, path, (unsigned long long)st.st_size, e->size);
+	if ((rc = sst_table_verify(path, &p, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_table_open(&t, path, err)) == SST_OK)
+		rc = sst_table_props(t, &p, err);
+	if (rc == SST_OK && e->ranged && (e->records != p.records ||
+	    (p.records > 0 && (!same_key(e->lo, e->lolen, p.smallest, p.smallest_len) ||
+	    !same_key(e->hi, e->hilen, p.largest, p.largest_len)))))
+		rc = sst_error(err, SST_NOTFOUND, "%s: records or key range differ from the "
+		    "manifest's", path);
+	if (rc == SST_OK && !e->ranged)
+		rc = sst_store_entry_set_range(e, &p, err);
+	sst_table_close(&t);
 	return rc;
 }
 
 int
 sst_store_verify(const char *dir, sst_err *err)
 {
-	uint8_t *buf = NULL, *prev = NULL;
-	size_t len = 0, plen = 0;
-	int tries, rc = SST_OK;
+	sst_manifest m;
+	size_t i;
+	int fd, rc;
 
-	for (tries = 0; tries < 1000; tries++) {
-		if ((rc = read_manifest_bytes(dir, &buf, &len, err)) != SST_OK)
-			break;
-		rc = verify_once(dir, buf, len, err);
-		if (rc != -1 || (prev != NULL && same_bytes(prev, plen, buf, len)))
-			break;
-		free(prev);
-		prev = buf;
-		plen = len;
-		buf = NULL;
-	}
-	free(buf);
-	free(prev);
-	if (rc == -1 || rc == SST_EDATA)
-		rc = SST_NOTFOUND;
-	return rc;
+	manifest_init(&m);
+	if ((rc = pin_manifest(dir, &fd, &m, err)) != SST_OK)
+		return rc == SST_EDATA ? SST_NOTFOUND : rc;
+	for (i = 0; i < m.n && rc == SST_OK; i++)
+		rc = verify_entry(dir, &m.t[i], err);
+	if (rc == SST_OK)
+		rc = check_levels(dir, &m, err);
+	sst_manifest_free(&m);
+	close(fd);
+	return rc == SST_EDATA ? SST_NOTFOUND : rc;
 }
 
 /* Key bytes for text: printable ASCII as is, others (and backslash) as \xHH. */
@@ -1071,31 +1591,42 @@ print_key_text(FILE *out, const uint8_t *k, size_t n)
 	}
 }
 
-/* JSON string: valid UTF-8 as its characters (util.h sst_json_str). */
+/* ,"FIELD":KEY,"FIELD_hex":HEX (util.h: UTF-8 as its characters, exact hex). */
 static void
-print_json_str(FILE *out, const uint8_t *k, size_t n)
+print_json_key(FILE *out, const char *field, const uint8_t *k, size_t n)
 {
+	fprintf(out, ",\"%s\":", field);
+	if (k == NULL) {
+		fprintf(out, "null,\"%s_hex\":null", field);
+		return;
+	}
 	sst_json_str(out, k, n);
+	fprintf(out, ",\"%s_hex\":", field);
+	sst_json_hex(out, k, n);
 }
 
+/* Sums over the store's tables (not counts of the merged view). */
+typedef struct info_sums {
+	uint64_t bytes, records, deletes;
+} info_sums;
+
 static void
-print_info_text(FILE *out, const char *dir, const sst_manifest *m, const tinfo *ti)
+print_info_text(FILE *out, const char *dir, const sst_manifest *m, const uint64_t *dels,
+    const info_sums *sum)
 {
-	uint64_t bytes = 0, recs = 0;
 	size_t i;
 	int lev;
 
-	for (i = 0; i < m->n; i++) {
-		bytes += m->t[i].size;
-		recs += ti[i].p.records;
-	}
-	fprintf(out, "store: %s\nstrategy: %s\n", dir, sst_strategy_name(m->strategy));
+	fprintf(out, "store: %s\nformat version: %d\nstrategy: %s\n", dir, m->version,
+	    sst_strategy_name(m->strategy));
 	fprintf(out, "options:");
 	for (i = 0; i < NKNOBS; i++)
 		fprintf(out, " %s=%" PRIu64, knob_defs[i].name,
 		    *knob_ptr((sst_store_knobs *)&m->knobs, i));
-	fprintf(out, "\nnext table: %06" PRIu64 ".sst\ntables: %zu\nrecords: %" PRIu64
-	    "\nbytes: %" PRIu64 "\n", m->next, m->n, recs, bytes);
+	fprintf(out, "\nnext table: %06" PRIu64 ".sst\ntables: %zu\n"
+	    "records (sum over %zu tables, duplicates and deletes included): %" PRIu64 "\n"
+	    "deletes (sum over %zu tables): %" PRIu64 "\nbytes: %" PRIu64 "\n", m->next, m->n,
+	    m->n, sum->records, m->n, sum->deletes, sum->bytes);
 	for (lev = 0; lev <= SST_STORE_MAX_LEVEL; lev++) {
 		uint64_t lb = 0;
 		size_t ln = 0;
@@ -1109,41 +1640,43 @@ print_info_text(FILE *out, const char *dir, const sst_manifest *m, const tinfo *
 			fprintf(out, "level %d: %zu tables, %" PRIu64 " bytes\n", lev, ln, lb);
 	}
 	for (i = 0; i < m->n; i++) {
+		const sst_store_entry *e = &m->t[i];
+
 		fprintf(out, "table %s level %d size %" PRIu64 " records %" PRIu64
-		    " deletes %" PRIu64 " keys ", m->t[i].name, m->t[i].level, m->t[i].size,
-		    ti[i].p.records, ti[i].p.deletes);
-		print_key_text(out, ti[i].p.smallest, ti[i].p.smallest_len);
+		    " deletes %" PRIu64 " keys ", e->name, e->level, e->size, e->records, dels[i]);
+		if (e->lo != NULL)
+			print_key_text(out, e->lo, e->lolen);
 		fprintf(out, " .. ");
-		print_key_text(out, ti[i].p.largest, ti[i].p.largest_len);
+		if (e->hi != NULL)
+			print_key_text(out, e->hi, e->hilen);
 		fputc('\n', out);
 	}
 }
 
 static void
-print_info_json(FILE *out, const char *dir, const sst_manifest *m, const tinfo *ti)
+print_info_json(FILE *out, const char *dir, const sst_manifest *m, const uint64_t *dels,
+    const info_sums *sum)
 {
 	size_t i;
 
 	fprintf(out, "{\"store\":");
-	print_json_str(out, (const uint8_t *)dir, strlen(dir));
-	fprintf(out, ",\"format_version\":1,\"strategy\":\"%s\",\"next\":%" PRIu64
-	    ",\"options\":{", sst_strategy_name(m->strategy), m->next);
+	sst_json_str(out, (const uint8_t *)dir, strlen(dir));
+	fprintf(out, ",\"format_version\":%d,\"strategy\":\"%s\",\"next\":%" PRIu64
+	    ",\"options\":{", m->version, sst_strategy_name(m->strategy), m->next);
 	for (i = 0; i < NKNOBS; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", knob_defs[i].name,
 		    *knob_ptr((sst_store_knobs *)&m->knobs, i));
-	fprintf(out, "},\"tables\":[");
+	fprintf(out, "},\"tables_summed\":%zu,\"records_sum_over_tables\":%" PRIu64
+	    ",\"deletes_sum_over_tables\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"tables\":[",
+	    m->n, sum->records, sum->deletes, sum->bytes);
 	for (i = 0; i < m->n; i++) {
+		const sst_store_entry *e = &m->t[i];
+
 		fprintf(out, "%s{\"name\":\"%s\",\"level\":%d,\"size\":%" PRIu64 ",\"records\":%"
-		    PRIu64 ",\"deletes\":%" PRIu64 ",\"smallest\":", i ? "," : "",
-		    m->t[i].name, m->t[i].level, m->t[i].size, ti[i].p.records,
-		    ti[i].p.deletes);
-		print_json_str(out, ti[i].p.smallest, ti[i].p.smallest_len);
-		fprintf(out, ",\"smallest_hex\":");
-		sst_json_hex(out, ti[i].p.smallest, ti[i].p.smallest_len);
-		fprintf(out, ",\"largest\":");
-		print_json_str(out, ti[i].p.largest, ti[i].p.largest_len);
-		fprintf(out, ",\"largest_hex\":");
-		sst_json_hex(out, ti[i].p.largest, ti[i].p.largest_len);
+		    PRIu64 ",\"deletes\":%" PRIu64, i ? "," : "", e->name, e->level, e->size,
+		    e->records, dels[i]);
+		print_json_key(out, "smallest", e->lo, e->lolen);
+		print_json_key(out, "largest", e->hi, e->hilen);
 		fputc('}', out);
 	}
 	fprintf(out, "]}\n");
@@ -1152,51 +1685,41 @@ print_info_json(FILE *out, const char *dir, const sst_manifest *m, const tinfo *
 int
 sst_store_info(const char *dir, FILE *out, int json, sst_err *err)
 {
-	char mpath[PATH_MAX];
-	sst_manifest m;
-	sst_table **t;
-	tinfo *ti;
-	size_t n, i;
-	uint8_t *buf;
-	size_t len;
-	int tries, rc;
+	sst_store_snap sn;
+	info_sums sum = { 0, 0, 0 };
+	uint64_t *dels;
+	size_t i;
+	int rc;
 
-	/* Open the tables first (consistent view), then the manifest they came
-	 * from may have moved on: re-read until both agree. */
-	for (tries = 0;; tries++) {
-		if ((rc = read_manifest_bytes(dir, &buf, &len, err)) != SST_OK)
-			return rc;
-		snprintf(mpath, sizeof(mpath), "%s/MANIFEST", dir);
-		rc = sst_manifest_parse(buf, len, mpath, &m, err);
-		free(buf);
-		if (rc != SST_OK)
-			return rc;
-		rc = open_manifest_tables(dir, &m, &t, &n, err);
-		if (rc != -1 || tries >= 1000)
-			break;
-		sst_manifest_free(&m);
-	}
-	if (rc != SST_OK) {
-		sst_manifest_free(&m);
-		return rc == -1 ? SST_EDATA : rc;
-	}
-	if ((ti = sst_calloc(n ? n : 1, sizeof(*ti), err)) == NULL) {
-		sst_store_tables_free(t, n);
-		sst_manifest_free(&m);
+	if ((rc = sst_store_snap_open(&sn, dir, err)) != SST_OK)
+		return rc;
+	if ((dels = sst_calloc(sn.m.n + 1, sizeof(*dels), err)) == NULL) {
+		sst_store_snap_close(&sn);
 		return SST_ESYS;
 	}
-	for (i = 0; i < n && rc == SST_OK; i++)
-		rc = sst_table_props(t[i], &ti[i].p, err);
+	/* One table open at a time: any number of tables. */
+	for (i = 0; i < sn.m.n && rc == SST_OK; i++) {
+		sst_table *t;
+		sst_props p;
+
+		if ((rc = sst_store_snap_table(&sn, i, &t, err)) != SST_OK)
+			break;
+		if ((rc = sst_table_props(t, &p, err)) == SST_OK)
+			dels[i] = p.deletes;
+		sst_table_close(&t);
+		sum.bytes += sn.m.t[i].size;
+		sum.records += sn.m.t[i].records;
+		sum.deletes += dels[i];
+	}
 	if (rc == SST_OK) {
 		if (json)
-			print_info_json(out, dir, &m, ti);
+			print_info_json(out, dir, &sn.m, dels, &sum);
 		else
-			print_info_text(out, dir, &m, ti);
+			print_info_text(out, dir, &sn.m, dels, &sum);
 		if (fflush(out) != 0 || ferror(out))
 			rc = sst_syserr(err, "write");
 	}
-	free(ti);
-	sst_store_tables_free(t, n);
-	sst_manifest_free(&m);
+	free(dels);
+	sst_store_snap_close(&sn);
 	return rc;
 }

@@ -3,9 +3,11 @@
  * lists the live tables, their levels and their read order, replaced
  * atomically, and a lock file for the single writer (formats/store.md).
  *
- * Readers (sst_store_open_tables, sst_store_verify, sst_store_info) take no
- * lock and always see one manifest's set of tables. A writer
- * (sst_store_open_writer) holds flock(LOCK_EX) on STORE/LOCK until closed.
+ * Readers (sst_store_snap_open and what uses it: sources.h, sst_store_verify,
+ * sst_store_info) pin one manifest with flock(LOCK_SH) on it, never wait
+ * and never block a writer, and see that manifest's set of tables for as
+ * long as they run. A writer (sst_store_open_writer) holds flock(LOCK_EX)
+ * on STORE/LOCK until closed, and keeps the tables of pinned manifests.
  *
  * Thread-safety: an sst_store belongs to one thread.
  */
@@ -53,10 +55,18 @@ typedef struct sst_store_entry {
 	uint64_t number;
 	int level;
 	uint64_t size;		/* file size in bytes */
+	/* Version 2 (or filled in from the table for version 1): */
+	int ranged;		/* records, lo and hi are known */
+	uint64_t records;	/* entries, tombstones included */
+	uint8_t *lo, *hi;	/* smallest and largest key; NULL when records == 0 */
+	size_t lolen, hilen;
 } sst_store_entry;
+
+#define SST_STORE_VERSION	2	/* the version writers write */
 
 /* A parsed manifest. Entries are in read order, oldest first. */
 typedef struct sst_manifest {
+	int version;		/* 1 or 2 (formats/store.md) */
 	uint64_t next;
 	int strategy;
 	sst_store_knobs knobs;
@@ -75,20 +85,54 @@ int sst_manifest_read(const char *dir, sst_manifest *m, sst_err *err);
 int sst_manifest_format(const sst_manifest *m, char **out, size_t *len, sst_err *err);
 /* Deep copy. */
 int sst_manifest_copy(sst_manifest *dst, const sst_manifest *src, sst_err *err);
-/* Appends an entry (copies name). */
+/* Appends an entry (copies name) without a key range. */
 int sst_manifest_push(sst_manifest *m, const char *name, uint64_t number, int level,
     uint64_t size, sst_err *err);
+/* Appends a deep copy of *e. */
+int sst_manifest_push_entry(sst_manifest *m, const sst_store_entry *e, sst_err *err);
+/* Sets e's records and key range from p (copies the keys). */
+int sst_store_entry_set_range(sst_store_entry *e, const sst_props *p, sst_err *err);
 void sst_manifest_free(sst_manifest *m);
 
 /* 1 if path is a store directory (a directory holding a manifest), else 0. */
 int sst_store_is(const char *path);
 
 /*
+ * Classifies a SOURCE argument: *is_store = 1 for a store; 0 for anything
+ * that is not a directory (to be opened as a table, whose open reports a
+ * missing path); SST_EDATA "PATH: not a store (no MANIFEST)" for a
+ * directory without a manifest.
+ */
+int sst_store_check_path(const char *path, int *is_store, sst_err *err);
+
+/*
+ * A reader's snapshot: one manifest, pinned (formats/store.md, "Reading the
+ * store") so that every table it lists stays on disk until the snapshot is
+ * closed, however many compactions commit meanwhile. Takes no writer lock
+ * and never blocks a writer. Every entry is ranged (a version-1 manifest's
+ * ranges are read from its tables, one table open at a time). Holds one
+ * file descriptor.
+ */
+typedef struct sst_store_snap {
+	char *dir;
+	sst_manifest m;
+	int fd;			/* the pinned manifest, flock(LOCK_SH) */
+} sst_store_snap;
+
+int sst_store_snap_open(sst_store_snap *s, const char *dir, sst_err *err);
+void sst_store_snap_close(sst_store_snap *s);
+/*
+ * Opens table i of the snapshot, checking that it exists and has the listed
+ * size (else SST_EDATA: damage, as the snapshot pins its tables).
+ */
+int sst_store_snap_table(const sst_store_snap *s, size_t i, sst_table **t, sst_err *err);
+/* The same for entry e of the store at dir (a writer's own manifest). */
+int sst_store_open_entry(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *err);
+
+/*
  * A consistent read view: the store's live tables, oldest first (so a later
- * table wins), opened. Takes no lock; reads the manifest once and opens its
- * tables; if a table vanished because a compaction finished in between,
- * retries with the new manifest, so readers never fail or mix states.
- * Caller frees with sst_store_tables_free.
+ * table wins), all opened (one descriptor each: for few tables only; see
+ * sst_store_snap for any number). Caller frees with sst_store_tables_free.
  */
 int sst_store_open_tables(const char *dir, sst_table ***tables, size_t *n, sst_err *err);
 void sst_store_tables_free(sst_table **tables, size_t n);
@@ -136,6 +180,20 @@ int sst_store_lists(const sst_store *s, const char *path);
 
 /* Releases the lock and frees *s; NULL-safe. */
 void sst_store_close(sst_store **s);
+
+/*
+ * For a command that failed: when this writer created the store (made its
+ * directory, or made an empty directory a store), removes the store's files
+ * (and the directory it made), then closes as sst_store_close. Otherwise
+ * just closes.
+ */
+void sst_store_discard(sst_store **s);
+
+/*
+ * Puts m's entries in read order (formats/store.md): deeper levels first,
+ * each level >= 1 by smallest key, level 0 and ties in their current order.
+ */
+int sst_manifest_sort(sst_manifest *m, sst_err *err);
 
 /*
  * Checks the manifest's checksum, that the files and manifest agree (each

@@ -118,8 +118,6 @@ expect_path() {
 }
 
 @test "exit codes: a missing store path is 4 in every tool" {
-	# store rows: owned by branch store (lib/store.c: sst-merge --compact says 3 today)
-	skip "store rows: owned by branch store"
 	run --separate-stderr sst-merge --compact nostore
 	[ "$status" -eq 4 ] || fail "sst-merge --compact nostore: exit $status: $stderr"
 	check_err sst-merge '^sst-merge: nostore: No such file or directory$'
@@ -141,8 +139,6 @@ broken_store() {
 }
 
 @test "exit codes: a manifest listing a missing table is 3 in sst-merge --compact too" {
-	# store rows: owned by branch store (lib/compact.c says 4 today)
-	skip "store rows: owned by branch store"
 	broken_store
 	run --separate-stderr sst-merge --compact --set min-threshold=2 st
 	[ "$status" -eq 3 ] || fail "compact: exit $status: $stderr"

@@ -248,6 +248,41 @@ split_none() {
 	fi_loop sst-build-into sst-build
 }
 
+@test "fault: sst-ingest into a store, and into a new store" {
+	sst-build -q --into st0 a.tsv
+	sst-build -q --into st0 --delete dels.tsv
+	sst-build -q -o b.sst b.tsv
+	sst-build -q -o c.sst a.tsv
+	dumps st0 >old.cdb
+	cp -a st0 want && sst-ingest -q want b.sst c.sst && dumps want >want.cdb
+	fi_setup() { rm -rf st; cp -a st0 st; }
+	FI_STORE=st
+	FI_CMD=(sst-ingest -q st b.sst c.sst)
+	fi_ok() { fi_store_clean st && dumps st | cmp -s - want.cdb && [ -f b.sst ] && [ -f c.sst ]; }
+	fi_bad() { fi_store_clean st && dumps st | cmp -s - old.cdb && [ -f b.sst ] && [ -f c.sst ]; }
+	fi_loop sst-ingest sst-ingest
+	# a store that the failing command created is removed again: an empty
+	# directory made a store is emptied again ...
+	sst-ingest -q new0 b.sst c.sst && dumps new0 >new.cdb
+	fi_setup() { rm -rf nst; mkdir nst; }
+	FI_STORE=nst
+	FI_CMD=(sst-ingest -q nst b.sst c.sst)
+	fi_ok() { fi_store_clean nst && dumps nst | cmp -s - new.cdb; }
+	fi_bad() { [ -z "$(ls -A nst)" ] || fail "nst not emptied: $(ls -A nst)"; }
+	fi_loop sst-ingest-new sst-ingest
+	# ... and a directory it made is removed
+	local n
+	for n in 1 2 3; do
+		rm -f "$T/fi.log"
+		run --separate-stderr env FI_CLASS=write FI_N=$n FI_LOG="$T/fi.log" \
+		    LD_PRELOAD="$SST_FAULT_SHIM" sst-ingest -q nd b.sst c.sst
+		grep -q '^fail ' "$T/fi.log" || break
+		[ "$status" -eq 4 ] || fail "write #$n: status $status"
+		[ ! -e nd ] || fail "write #$n: nd left: $(ls -a nd)"
+	done
+	[ "$n" -gt 1 ]
+}
+
 @test "fault: sst-merge --compact a store" {
 	local i
 	for i in 1 2 3 4; do sst-build -q --into st0 a.tsv; done

@@ -8,7 +8,8 @@
  *
  * Invariants: the parser accepts or says SST_EDATA; an accepted manifest
  * obeys the documented rules (names NNNNNN.sst with a number below next,
- * levels 0..15, no name twice) and formats (sst_manifest_format) into
+ * levels 0..15, no name twice, version 2: ranges with smallest <= largest)
+ * and formats (sst_manifest_format) into
  * bytes that parse back to the same manifest and format to the same bytes.
  */
 #include <inttypes.h>
@@ -30,6 +31,10 @@ check_rules(const sst_manifest *m)
 		FUZZ_CHECK(e->name != NULL && e->number < m->next);
 		FUZZ_CHECK(e->level >= 0 && e->level <= SST_STORE_MAX_LEVEL);
 		FUZZ_CHECK(strlen(e->name) >= 10 && strcmp(e->name + strlen(e->name) - 4, ".sst") == 0);
+		if (m->version >= 2)
+			FUZZ_CHECK(e->ranged && (e->records == 0 ? e->lo == NULL && e->hi == NULL :
+			    e->lo != NULL && e->hi != NULL &&
+			    sst_keycmp(e->lo, e->lolen, e->hi, e->hilen) <= 0));
 		for (j = 0; j < i && m->n < 2000; j++)
 			FUZZ_CHECK(strcmp(m->t[j].name, e->name) != 0);
 	}
@@ -40,12 +45,17 @@ same(const sst_manifest *a, const sst_manifest *b)
 {
 	size_t i;
 
-	FUZZ_CHECK(a->next == b->next && a->strategy == b->strategy && a->n == b->n);
+	FUZZ_CHECK(a->next == b->next && a->strategy == b->strategy && a->n == b->n &&
+	    a->version == b->version);
 	FUZZ_CHECK(memcmp(&a->knobs, &b->knobs, sizeof(a->knobs)) == 0);
 	for (i = 0; i < a->n; i++)
 		FUZZ_CHECK(strcmp(a->t[i].name, b->t[i].name) == 0 &&
 		    a->t[i].number == b->t[i].number && a->t[i].level == b->t[i].level &&
-		    a->t[i].size == b->t[i].size);
+		    a->t[i].size == b->t[i].size && a->t[i].ranged == b->t[i].ranged &&
+		    a->t[i].records == b->t[i].records && a->t[i].lolen == b->t[i].lolen &&
+		    a->t[i].hilen == b->t[i].hilen &&
+		    (a->t[i].lolen == 0 || memcmp(a->t[i].lo, b->t[i].lo, a->t[i].lolen) == 0) &&
+		    (a->t[i].hilen == 0 || memcmp(a->t[i].hi, b->t[i].hi, a->t[i].hilen) == 0));
 }
 
 static void

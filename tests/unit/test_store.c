@@ -4,6 +4,7 @@
  * split) and both compaction strategies against an in-memory model.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "compact.h"
 #include "fileio.h"
 #include "merge_iter.h"
+#include "sources.h"
 #include "store.h"
 #include "table.h"
 #include "unit.h"
@@ -154,6 +156,94 @@ store_matches_model(const char *dir)
 	return ok;
 }
 
+static int
+batch_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
+{
+	int *got = clos, ver = 0;
+	size_t j = r->vlen;
+
+	(void)err;
+	/* "v<id>-<ver>": the digits after the last '-' */
+	while (j > 0 && r->val[j - 1] != '-')
+		j--;
+	for (; r->kind == SST_PUT && j < r->vlen; j++)
+		ver = ver * 10 + (r->val[j] - '0');
+	got[i] = r->kind == SST_DEL ? -2 : ver;
+	return SST_OK;
+}
+
+/*
+ * The lazy sources of the store (sources.h) with at most max_open tables
+ * open: a scan, lookups of every key and one batch equal the model.
+ */
+static int
+sources_match_model(const char *dir, size_t max_open)
+{
+	char *paths[1] = { (char *)dir }, k[16], v[32];
+	static const uint8_t *keys[NKEYS];
+	static size_t klens[NKEYS];
+	static char names[NKEYS][16];
+	int state[NKEYS], got[NKEYS], id, ok = 1;
+	sst_sources src = { NULL, 0 };
+	sst_iter *it;
+	sst_err e;
+	int seen[NKEYS] = { 0 };
+
+	if (sst_sources_open(&src, paths, 1, &e) != SST_OK) {
+		fprintf(stderr, "sources: %s\n", e.msg);
+		return 0;
+	}
+	sst_sources_set_max_open(&src, max_open);
+	if (sst_sources_iter(&src, SST_MERGE_HIDE_DELETES, &it, &e) != SST_OK)
+		ok = 0;
+	for (int rc = ok ? sst_iter_first(it, &e) : 1; ok && rc == SST_OK && it->valid;
+	    rc = sst_iter_next(it, &e)) {
+		id = key_id(it->rec.key, it->rec.klen);
+		if (id < 0 || model[id] < 0)
+			ok = 0;
+		else {
+			snprintf(v, sizeof(v), "v%d-%d", id, model[id]);
+			ok = it->rec.vlen == strlen(v) && memcmp(it->rec.val, v, it->rec.vlen) == 0;
+			seen[id] = 1;
+		}
+	}
+	sst_iter_destroy(&it);
+	for (id = 0; id < NKEYS && ok; id++) {
+		sst_rec r;
+		int found;
+
+		ok = model[id] < 0 || seen[id];
+		keyname(k, id);
+		if (ok && sst_sources_get(&src, (const uint8_t *)k, strlen(k), &r, &found, &e) != SST_OK)
+			ok = 0;
+		if (ok && model[id] == -1)
+			ok = !found;
+		else if (ok && model[id] == -2)	/* compaction may drop the tombstone */
+			ok = !found || r.kind == SST_DEL;
+		else if (ok) {
+			snprintf(v, sizeof(v), "v%d-%d", id, model[id]);
+			ok = found && r.kind == SST_PUT && r.vlen == strlen(v) &&
+			    memcmp(r.val, v, r.vlen) == 0;
+		}
+		keyname(names[id], id);
+		keys[id] = (const uint8_t *)names[id];
+		klens[id] = strlen(names[id]);
+		state[id] = 0;
+		got[id] = -1;
+	}
+	if (ok && sst_sources_get_sorted(&src, keys, klens, NKEYS, state, batch_found, got,
+	    &e) != SST_OK)
+		ok = 0;
+	for (id = 0; id < NKEYS && ok; id++)
+		ok = model[id] == -2 ? (state[id] == 0 && got[id] == -1) || (state[id] == 2 &&
+		    got[id] == -2) : got[id] == model[id] && (state[id] == 0) == (model[id] == -1);
+	if (!ok)
+		fprintf(stderr, "sources (at most %zu tables open): differ from the model\n",
+		    max_open);
+	sst_sources_close(&src);
+	return ok;
+}
+
 static void
 test_manifest(void)
 {
@@ -194,6 +284,63 @@ test_manifest(void)
 	sst_manifest_free(&m);
 }
 
+/* The worked example of formats/store.md, byte for byte, and version 1. */
+static void
+test_manifest_v2(void)
+{
+	static const char ex[] = "sstkit-store 2\nnext 8\nstrategy size-tiered\n"
+	    "option min-threshold 4\ntable 000005.sst 0 81920 1000 6b30303030 6b30393939\n"
+	    "table 000007.sst 0 4213 2 6170706c65 6b30353030\nchecksum ea6af8a1\n";
+	static const char v1[] = "sstkit-store 1\nnext 8\nstrategy size-tiered\n"
+	    "table 000005.sst 0 81920\n";
+	sst_manifest m;
+	sst_err e;
+	char *buf, *b2;
+	size_t len;
+
+	CHECK_RC(sst_manifest_parse((const uint8_t *)ex, strlen(ex), "M", &m, &e), SST_OK);
+	CHECK(m.version == 2 && m.n == 2 && m.t[0].ranged && m.t[0].records == 1000);
+	CHECK(m.t[0].lolen == 5 && memcmp(m.t[0].lo, "k0000", 5) == 0);
+	CHECK(m.t[1].hilen == 5 && memcmp(m.t[1].hi, "k0500", 5) == 0);
+	CHECK_RC(sst_manifest_format(&m, &buf, &len, &e), SST_OK);
+	CHECK(len == strlen(ex) && memcmp(buf, ex, len) == 0);
+	free(buf);
+	sst_manifest_free(&m);
+	/* Version 1 (no ranges) still parses, and formats as version 1. */
+	b2 = malloc(sizeof(v1) + 32);
+	snprintf(b2, sizeof(v1) + 32, "%schecksum %08" PRIx32 "\n", v1,
+	    sst_checksum((const uint8_t *)v1, strlen(v1), 0));
+	CHECK_RC(sst_manifest_parse((const uint8_t *)b2, strlen(b2), "M", &m, &e), SST_OK);
+	CHECK(m.version == 1 && m.n == 1 && !m.t[0].ranged);
+	CHECK_RC(sst_manifest_format(&m, &buf, &len, &e), SST_OK);
+	CHECK(len == strlen(b2) && memcmp(buf, b2, len) == 0);
+	free(buf);
+	sst_manifest_free(&m);
+	free(b2);
+	/* Bad ranges: keys on an empty table, odd or upper-case hex, lo > hi. */
+	{
+		static const char *bad[] = {
+			"table 000005.sst 0 9 0 61 61", "table 000005.sst 0 9 2 6 61",
+			"table 000005.sst 0 9 2 6A 6b", "table 000005.sst 0 9 2 62 61",
+			"table 000005.sst 0 9 1 61 62", "table 000005.sst 0 9 2 - -",
+			"table 000005.sst 0 9 2 61", "table 000005.sst 0 9 2 61 62 63",
+		};
+		size_t i;
+		char t[512];
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char body[400];
+
+			snprintf(body, sizeof(body), "sstkit-store 2\nnext 8\nstrategy leveled\n%s\n",
+			    bad[i]);
+			snprintf(t, sizeof(t), "%schecksum %08" PRIx32 "\n", body,
+			    sst_checksum((const uint8_t *)body, strlen(body), 0));
+			CHECK_RC(sst_manifest_parse((const uint8_t *)t, strlen(t), "M", &m, &e),
+			    SST_EDATA);
+		}
+	}
+}
+
 static void
 test_writer(const char *dir)
 {
@@ -205,7 +352,7 @@ test_writer(const char *dir)
 	int fd;
 
 	CHECK(!sst_store_is(dir));
-	CHECK_RC(sst_store_open_writer(&s, dir, 0, 0, &e), SST_EDATA);
+	CHECK_RC(sst_store_open_writer(&s, dir, 0, 0, &e), SST_ESYS);
 	CHECK_RC(sst_store_open_writer(&s, dir, 1, 0, &e), SST_OK);
 	CHECK(sst_store_is(dir));
 	CHECK_RC(sst_store_open_writer(&s2, dir, 1, 0, &e), SST_ELOCKED);
@@ -361,6 +508,8 @@ test_compact(const char *dir, int strategy)
 		CHECK_RC(sst_compact(dir, &co, &ncomp, &e), SST_OK);
 		total += ncomp;
 		CHECK(store_matches_model(dir));
+		CHECK(sources_match_model(dir, 1));
+		CHECK(sources_match_model(dir, 1000));
 		if (sst_store_verify(dir, &e) != SST_OK) {
 			fprintf(stderr, "verify: %s\n", e.msg);
 			CHECK(0);
@@ -401,6 +550,7 @@ main(void)
 	char dir[400];
 
 	test_manifest();
+	test_manifest_v2();
 	snprintf(dir, sizeof(dir), "%s/store", unit_tmpdir());
 	test_writer(dir);
 	test_merge(unit_tmpdir());
