@@ -44,6 +44,8 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS   = $(wildcard lib/*.h)
 MANS      = $(wildcard man/*.1)
+# the scale-out drivers (shell scripts over the tools)
+DRIVERS   = scripts/sst-parallel-build scripts/sst-slurm-build
 
 .PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz man-md
 
@@ -101,7 +103,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include/sstkit $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(TOOLS) $(DRIVERS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libsst.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/sstkit/
 	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
