@@ -194,17 +194,85 @@ impl_new(sst_sources *s, sst_err *err)
 	return SST_OK;
 }
 
+/* Adds the slot of entry f of the store at dir. */
+static int
+add_entry_slot(struct sst_sources_impl *p, const char *dir, const sst_store_entry *f, sst_err *err)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= sizeof(path))
+		return sst_error(err, SST_ESYS, "%s/%s: path too long", dir, f->name);
+	return add_slot(p, path, f, err);
+}
+
+/*
+ * Level 0 from entry i on: the longest group of consecutive level-0 tables
+ * (in age order) that are pairwise disjoint holds each key at most once, so
+ * its age order does not matter and it is one sorted run (ordered by key),
+ * searched by binary search and scanned table by table: ingested parts or
+ * flushes of disjoint ranges cost one run, not one per table. A table that
+ * overlaps the group starts the next one. Sets *next to the first entry
+ * after the group.
+ */
+static int
+add_level0_group(struct sst_sources_impl *p, const char *dir, const sst_manifest *m,
+    const size_t *idx, size_t i, size_t n, size_t *next, sst_err *err)
+{
+	const sst_store_entry **g = NULL, **ng;
+	size_t gn = 0, gcap = 0, j, lo, hi, first = p->nslots;
+	int rc = SST_OK;
+
+	for (j = i; j < n; j++) {
+		const sst_store_entry *f = &m->t[idx ? idx[j] : j];
+
+		if (f->level != 0)
+			break;
+		if (f->records == 0)
+			continue;	/* holds nothing: never opened */
+		/* where f goes among the group, ordered by smallest key */
+		for (lo = 0, hi = gn; lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (sst_keycmp(g[mid]->lo, g[mid]->lolen, f->lo, f->lolen) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if ((lo > 0 && sst_keycmp(g[lo - 1]->hi, g[lo - 1]->hilen, f->lo, f->lolen) >= 0) ||
+		    (lo < gn && sst_keycmp(f->hi, f->hilen, g[lo]->lo, g[lo]->lolen) >= 0))
+			break;	/* overlaps the group */
+		if (gn == gcap) {
+			gcap = gcap ? 2 * gcap : 16;
+			if ((ng = sst_realloc(g, gcap * sizeof(*g), err)) == NULL) {
+				free(g);
+				return SST_ESYS;
+			}
+			g = ng;
+		}
+		memmove(g + lo + 1, g + lo, (gn - lo) * sizeof(*g));
+		g[lo] = f;
+		gn++;
+	}
+	for (lo = 0; lo < gn && rc == SST_OK; lo++)
+		rc = add_entry_slot(p, dir, g[lo], err);
+	free(g);
+	if (rc == SST_OK && gn > 0)
+		rc = add_run(p, first, gn, gn > 1, err);
+	*next = j;
+	return rc;
+}
+
 /*
  * Adds entries idx[0..n) of m (in read order) as slots and runs: tables of
  * one level >= 1 listed together form a sorted run (checked: a level whose
- * ranges are out of order or overlap is damage), others a run each.
+ * ranges are out of order or overlap is damage); level-0 tables form runs
+ * of pairwise disjoint neighbours (add_level0_group).
  */
 static int
 add_entries(sst_sources *s, const char *dir, const sst_manifest *m, const size_t *idx,
     size_t n, sst_err *err)
 {
 	struct sst_sources_impl *p = s->p;
-	char path[4096];
 	size_t i = 0, j;
 	int rc;
 
@@ -212,10 +280,15 @@ add_entries(sst_sources *s, const char *dir, const sst_manifest *m, const size_t
 		const sst_store_entry *e = &m->t[idx ? idx[i] : i];
 		size_t first = p->nslots;
 
+		if (e->level == 0) {
+			if ((rc = add_level0_group(p, dir, m, idx, i, n, &i, err)) != SST_OK)
+				return rc;
+			continue;
+		}
 		for (j = i; j < n; j++) {
 			const sst_store_entry *f = &m->t[idx ? idx[j] : j];
 
-			if (j > i && (e->level == 0 || f->level != e->level))
+			if (j > i && f->level != e->level)
 				break;
 			if (f->records == 0)
 				continue;	/* holds nothing: never opened */
@@ -227,13 +300,11 @@ add_entries(sst_sources *s, const char *dir, const sst_manifest *m, const size_t
 					    "overlaps or is out of order with %s", dir, f->level,
 					    f->name, g->name);
 			}
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= sizeof(path))
-				return sst_error(err, SST_ESYS, "%s/%s: path too long", dir, f->name);
-			if ((rc = add_slot(p, path, f, err)) != SST_OK)
+			if ((rc = add_entry_slot(p, dir, f, err)) != SST_OK)
 				return rc;
 		}
 		if (p->nslots > first &&
-		    (rc = add_run(p, first, p->nslots - first, e->level > 0, err)) != SST_OK)
+		    (rc = add_run(p, first, p->nslots - first, 1, err)) != SST_OK)
 			return rc;
 		i = j;
 	}
