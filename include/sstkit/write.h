@@ -87,7 +87,7 @@ SST_API SSTKIT_WUR int sstkit_store_ingest(const char *dir, const char *const *p
     size_t n, const sstkit_options *o, sstkit_error *err);
 
 /*
- * Compacts the store at dir by its strategy (as sst-compact): runs the
+ * Compacts the store at dir by its strategy (as sst-merge --compact): runs the
  * compactions due (or at most one with the once option) and sets
  * *ncompactions (may be NULL) to their number. Options: strategy, wait,
  * once, and those of the tables written.
