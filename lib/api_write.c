@@ -444,7 +444,7 @@ sstkit_wal_replay(const char *out, const char *const *wals, size_t n, const sstk
 	ro.skip_corrupt = sstkit_options_or_default(o, &tmp)->skip_corrupt;
 	if ((rc = sstkit_builder_open(&b, out, o, err)) != SSTKIT_OK)
 		return rc;
-	for (i = 0; i < n && rc == SST_OK; i++) {
+	for (i = 0; i < n && rc == SST_OK && b != NULL; i++) {
 		if ((rc = sst_wal_reader_open(&rd, wals[i], &ro, &ie)) != SST_OK)
 			break;
 		for (eof = 0; (rc = sst_wal_reader_next(rd, &r, &eof, &ie)) == SST_OK && !eof; )

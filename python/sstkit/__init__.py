@@ -126,7 +126,10 @@ class _Err:
             raise MemoryError("sstkit: out of memory")
 
     def __del__(self):
-        _free(_error_free, getattr(self, "p", None))
+        try:
+            _free(_error_free, getattr(self, "p", None))
+        except Exception:  # interpreter shutdown: the module may be gone
+            pass
 
     def raise_(self, rc):
         msg = (_error_message(self.p) or b"").decode("utf-8", "replace")
@@ -184,8 +187,11 @@ class Reader:
             _free(_reader_close, self._p)
 
     def __del__(self):
-        if hasattr(self, "_p"):
-            self.close()
+        try:
+            if hasattr(self, "_p"):
+                self.close()
+        except Exception:  # interpreter shutdown: the module may be gone
+            pass
 
     def __enter__(self):
         return self
