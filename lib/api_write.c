@@ -24,11 +24,33 @@ table_opts(const struct sstkit_options *o)
 	return t;
 }
 
-/* ---- sorted writer ---- */
+/*
+ * The records of writers, builders and WALs: checked here (misuse), then
+ * added to the internal object h of kind `to`.
+ */
+enum { TO_WRITER, TO_SORTER, TO_WAL };
 
-struct sstkit_writer {
-	sst_writer *w;
-};
+static int
+add_rec(void *h, int to, const char *fn, const void *key, size_t klen, const void *val,
+    size_t vlen, int kind, sstkit_error *err)
+{
+	sst_err ie = { 0, "" };
+	sst_rec r = { key, klen, val, vlen, kind };
+	int rc;
+
+	if (h == NULL)
+		return sstkit_misuse(err, fn, "NULL handle");
+	if ((rc = sstkit_check_rec(err, fn, key, klen, val, vlen)) != SSTKIT_OK)
+		return rc;
+	rc = to == TO_WRITER ? sst_writer_add(h, &r, &ie) :
+	    to == TO_SORTER ? sst_sorter_add(h, &r, &ie) : sst_wal_writer_add(h, &r, &ie);
+	if (rc != SST_OK)
+		return sstkit_fail(err, rc, &ie);
+	sstkit_ok(err);
+	return SSTKIT_OK;
+}
+
+/* ---- sorted writer: an sstkit_writer is an sst_writer ---- */
 
 int
 sstkit_writer_open(sstkit_writer **w, const char *path, const sstkit_options *o,
@@ -36,37 +58,16 @@ sstkit_writer_open(sstkit_writer **w, const char *path, const sstkit_options *o,
 {
 	struct sstkit_options tmp;
 	sst_table_opts t;
+	sst_writer *x = NULL;
 	sst_err ie = { 0, "" };
 	int rc;
 
 	if (w == NULL || path == NULL || *path == '\0')
 		return sstkit_misuse(err, "sstkit_writer_open", "NULL writer pointer or empty path");
-	*w = NULL;
 	t = sstkit_options_or_default(o, &tmp)->table;
-	if ((*w = calloc(1, sizeof(**w))) == NULL)
-		return sstkit_fail(err, sst_nomem(&ie, "sstkit_writer_open"), &ie);
-	if ((rc = sst_writer_open(&(*w)->w, path, &t, &ie)) != SST_OK) {
-		free(*w);
-		*w = NULL;
-		return sstkit_fail(err, rc, &ie);
-	}
-	sstkit_ok(err);
-	return SSTKIT_OK;
-}
-
-static int
-writer_add(sstkit_writer *w, const char *fn, const void *key, size_t klen, const void *val,
-    size_t vlen, int kind, sstkit_error *err)
-{
-	sst_err ie = { 0, "" };
-	sst_rec r = { key, klen, val, vlen, kind };
-	int rc;
-
-	if (w == NULL)
-		return sstkit_misuse(err, fn, "NULL writer");
-	if ((rc = sstkit_check_rec(err, fn, key, klen, val, vlen)) != SSTKIT_OK)
-		return rc;
-	if ((rc = sst_writer_add(w->w, &r, &ie)) != SST_OK)
+	rc = sst_writer_open(&x, path, &t, &ie);
+	*w = (sstkit_writer *)x;
+	if (rc != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	sstkit_ok(err);
 	return SSTKIT_OK;
@@ -76,27 +77,28 @@ int
 sstkit_writer_put(sstkit_writer *w, const void *key, size_t klen, const void *val,
     size_t vlen, sstkit_error *err)
 {
-	return writer_add(w, "sstkit_writer_put", key, klen, val, vlen, SST_PUT, err);
+	return add_rec(w, TO_WRITER, "sstkit_writer_put", key, klen, val, vlen, SST_PUT, err);
 }
 
 int
 sstkit_writer_delete(sstkit_writer *w, const void *key, size_t klen, sstkit_error *err)
 {
-	return writer_add(w, "sstkit_writer_delete", key, klen, NULL, 0, SST_DEL, err);
+	return add_rec(w, TO_WRITER, "sstkit_writer_delete", key, klen, NULL, 0, SST_DEL, err);
 }
 
 int
 sstkit_writer_finish(sstkit_writer **w, sstkit_error *err)
 {
+	sst_writer *x;
 	sst_err ie = { 0, "" };
 	int rc;
 
 	if (w == NULL || *w == NULL)
 		return sstkit_misuse(err, "sstkit_writer_finish", "NULL writer");
-	rc = sst_writer_finish(&(*w)->w, &ie);
-	sst_writer_abort(&(*w)->w);
-	free(*w);
+	x = (sst_writer *)*w;
 	*w = NULL;
+	rc = sst_writer_finish(&x, &ie);
+	sst_writer_abort(&x);
 	if (rc != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	sstkit_ok(err);
@@ -106,11 +108,13 @@ sstkit_writer_finish(sstkit_writer **w, sstkit_error *err)
 void
 sstkit_writer_abort(sstkit_writer **w)
 {
+	sst_writer *x;
+
 	if (w == NULL || *w == NULL)
 		return;
-	sst_writer_abort(&(*w)->w);
-	free(*w);
+	x = (sst_writer *)*w;
 	*w = NULL;
+	sst_writer_abort(&x);
 }
 
 /* ---- unsorted: the sorter, then a writer ---- */
@@ -147,35 +151,19 @@ sstkit_builder_open(sstkit_builder **b, const char *path, const sstkit_options *
 	return SSTKIT_OK;
 }
 
-static int
-builder_add(sstkit_builder *b, const char *fn, const void *key, size_t klen, const void *val,
-    size_t vlen, int kind, sstkit_error *err)
-{
-	sst_err ie = { 0, "" };
-	sst_rec r = { key, klen, val, vlen, kind };
-	int rc;
-
-	if (b == NULL)
-		return sstkit_misuse(err, fn, "NULL builder");
-	if ((rc = sstkit_check_rec(err, fn, key, klen, val, vlen)) != SSTKIT_OK)
-		return rc;
-	if ((rc = sst_sorter_add(b->s, &r, &ie)) != SST_OK)
-		return sstkit_fail(err, rc, &ie);
-	sstkit_ok(err);
-	return SSTKIT_OK;
-}
-
 int
 sstkit_builder_put(sstkit_builder *b, const void *key, size_t klen, const void *val,
     size_t vlen, sstkit_error *err)
 {
-	return builder_add(b, "sstkit_builder_put", key, klen, val, vlen, SST_PUT, err);
+	return add_rec(b != NULL ? b->s : NULL, TO_SORTER, "sstkit_builder_put", key, klen, val,
+	    vlen, SST_PUT, err);
 }
 
 int
 sstkit_builder_delete(sstkit_builder *b, const void *key, size_t klen, sstkit_error *err)
 {
-	return builder_add(b, "sstkit_builder_delete", key, klen, NULL, 0, SST_DEL, err);
+	return add_rec(b != NULL ? b->s : NULL, TO_SORTER, "sstkit_builder_delete", key, klen,
+	    NULL, 0, SST_DEL, err);
 }
 
 int
@@ -324,49 +312,24 @@ sstkit_store_compact(const char *dir, const sstkit_options *o, size_t *ncompacti
 	return SSTKIT_OK;
 }
 
-/* ---- WAL ---- */
-
-struct sstkit_wal {
-	sst_wal_writer *w;
-};
+/* ---- WAL: an sstkit_wal is an sst_wal_writer ---- */
 
 int
 sstkit_wal_open(sstkit_wal **w, const char *path, const sstkit_options *o, sstkit_error *err)
 {
 	struct sstkit_options tmp;
 	sst_wal_writer_opts wo;
+	sst_wal_writer *x = NULL;
 	sst_err ie = { 0, "" };
 	int rc;
 
 	if (w == NULL || path == NULL || *path == '\0')
 		return sstkit_misuse(err, "sstkit_wal_open", "NULL WAL pointer or empty path");
-	*w = NULL;
 	sst_wal_writer_opts_default(&wo);
 	wo.sync = sstkit_options_or_default(o, &tmp)->sync;
-	if ((*w = calloc(1, sizeof(**w))) == NULL)
-		return sstkit_fail(err, sst_nomem(&ie, "sstkit_wal_open"), &ie);
-	if ((rc = sst_wal_writer_open(&(*w)->w, path, &wo, &ie)) != SST_OK) {
-		free(*w);
-		*w = NULL;
-		return sstkit_fail(err, rc, &ie);
-	}
-	sstkit_ok(err);
-	return SSTKIT_OK;
-}
-
-static int
-wal_add(sstkit_wal *w, const char *fn, const void *key, size_t klen, const void *val,
-    size_t vlen, int kind, sstkit_error *err)
-{
-	sst_err ie = { 0, "" };
-	sst_rec r = { key, klen, val, vlen, kind };
-	int rc;
-
-	if (w == NULL)
-		return sstkit_misuse(err, fn, "NULL WAL");
-	if ((rc = sstkit_check_rec(err, fn, key, klen, val, vlen)) != SSTKIT_OK)
-		return rc;
-	if ((rc = sst_wal_writer_add(w->w, &r, &ie)) != SST_OK)
+	rc = sst_wal_writer_open(&x, path, &wo, &ie);
+	*w = (sstkit_wal *)x;
+	if (rc != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	sstkit_ok(err);
 	return SSTKIT_OK;
@@ -376,13 +339,13 @@ int
 sstkit_wal_put(sstkit_wal *w, const void *key, size_t klen, const void *val, size_t vlen,
     sstkit_error *err)
 {
-	return wal_add(w, "sstkit_wal_put", key, klen, val, vlen, SST_PUT, err);
+	return add_rec(w, TO_WAL, "sstkit_wal_put", key, klen, val, vlen, SST_PUT, err);
 }
 
 int
 sstkit_wal_delete(sstkit_wal *w, const void *key, size_t klen, sstkit_error *err)
 {
-	return wal_add(w, "sstkit_wal_delete", key, klen, NULL, 0, SST_DEL, err);
+	return add_rec(w, TO_WAL, "sstkit_wal_delete", key, klen, NULL, 0, SST_DEL, err);
 }
 
 int
@@ -393,7 +356,7 @@ sstkit_wal_sync(sstkit_wal *w, sstkit_error *err)
 
 	if (w == NULL)
 		return sstkit_misuse(err, "sstkit_wal_sync", "NULL WAL");
-	if ((rc = sst_wal_writer_sync(w->w, &ie)) != SST_OK)
+	if ((rc = sst_wal_writer_sync((sst_wal_writer *)w, &ie)) != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	sstkit_ok(err);
 	return SSTKIT_OK;
@@ -402,15 +365,15 @@ sstkit_wal_sync(sstkit_wal *w, sstkit_error *err)
 int
 sstkit_wal_close(sstkit_wal **w, sstkit_error *err)
 {
+	sst_wal_writer *x;
 	sst_err ie = { 0, "" };
 	int rc;
 
 	if (w == NULL || *w == NULL)
 		return sstkit_misuse(err, "sstkit_wal_close", "NULL WAL");
-	rc = sst_wal_writer_close(&(*w)->w, &ie);
-	free(*w);
+	x = (sst_wal_writer *)*w;
 	*w = NULL;
-	if (rc != SST_OK)
+	if ((rc = sst_wal_writer_close(&x, &ie)) != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	sstkit_ok(err);
 	return SSTKIT_OK;
@@ -419,11 +382,13 @@ sstkit_wal_close(sstkit_wal **w, sstkit_error *err)
 void
 sstkit_wal_abort(sstkit_wal **w)
 {
+	sst_wal_writer *x;
+
 	if (w == NULL || *w == NULL)
 		return;
-	sst_wal_writer_abort(&(*w)->w);
-	free(*w);
+	x = (sst_wal_writer *)*w;
 	*w = NULL;
+	sst_wal_writer_abort(&x);
 }
 
 int
