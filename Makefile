@@ -163,7 +163,7 @@ install: all
 	install -m 0644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' sstkit.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
-	pydir=$${PYDIR:-$$($(PYDIR_CMD))} && \
+	pydir=$(or $(PYDIR),$$($(PYDIR_CMD))) && \
 	install -d $(DESTDIR)$$pydir/sstkit && \
 	install -m 0644 python/sstkit/__init__.py $(DESTDIR)$$pydir/sstkit/ && \
 	echo 'LIBDIR = "$(PREFIX)/lib"' > $(DESTDIR)$$pydir/sstkit/_libdir.py
@@ -176,7 +176,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PREFIX)/include/sstkit
 	rm -f $(MANS:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) \
 	    $(MAN3:man/%=$(DESTDIR)$(PREFIX)/share/man/man3/%)
-	pydir=$${PYDIR:-$$($(PYDIR_CMD))} && \
+	pydir=$(or $(PYDIR),$$($(PYDIR_CMD))) && \
 	rm -rf $(DESTDIR)$$pydir/sstkit
 
 # man/TOOL.1.md: each roff page rendered as text (docs.bats checks they are current)

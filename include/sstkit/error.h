@@ -27,7 +27,8 @@
  * Thread safety: an sstkit_error belongs to one thread at a time. Handles
  * (readers, iterators, writers, ...) belong to one thread at a time too;
  * different handles may be used by different threads at once, even on the
- * same files. The library keeps no global state.
+ * same files. The library needs no initialisation, installs no signal
+ * handlers, and locks what little state it shares between handles.
  */
 #ifndef SSTKIT_ERROR_H
 #define SSTKIT_ERROR_H
