@@ -112,7 +112,7 @@ check-api: all
 
 # The Python module over this build's shared library.
 check-python: all
-	@SST_BIN=$(CURDIR)/$(BUILD)/bin PYTHONPATH=$(CURDIR)/python \
+	@SST_BIN=$(CURDIR)/$(BUILD)/bin PYTHONPATH=$(CURDIR)/python PYTHONDONTWRITEBYTECODE=1 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 deps:
