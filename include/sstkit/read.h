@@ -90,7 +90,8 @@ SST_API SSTKIT_WUR int sstkit_iter_open(sstkit_iter **it, sstkit_reader *r,
 /*
  * The next record: SSTKIT_OK with the key and value (owned by the
  * iterator, valid until its next call), or SSTKIT_NOTFOUND at the end
- * (and again on every later call). val and vlen may be NULL.
+ * (and again on every later call, until a seek). After an error the
+ * iterator is at its end. key, klen, val and vlen may be NULL.
  */
 SST_API SSTKIT_WUR int sstkit_iter_next(sstkit_iter *it, const void **key, size_t *klen,
     const void **val, size_t *vlen, sstkit_error *err);
