@@ -6,7 +6,7 @@
 #                   (mk/hardening.mk; make check-hardening for all of it)
 #   make demo       build a table from a generated sample and query it
 #   make bench      the side-by-side benchmark (scripts/bench)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (make uninstall undoes it)
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -42,16 +42,33 @@ TOOLS_SRC = $(wildcard bin/*.c)
 TOOLS     = $(TOOLS_SRC:bin/%.c=$(BUILD)/bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HEADERS   = $(wildcard lib/*.h)
+HEADERS   = $(wildcard lib/*.h) $(PUB_HEADERS)
 MANS      = $(wildcard man/*.1)
+MAN3      = $(wildcard man/*.3)
 # the scale-out drivers (shell scripts over the tools)
 DRIVERS   = scripts/sst-parallel-build scripts/sst-slurm-build
 
-.PHONY: all lib tools units check check-unit check-cli deps demo bench install clean lint fuzz man-md
+# The public library (sstkit(3)): the headers of include/sstkit/ only,
+# every lib/ object again as position-independent code with hidden
+# visibility, so libsstkit.so.0 and libsstkit.a export only the SST_API
+# functions (sstkit_*). The tools keep linking build/libsst.a statically.
+PUB_HEADERS = $(wildcard include/sstkit/*.h)
+PIC_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/pic/%.o)
+SONAME    = libsstkit.so.0
+SHLIB     = $(BUILD)/$(SONAME)
+PUBLIB    = $(BUILD)/libsstkit.a
+# The shared library links libzstd as a shared library (its archive need
+# not be position-independent).
+SHLIBS    = -lzstd -lxxhash -larchive -lz -lm
+PYTHON   ?= /usr/bin/python3
 
-all: tools
+.PHONY: all lib tools units check check-unit check-cli check-api check-python deps demo bench \
+	install uninstall clean lint fuzz man-md publib
+
+all: tools publib
 
 lib: $(BUILD)/libsst.a
+publib: $(SHLIB) $(BUILD)/libsstkit.so $(PUBLIB)
 tools: $(TOOLS)
 units: $(UNITS)
 
@@ -63,6 +80,25 @@ $(BUILD)/libsst.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/pic/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(SHLIB): $(PIC_OBJ) lib/sstkit.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/sstkit.map \
+	    -o $@ $(PIC_OBJ) $(LDFLAGS) $(SHLIBS)
+
+$(BUILD)/libsstkit.so: $(SHLIB)
+	ln -sf $(SONAME) $@
+
+# One relocatable object whose hidden symbols are made local: a static
+# user sees only sstkit_* too, and no internal name can collide with his.
+$(PUBLIB): $(PIC_OBJ)
+	@rm -f $@
+	$(LD) -r -o $(BUILD)/pic/sstkit-all.o $(PIC_OBJ)
+	objcopy --localize-hidden $(BUILD)/pic/sstkit-all.o
+	ar rcs $@ $(BUILD)/pic/sstkit-all.o
+
 $(BUILD)/bin/%: bin/%.c $(BUILD)/libsst.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
@@ -70,6 +106,16 @@ $(BUILD)/bin/%: bin/%.c $(BUILD)/libsst.a $(HEADERS)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libsst.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -Itests/unit -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+
+# The installed API as a user sees it (tests/api/run): staged install,
+# C and C++ programs built with pkg-config, shared and static.
+check-api: all
+	@sh tests/api/run $(BUILD)
+
+# The Python module over this build's shared library.
+check-python: all
+	@SST_BIN=$(CURDIR)/$(BUILD)/bin PYTHONPATH=$(CURDIR)/python PYTHONDONTWRITEBYTECODE=1 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 deps:
 	@sh scripts/install-deps
@@ -86,6 +132,7 @@ check: deps
 	$(MAKE) all units
 	$(MAKE) check-unit
 	$(MAKE) check-cli
+	$(MAKE) check-api check-python
 	$(MAKE) BUILD=build-san SAN=1 all units
 	$(MAKE) BUILD=build-san SAN=1 check-unit
 	$(MAKE) BUILD=build-san SAN=1 check-cli
@@ -99,16 +146,41 @@ demo: deps
 bench: all
 	@sh scripts/bench
 
+# The Python module goes where the system's python3 looks for PREFIX
+# (Debian: PREFIX/lib/python3.X/dist-packages); PYDIR= overrides.
+PYDIR_CMD = $(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
+	d = "dist-packages" if any(p.endswith("dist-packages") for p in sys.path) else "site-packages"; \
+	print("$(PREFIX)/lib/python" + v + "/" + d)'
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include/sstkit $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0755 $(TOOLS) $(DRIVERS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(BUILD)/libsst.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/sstkit/
+	install -m 0755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libsstkit.so
+	install -m 0644 $(PUBLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(PUB_HEADERS) $(DESTDIR)$(PREFIX)/include/sstkit/
 	install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' sstkit.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
+	pydir=$(or $(PYDIR),$$($(PYDIR_CMD))) && \
+	install -d $(DESTDIR)$$pydir/sstkit && \
+	install -m 0644 python/sstkit/__init__.py $(DESTDIR)$$pydir/sstkit/ && \
+	echo 'LIBDIR = "$(PREFIX)/lib"' > $(DESTDIR)$$pydir/sstkit/_libdir.py
+
+uninstall:
+	rm -f $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) \
+	    $(DRIVERS:scripts/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libsstkit.so \
+	    $(DESTDIR)$(PREFIX)/lib/libsstkit.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
+	rm -f $(PUB_HEADERS:include/sstkit/%=$(DESTDIR)$(PREFIX)/include/sstkit/%)
+	-rmdir $(DESTDIR)$(PREFIX)/include/sstkit
+	rm -f $(MANS:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) \
+	    $(MAN3:man/%=$(DESTDIR)$(PREFIX)/share/man/man3/%)
+	pydir=$(or $(PYDIR),$$($(PYDIR_CMD))) && \
+	rm -rf $(DESTDIR)$$pydir/sstkit
 
 # man/TOOL.1.md: each roff page rendered as text (docs.bats checks they are current)
 man-md:
