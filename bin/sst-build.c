@@ -242,6 +242,8 @@ done:
 	sst_progress_done(&b.prog);
 	sst_writer_abort(&b.w);
 	sst_sorter_free(&b.sorter);
+	if (rc != SST_OK)
+		sst_store_abort(&store);	/* a store this run created goes */
 	sst_store_close(&store);
 	sst_buf_free(&b.hold_key);
 	sst_buf_free(&b.hold_val);

@@ -434,6 +434,8 @@ main(int argc, char **argv)
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.cv, NULL);
 	sst_progress_init(&rp.prog, sst_prog, progress);
+	if (rp.out != NULL && (rc = sst_out_check(rp.out, &err)) != SST_OK)
+		goto done;	/* before any input is read */
 	for (i = optind; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
 
@@ -466,6 +468,8 @@ done:
 	}
 	if (!rp.added)
 		drop_tables(&rp);
+	if (rc != SST_OK)
+		sst_store_abort(&rp.store);	/* a store this run created goes */
 	sst_store_close(&rp.store);
 	sst_memtable_free(&rp.active);
 	for (k = 0; k < rp.npaths; k++)

@@ -1,6 +1,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,23 +58,44 @@ sst_write_full(int fd, const void *buf, size_t n, const char *path, sst_err *err
 
 /* ---- cleanup registry ---- */
 
-#define MAX_CLEANUP 64
+/*
+ * A fixed array: the signal handler reads it without locking or allocating.
+ * fd >= 0: a descriptor of the file at path, kept open (and so its flock
+ * held) until the path is unregistered; see sst_cleanup_register_locked().
+ */
+#define MAX_CLEANUP 1024
 static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *volatile cleanup_paths[MAX_CLEANUP];
+static int cleanup_fds[MAX_CLEANUP];
+static unsigned char cleanup_keep[MAX_CLEANUP];
 
-void
-sst_cleanup_register(const char *path)
+static void
+register_path(const char *path, int keep)
 {
 	int i;
 
 	pthread_mutex_lock(&cleanup_mu);
 	for (i = 0; i < MAX_CLEANUP; i++) {
 		if (cleanup_paths[i] == NULL) {
+			cleanup_fds[i] = -1;
+			cleanup_keep[i] = (unsigned char)keep;
 			cleanup_paths[i] = strdup(path);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&cleanup_mu);
+}
+
+void
+sst_cleanup_register(const char *path)
+{
+	register_path(path, 0);
+}
+
+void
+sst_cleanup_register_locked(const char *path)
+{
+	register_path(path, 1);
 }
 
 void
@@ -86,11 +109,34 @@ sst_cleanup_unregister(const char *path)
 
 		if (p != NULL && strcmp(p, path) == 0) {
 			cleanup_paths[i] = NULL;
+			if (cleanup_fds[i] >= 0)
+				close(cleanup_fds[i]);
+			cleanup_fds[i] = -1;
 			free(p);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&cleanup_mu);
+}
+
+/* Keeps fd (open on path) if path was registered with _locked; returns 1 then. */
+static int
+cleanup_keep_fd(const char *path, int fd)
+{
+	int i, kept = 0;
+
+	pthread_mutex_lock(&cleanup_mu);
+	for (i = 0; i < MAX_CLEANUP; i++) {
+		char *p = cleanup_paths[i];
+
+		if (p != NULL && cleanup_keep[i] && cleanup_fds[i] < 0 && strcmp(p, path) == 0) {
+			cleanup_fds[i] = fd;
+			kept = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cleanup_mu);
+	return kept;
 }
 
 static void
@@ -133,7 +179,7 @@ sst_cleanup_install(void)
 	atexit(cleanup_all);
 }
 
-/* ---- atomic output ---- */
+/* ---- output paths ---- */
 
 static char *
 dir_of(const char *path)
@@ -147,48 +193,429 @@ dir_of(const char *path)
 	return d;
 }
 
+static char *
+base_of(const char *path)
+{
+	char *copy = strdup(path), *b;
+
+	if (copy == NULL)
+		return NULL;
+	b = strdup(basename(copy));
+	free(copy);
+	return b;
+}
+
+/* "dir/name", or name alone when dir is "." (messages stay as typed). */
+static char *
+join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p;
+
+	if (strcmp(dir, ".") == 0)
+		return strdup(name);
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+int
+sst_out_target(const char *path, char **target, sst_err *err)
+{
+	char link[PATH_MAX], *cur, *next, *d;
+	struct stat st;
+	ssize_t n;
+	int hops;
+
+	*target = NULL;
+	if ((cur = strdup(path)) == NULL)
+		return sst_nomem(err, path);
+	for (hops = 0;; hops++) {
+		if (lstat(cur, &st) != 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				break;	/* absent: the directory check says more */
+			goto sys;
+		}
+		if (!S_ISLNK(st.st_mode))
+			break;
+		if (hops == 40) {
+			errno = ELOOP;
+			goto sys;
+		}
+		if ((n = readlink(cur, link, sizeof(link) - 1)) < 0)
+			goto sys;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			next = strdup(link);
+		} else {
+			if ((d = dir_of(cur)) == NULL)
+				goto nomem;
+			next = join(d, link);
+			free(d);
+		}
+		if (next == NULL)
+			goto nomem;
+		free(cur);
+		cur = next;
+	}
+	*target = cur;
+	return SST_OK;
+sys:
+	free(cur);
+	return sst_syserr(err, "%s", path);
+nomem:
+	free(cur);
+	return sst_nomem(err, path);
+}
+
+/* The checks of sst_out_check() on target, the file that path names. */
+static int
+check_target(const char *path, const char *target, sst_err *err)
+{
+	struct stat st;
+	char *dir;
+	int rc = SST_OK;
+
+	if (lstat(target, &st) == 0) {
+		if (S_ISREG(st.st_mode))
+			;
+		else if (strcmp(path, target) == 0)
+			return sst_error(err, SST_EUSAGE, "%s: output is %s, not a regular file",
+			    path, kind_of(st.st_mode));
+		else
+			return sst_error(err, SST_EUSAGE, "%s: output links to %s, %s, not a regular file",
+			    path, target, kind_of(st.st_mode));
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		return sst_syserr(err, "%s", path);
+	}
+	if ((dir = dir_of(target)) == NULL)
+		return sst_nomem(err, path);
+	if (stat(dir, &st) != 0)
+		rc = sst_syserr(err, "%s: directory %s", path, dir);
+	else if (!S_ISDIR(st.st_mode) && (errno = ENOTDIR) != 0)
+		rc = sst_syserr(err, "%s: directory %s", path, dir);
+	else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		rc = sst_syserr(err, "%s: directory %s", path, dir);
+	free(dir);
+	return rc;
+}
+
+int
+sst_out_check(const char *path, sst_err *err)
+{
+	char *target;
+	int rc;
+
+	if ((rc = sst_out_target(path, &target, err)) != SST_OK)
+		return rc;
+	rc = check_target(path, target, err);
+	free(target);
+	return rc;
+}
+
+/* A name with its leading dots skipped. */
+static const char *
+undotted(const char *name)
+{
+	while (*name == '.')
+		name++;
+	return name;
+}
+
+/*
+ * Removes the files in dir whose name is one or more dots followed by a
+ * name that match() accepts, each only if no process holds a lock on it.
+ */
+static int
+clean_stale(const char *dir, int (*match)(const char *name, const void *arg), const void *arg,
+    sst_err *err)
+{
+	struct dirent *de;
+	struct stat st, cur;
+	DIR *d;
+	int dfd, fd, rc = SST_OK;
+
+	if ((d = opendir(dir)) == NULL)
+		return sst_syserr(err, "%s: open directory", dir);
+	dfd = dirfd(d);
+	for (;;) {
+		const char *nm;
+
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				rc = sst_syserr(err, "%s: read directory", dir);
+			break;
+		}
+		nm = de->d_name;
+		if (nm[0] != '.' || !match(undotted(nm), arg))
+			continue;
+		/* Not openable (gone, or another user's): not ours to judge. */
+		fd = openat(dfd, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/*
+		 * Locked: a live writer's. Unlocked and still under this name:
+		 * left by a killed writer (a writer locks its file before it
+		 * uses it, and checks afterwards that the name is still its).
+		 */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(dfd, nm, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino &&
+		    unlinkat(dfd, nm, 0) != 0 && errno != ENOENT)
+			rc = sst_syserr(err, "%s/%s: cannot remove a stale temporary file", dir, nm);
+		close(fd);
+		if (rc != SST_OK)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* NAME.tmp-* for the NAME in arg (leading dots of both skipped). */
+static int
+match_tmp(const char *name, const void *arg)
+{
+	const char *base = undotted(arg);
+	size_t n = strlen(base);
+
+	return strncmp(name, base, n) == 0 && strncmp(name + n, ".tmp-", 5) == 0;
+}
+
+int
+sst_out_clean(const char *target, sst_err *err)
+{
+	char *dir = dir_of(target), *base = base_of(target);
+	int rc;
+
+	if (dir == NULL || base == NULL)
+		rc = sst_nomem(err, target);
+	else
+		rc = clean_stale(dir, match_tmp, base, err);
+	free(dir);
+	free(base);
+	return rc;
+}
+
+char *
+sst_out_tmp_name(const char *target, const char *tag)
+{
+	char *dir = dir_of(target), *base = base_of(target), *p = NULL;
+	size_t n;
+
+	if (dir != NULL && base != NULL) {
+		n = strlen(dir) + strlen(base) + strlen(tag) + 8;
+		if ((p = malloc(n)) != NULL)
+			snprintf(p, n, "%s/.%s.tmp-%s", dir, base, tag);
+	}
+	free(dir);
+	free(base);
+	return p;
+}
+
+/* ---- split outputs: OUT "d/day.sst" names d/day-0001.sst, d/day-0002.sst, ... ---- */
+
+typedef struct split_pat {
+	const char *stem, *ext;
+	size_t nstem;
+} split_pat;
+
+static void
+split_pat_init(split_pat *sp, const char *base)
+{
+	const char *dot = strrchr(base, '.');
+
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	sp->stem = base;
+	sp->nstem = (size_t)(dot - base);
+	sp->ext = dot;
+}
+
+/* The length of the part name at the start of name ("STEM-DDDD[D...]EXT"), or 0. */
+static size_t
+split_match_len(const split_pat *sp, const char *name)
+{
+	size_t i = sp->nstem + 1, d = 0, ne = strlen(sp->ext);
+
+	if (strncmp(name, sp->stem, sp->nstem) != 0 || name[sp->nstem] != '-')
+		return 0;
+	while (name[i + d] >= '0' && name[i + d] <= '9')
+		d++;
+	if (d < 4 || strncmp(name + i + d, sp->ext, ne) != 0)
+		return 0;
+	return i + d + ne;
+}
+
+static int
+match_split_tmp(const char *name, const void *arg)
+{
+	size_t n = split_match_len(arg, name);
+
+	return n > 0 && strncmp(name + n, ".tmp-", 5) == 0;
+}
+
+int
+sst_out_check_split(const char *out, sst_err *err)
+{
+	char *dir = dir_of(out), *base = base_of(out), *p;
+	struct dirent *de;
+	split_pat sp;
+	DIR *d = NULL;
+	int rc = SST_OK;
+
+	if (dir == NULL || base == NULL) {
+		rc = sst_nomem(err, out);
+		goto done;
+	}
+	/* The directory, as for a file in it that does not exist yet. */
+	if ((p = join(dir, ".sstkit-split-check")) == NULL) {
+		rc = sst_nomem(err, out);
+		goto done;
+	}
+	rc = check_target(out, p, err);
+	free(p);
+	if (rc != SST_OK)
+		goto done;
+	split_pat_init(&sp, base);
+	if ((d = opendir(dir)) == NULL) {
+		rc = sst_syserr(err, "%s: open directory", dir);
+		goto done;
+	}
+	for (;;) {
+		char *t;
+
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				rc = sst_syserr(err, "%s: read directory", dir);
+			break;
+		}
+		if (split_match_len(&sp, de->d_name) != strlen(de->d_name))
+			continue;
+		if ((p = join(dir, de->d_name)) == NULL) {
+			rc = sst_nomem(err, out);
+			break;
+		}
+		if ((rc = sst_out_target(p, &t, err)) == SST_OK) {
+			rc = check_target(p, t, err);
+			free(t);
+		}
+		free(p);
+		if (rc != SST_OK)
+			break;
+	}
+done:
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	free(base);
+	return rc;
+}
+
+int
+sst_out_clean_split(const char *out, sst_err *err)
+{
+	char *dir = dir_of(out), *base = base_of(out);
+	split_pat sp;
+	int rc;
+
+	if (dir == NULL || base == NULL) {
+		rc = sst_nomem(err, out);
+	} else {
+		split_pat_init(&sp, base);
+		rc = clean_stale(dir, match_split_tmp, &sp, err);
+	}
+	free(dir);
+	free(base);
+	return rc;
+}
+
+/* ---- atomic output ---- */
+
+/* Creates and locks "dir/.base.tmp-XXXXXX"; *fd, o->tmp set. */
+static int
+create_locked_tmp(sst_out *o, const char *dir, const char *base, sst_err *err)
+{
+	struct stat a, b;
+	size_t n = strlen(dir) + strlen(base) + 32;
+	int tries;
+
+	if ((o->tmp = malloc(n)) == NULL)
+		return sst_nomem(err, o->path);
+	for (tries = 0;; tries++) {
+		snprintf(o->tmp, n, "%s/.%s.tmp-XXXXXX", dir, base);
+		if ((o->fd = mkstemp(o->tmp)) < 0)
+			return sst_syserr(err, "%s: cannot create temporary file", o->path);
+		sst_cleanup_register(o->tmp);
+		while (flock(o->fd, LOCK_EX) != 0) {
+			if (errno != EINTR)
+				return sst_syserr(err, "%s: lock temporary file %s", o->path, o->tmp);
+		}
+		/* A cleaner that took the file between mkstemp and flock removed it. */
+		if (fstat(o->fd, &a) != 0)
+			return sst_syserr(err, "%s: stat temporary file %s", o->path, o->tmp);
+		if (lstat(o->tmp, &b) == 0) {
+			if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				return SST_OK;
+		} else if (errno != ENOENT) {
+			return sst_syserr(err, "%s: stat temporary file %s", o->path, o->tmp);
+		}
+		if (tries == 8) {
+			errno = EAGAIN;
+			return sst_syserr(err, "%s: temporary file %s removed by another process",
+			    o->path, o->tmp);
+		}
+		sst_cleanup_unregister(o->tmp);
+		close(o->fd);
+		o->fd = -1;
+	}
+}
+
 int
 sst_out_open(sst_out *o, const char *path, sst_err *err)
 {
-	char *copy, *base, *dir;
-	size_t n;
+	char *dir = NULL, *base = NULL;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
-	if ((o->path = strdup(path)) == NULL || (copy = strdup(path)) == NULL) {
-		free(o->path);
-		o->path = NULL;
+	if ((o->path = strdup(path)) == NULL)
 		return sst_nomem(err, path);
+	if ((rc = sst_out_target(path, &o->dest, err)) != SST_OK ||
+	    (rc = check_target(path, o->dest, err)) != SST_OK)
+		goto fail;
+	if ((dir = dir_of(o->dest)) == NULL || (base = base_of(o->dest)) == NULL) {
+		rc = sst_nomem(err, path);
+		goto fail;
 	}
-	base = basename(copy);
-	if ((dir = dir_of(path)) == NULL) {
-		free(copy);
-		free(o->path);
-		o->path = NULL;
-		return sst_nomem(err, path);
-	}
-	n = strlen(dir) + strlen(base) + 32;
-	if ((o->tmp = malloc(n)) == NULL) {
-		free(copy);
-		free(dir);
-		free(o->path);
-		o->path = NULL;
-		return sst_nomem(err, path);
-	}
-	snprintf(o->tmp, n, "%s/.%s.tmp-XXXXXX", dir, base);
-	free(copy);
+	if ((rc = clean_stale(dir, match_tmp, base, err)) != SST_OK ||
+	    (rc = create_locked_tmp(o, dir, base, err)) != SST_OK)
+		goto fail;
 	free(dir);
-	o->fd = mkstemp(o->tmp);
-	if (o->fd < 0) {
-		int rc = sst_syserr(err, "%s: cannot create temporary file", path);
-
-		free(o->tmp);
-		free(o->path);
-		o->tmp = o->path = NULL;
-		return rc;
-	}
-	sst_cleanup_register(o->tmp);
+	free(base);
 	return SST_OK;
+fail:
+	free(dir);
+	free(base);
+	sst_out_abort(o);
+	return rc;
 }
 
 int
@@ -249,15 +676,8 @@ sst_out_commit(sst_out *o, sst_err *err)
 		sst_out_abort(o);
 		return rc;
 	}
-	if (close(o->fd) != 0) {
-		o->fd = -1;
-		rc = sst_syserr(err, "%s: close", o->path);
-		sst_out_abort(o);
-		return rc;
-	}
-	o->fd = -1;
 	/* Everything that can fail but the fsync comes before the rename. */
-	if ((dir = dir_of(o->path)) == NULL) {
+	if ((dir = dir_of(o->dest)) == NULL) {
 		rc = sst_nomem(err, o->path);
 		sst_out_abort(o);
 		return rc;
@@ -268,7 +688,8 @@ sst_out_commit(sst_out *o, sst_err *err)
 		sst_out_abort(o);
 		return rc;
 	}
-	if (rename(o->tmp, o->path) != 0) {
+	/* The lock is held through the rename: a cleaner never takes the file. */
+	if (rename(o->tmp, o->dest) != 0) {
 		rc = sst_syserr(err, "%s: rename", o->path);
 		close(dfd);
 		free(dir);
@@ -277,6 +698,9 @@ sst_out_commit(sst_out *o, sst_err *err)
 	}
 	sst_cleanup_unregister(o->tmp);
 	o->published = 1;
+	if (!cleanup_keep_fd(o->dest, o->fd))
+		close(o->fd);
+	o->fd = -1;
 	rc = SST_OK;
 	if (fsync(dfd) != 0 && errno != EINVAL)
 		rc = sst_syserr(err, "%s: fsync directory", dir);
@@ -284,23 +708,26 @@ sst_out_commit(sst_out *o, sst_err *err)
 	free(dir);
 	free(o->tmp);
 	free(o->path);
-	o->tmp = o->path = NULL;
+	free(o->dest);
+	o->tmp = o->path = o->dest = NULL;
 	return rc;
 }
 
 void
 sst_out_abort(sst_out *o)
 {
+	/* Unlinked before it is closed (unlocked): no cleaner races for it. */
+	if (o->tmp != NULL && o->fd >= 0)
+		unlink(o->tmp);
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	if (o->tmp != NULL) {
-		unlink(o->tmp);
+	if (o->tmp != NULL)
 		sst_cleanup_unregister(o->tmp);
-	}
 	free(o->tmp);
 	free(o->path);
-	o->tmp = o->path = NULL;
+	free(o->dest);
+	o->tmp = o->path = o->dest = NULL;
 }
 
 const char *

@@ -27,6 +27,8 @@ struct sst_store {
 	int lockfd;
 	sst_manifest m;
 	uint64_t next;		/* numbers handed out; >= m.next */
+	int made_dir;		/* this writer created the directory */
+	int made_store;		/* this writer wrote the first MANIFEST */
 };
 
 static const struct knob_def {
@@ -723,7 +725,9 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 		if (errno != ENOENT || !create)
 			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: no such store", s->dir) :
 			    sst_syserr(err, "%s", s->dir);
-		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
+		if (mkdir(s->dir, 0777) == 0)
+			s->made_dir = 1;
+		else if (errno != EEXIST)
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
@@ -769,8 +773,10 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 	if (rc == SST_OK && !sst_store_is(dir)) {
 		int published;
 
-		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
+		if ((rc = dir_is_fresh(dir, err)) == SST_OK) {
+			s->made_store = 1;
 			rc = manifest_write(dir, &s->m, &published, err);
+		}
 	}
 	if (rc == SST_OK) {
 		sst_manifest_free(&s->m);
@@ -790,11 +796,83 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		}
 	}
 	if (rc != SST_OK) {
-		sst_store_close(&s);
+		sst_store_abort(&s);
 		return rc;
 	}
 	*sp = s;
 	return SST_OK;
+}
+
+/* A name a store writer makes: MANIFEST, LOCK, a table, a temporary file. */
+static int
+is_store_file(const char *name)
+{
+	uint64_t num;
+
+	return strcmp(name, "MANIFEST") == 0 || strcmp(name, "LOCK") == 0 ||
+	    is_leftover_tmp(name) || table_name_number(name, strlen(name), &num) == 0;
+}
+
+/*
+ * Undoes the creation of a store that lists no table: removes its files
+ * (only if the directory holds nothing else), and the directory if this
+ * writer made it. Best effort: what cannot be removed stays, a valid
+ * empty store or a directory the next creation accepts.
+ */
+static void
+remove_created(sst_store *s)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	sst_err e;
+	DIR *d;
+	int foreign = 0, pass;
+
+	if ((d = opendir(s->dir)) == NULL)
+		return;
+	for (pass = 0; pass < 2 && !foreign; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			const char *nm = de->d_name;
+
+			if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+				continue;
+			if (!is_store_file(nm)) {
+				foreign = 1;
+				break;
+			}
+			/* pass 1 removes; MANIFEST last but one, LOCK last */
+			if (pass == 1 && strcmp(nm, "MANIFEST") != 0 && strcmp(nm, "LOCK") != 0 &&
+			    path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
+				unlink(path);
+		}
+	}
+	closedir(d);
+	if (foreign)
+		return;
+	if (path_join(path, sizeof(path), s->dir, "MANIFEST", &e) != SST_OK || unlink(path) != 0)
+		return;
+	if (path_join(path, sizeof(path), s->dir, "LOCK", &e) == SST_OK)
+		unlink(path);
+	if (s->made_dir && rmdir(s->dir) == 0 &&
+	    path_join(path, sizeof(path), s->dir, "..", &e) == SST_OK)
+		sst_fsync_dir(path, &e);
+	else
+		sst_fsync_dir(s->dir, &e);
+}
+
+void
+sst_store_abort(sst_store **sp)
+{
+	sst_store *s;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	if (s->made_store && s->m.n == 0 && s->lockfd >= 0)
+		remove_created(s);
+	else if (s->made_dir)
+		rmdir(s->dir);	/* only if still empty */
+	sst_store_close(sp);
 }
 
 int
