@@ -730,6 +730,197 @@ sst_out_abort(sst_out *o)
 	o->tmp = o->path = o->dest = NULL;
 }
 
+/* ---- groups of temporary files ---- */
+
+#define GROUP_ID_LEN 6	/* mkstemps' XXXXXX */
+
+/* The XXXXXX of "PREFIX-XXXXXX.lock", or NULL when name is not an anchor. */
+static const char *
+anchor_id(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(name, prefix, n) != 0 || name[n] != '-' ||
+	    strlen(name + n + 1) != GROUP_ID_LEN + 5 || strcmp(name + n + 1 + GROUP_ID_LEN, ".lock") != 0)
+		return NULL;
+	return name + n + 1;
+}
+
+/* Whether name (leading dots skipped) is a member "PREFIX-ID-..." of group id. */
+static int
+is_group_member(const char *name, const char *prefix, const char *id)
+{
+	size_t n = strlen(prefix);
+
+	name = undotted(name);
+	return strncmp(name, prefix, n) == 0 && name[n] == '-' &&
+	    strncmp(name + n + 1, id, GROUP_ID_LEN) == 0 && name[n + 1 + GROUP_ID_LEN] == '-';
+}
+
+/* Removes every member of the dead group id (its anchor locked by us), then the anchor. */
+static int
+remove_group(DIR *d, const char *dir, const char *prefix, const char *id, const char *anchor,
+    sst_err *err)
+{
+	struct dirent *de;
+	int dfd = dirfd(d);
+
+	rewinddir(d);
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				return sst_syserr(err, "%s: read directory", dir);
+			break;
+		}
+		if (is_group_member(de->d_name, prefix, id) && unlinkat(dfd, de->d_name, 0) != 0 &&
+		    errno != ENOENT)
+			return sst_syserr(err, "%s/%s: cannot remove a stale temporary file", dir,
+			    de->d_name);
+	}
+	if (unlinkat(dfd, anchor, 0) != 0 && errno != ENOENT)
+		return sst_syserr(err, "%s/%s: cannot remove a stale temporary file", dir, anchor);
+	return SST_OK;
+}
+
+static int
+clean_groups(const char *dir, const char *prefix, sst_err *err)
+{
+	char anchor[NAME_MAX + 1], id[GROUP_ID_LEN + 1];
+	struct dirent *de;
+	struct stat st, cur;
+	DIR *d;
+	int dfd, fd, rc = SST_OK, again = 1;
+
+	if ((d = opendir(dir)) == NULL)
+		return sst_syserr(err, "%s: open directory", dir);
+	dfd = dirfd(d);
+	/* One dead group at a time: removing one rewinds the directory. */
+	while (again && rc == SST_OK) {
+		again = 0;
+		rewinddir(d);
+		for (;;) {
+			const char *gid;
+
+			errno = 0;
+			if ((de = readdir(d)) == NULL) {
+				if (errno != 0)
+					rc = sst_syserr(err, "%s: read directory", dir);
+				break;
+			}
+			if ((gid = anchor_id(de->d_name, prefix)) == NULL)
+				continue;
+			fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+			    fstatat(dfd, de->d_name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino) {
+				snprintf(anchor, sizeof(anchor), "%s", de->d_name);
+				memcpy(id, gid, GROUP_ID_LEN);
+				id[GROUP_ID_LEN] = '\0';
+				rc = remove_group(d, dir, prefix, id, anchor, err);
+				again = 1;
+			}
+			close(fd);
+			if (again || rc != SST_OK)
+				break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+sst_tmpgroup_open(sst_tmpgroup *g, const char *dir, const char *prefix, sst_err *err)
+{
+	struct stat a, b;
+	size_t n = strlen(dir) + strlen(prefix) + 32;
+	int rc, tries;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+	if ((rc = clean_groups(dir, prefix, err)) != SST_OK)
+		return rc;
+	if ((g->anchor = malloc(n)) == NULL)
+		return sst_nomem(err, dir);
+	for (tries = 0;; tries++) {
+		snprintf(g->anchor, n, "%s/%s-XXXXXX.lock", dir, prefix);
+		if ((g->fd = mkstemps(g->anchor, 5)) < 0) {
+			rc = sst_syserr(err, "%s: cannot create temporary file", dir);
+			break;
+		}
+		sst_cleanup_register(g->anchor);
+		while ((rc = flock(g->fd, LOCK_EX)) != 0 && errno == EINTR)
+			;
+		if (rc != 0 || fstat(g->fd, &a) != 0) {
+			rc = sst_syserr(err, "%s: lock temporary file", g->anchor);
+			break;
+		}
+		if (lstat(g->anchor, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return SST_OK;
+		sst_cleanup_unregister(g->anchor);
+		close(g->fd);
+		g->fd = -1;
+		if (tries == 8) {
+			errno = EAGAIN;
+			rc = sst_syserr(err, "%s: temporary file removed by another process", dir);
+			break;
+		}
+	}
+	sst_tmpgroup_close(g);
+	return rc;
+}
+
+char *
+sst_tmpgroup_path(const sst_tmpgroup *g, const char *suffix)
+{
+	size_t n = strlen(g->anchor) + strlen(suffix) + 2;
+	char *p = malloc(n);
+
+	/* "DIR/PREFIX-XXXXXX.lock" -> "DIR/PREFIX-XXXXXX-SUFFIX" */
+	if (p != NULL)
+		snprintf(p, n, "%.*s-%s", (int)(strlen(g->anchor) - 5), g->anchor, suffix);
+	return p;
+}
+
+void
+sst_tmpgroup_close(sst_tmpgroup *g)
+{
+	char *dir, *base;
+	DIR *d;
+
+	if (g->anchor == NULL)
+		return;
+	/* Members still there go first; if one cannot, the anchor stays too,
+	 * unlocked, for the next run to remove the group. */
+	dir = dir_of(g->anchor);
+	base = base_of(g->anchor);
+	if (g->fd >= 0 && dir != NULL && base != NULL && strlen(base) > GROUP_ID_LEN + 6 &&
+	    (d = opendir(dir)) != NULL) {
+		size_t n = strlen(base) - GROUP_ID_LEN - 6;
+		struct dirent *de;
+		int left = 0;
+
+		base[n] = '\0';	/* the prefix; the id follows the '-' */
+		while ((de = readdir(d)) != NULL)
+			if (is_group_member(de->d_name, base, base + n + 1) &&
+			    unlinkat(dirfd(d), de->d_name, 0) != 0 && errno != ENOENT)
+				left = 1;
+		closedir(d);
+		if (!left)
+			unlink(g->anchor);
+	}
+	free(dir);
+	free(base);
+	sst_cleanup_unregister(g->anchor);
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->anchor);
+	g->anchor = NULL;
+	g->fd = -1;
+}
+
 const char *
 sst_tmpdir(const char *tmpdir)
 {

@@ -104,6 +104,27 @@ int sst_out_commit(sst_out *o, sst_err *err);
 /* Unlinks the temporary file and closes it; safe on a zeroed or committed o. */
 void sst_out_abort(sst_out *o);
 
+/*
+ * A group of temporary files that live as long as the run that made them
+ * (wal-replay's flushed tables): DIR/PREFIX-XXXXXX.lock, the anchor, which
+ * the run holds locked, and members DIR/PREFIX-XXXXXX-SUFFIX (and their own
+ * sst_out temporaries, ".PREFIX-XXXXXX-SUFFIX.tmp-*"). sst_tmpgroup_open()
+ * first removes every dead group of PREFIX in DIR (an anchor it can lock:
+ * the members, then the anchor), then creates and locks a new anchor the
+ * way sst_out_open() does its temporary file. Close removes the members
+ * left, then the anchor (kept, unlocked, if a member could not be removed:
+ * the next run removes the group). Close is safe on a zeroed group.
+ */
+typedef struct sst_tmpgroup {
+	int fd;			/* the anchor, locked; -1: none */
+	char *anchor;
+} sst_tmpgroup;
+
+int sst_tmpgroup_open(sst_tmpgroup *g, const char *dir, const char *prefix, sst_err *err);
+/* The member path "DIR/PREFIX-XXXXXX-SUFFIX" (malloc'd; NULL: out of memory). */
+char *sst_tmpgroup_path(const sst_tmpgroup *g, const char *suffix);
+void sst_tmpgroup_close(sst_tmpgroup *g);
+
 /* fsyncs the directory that holds `path` (or `path` itself if a directory). */
 int sst_fsync_dir(const char *path, sst_err *err);
 

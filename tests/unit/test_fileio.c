@@ -289,6 +289,44 @@ test_held(void)
 }
 
 static void
+test_group(void)
+{
+	sst_tmpgroup g1, g2, z;
+	sst_err e;
+	char *m1, *m2;
+
+	memset(&z, 0, sizeof(z));
+	sst_tmpgroup_close(&z);		/* zeroed: nothing, stdin stays open */
+	CHECK(fcntl(0, F_GETFD) >= 0 || errno != EBADF);
+	mkdir(P("g"), 0777);
+	/* a killed run's group: unlocked anchor, members, a member's temp */
+	stale("g/wr-DEAD00.lock");
+	stale("g/wr-DEAD00-1.sst");
+	stale("g/.wr-DEAD00-2.sst.tmp-ABCDEF");
+	stale("g/wr-DEAD01-1.sst");	/* no anchor: not a group's */
+	stale("g/wrx-DEAD02.lock");	/* another prefix */
+	CHECK_RC(sst_tmpgroup_open(&g1, P("g"), "wr", &e), SST_OK);
+	CHECK(!exists(P("g/wr-DEAD00.lock")) && !exists(P("g/wr-DEAD00-1.sst")));
+	CHECK(!exists(P("g/.wr-DEAD00-2.sst.tmp-ABCDEF")));
+	CHECK(exists(P("g/wr-DEAD01-1.sst")) && exists(P("g/wrx-DEAD02.lock")));
+	m1 = sst_tmpgroup_path(&g1, "1.sst");
+	CHECK(m1 != NULL && strncmp(m1, g1.anchor, strlen(g1.anchor) - 5) == 0);
+	put(m1, "flushed");
+	/* a live group stays */
+	CHECK_RC(sst_tmpgroup_open(&g2, P("g"), "wr", &e), SST_OK);
+	CHECK(exists(g1.anchor) && has(m1, "flushed"));
+	m2 = sst_tmpgroup_path(&g2, "1.sst");
+	put(m2, "other");
+	sst_tmpgroup_close(&g1);
+	CHECK(!exists(m1));
+	CHECK(has(m2, "other"));
+	sst_tmpgroup_close(&g2);
+	CHECK(!exists(m2));
+	free(m1);
+	free(m2);
+}
+
+static void
 test_store_abort(void)
 {
 	sst_store *s;
@@ -349,6 +387,7 @@ main(void)
 	test_stale();
 	test_split();
 	test_held();
+	test_group();
 	test_store_abort();
 	UNIT_DONE();
 }
