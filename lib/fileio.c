@@ -339,6 +339,55 @@ undotted(const char *name)
 }
 
 /*
+ * Opens and locks (LOCK_NB) the file nm of directory dfd if it is a regular
+ * file that no process holds locked and the name still refers to it: *fd
+ * is then that descriptor, else -1. A file gone, or another user's (no
+ * permission to open it), is skipped; any other failure is an error, as
+ * then nothing tells a killed writer's file from a live one's.
+ */
+static int
+try_take(const char *dir, int dfd, const char *nm, int *fd, sst_err *err)
+{
+	struct stat st, cur;
+	int f;
+
+	*fd = -1;
+	f = openat(dfd, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (f < 0) {
+		if (errno == ENOENT || errno == EACCES || errno == EPERM || errno == ELOOP ||
+		    errno == ENXIO)
+			return SST_OK;
+		return sst_syserr(err, "%s/%s: open", dir, nm);
+	}
+	if (fstat(f, &st) != 0) {
+		close(f);
+		return sst_syserr(err, "%s/%s: stat", dir, nm);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(f);
+		return SST_OK;
+	}
+	while (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		close(f);
+		if (errno == EWOULDBLOCK)
+			return SST_OK;	/* a live writer's */
+		return sst_syserr(err, "%s/%s: lock", dir, nm);
+	}
+	if (fstatat(dfd, nm, &cur, AT_SYMLINK_NOFOLLOW) != 0) {
+		close(f);
+		return errno == ENOENT ? SST_OK : sst_syserr(err, "%s/%s: stat", dir, nm);
+	}
+	if (cur.st_dev != st.st_dev || cur.st_ino != st.st_ino) {
+		close(f);
+		return SST_OK;
+	}
+	*fd = f;
+	return SST_OK;
+}
+
+/*
  * Removes the files in dir whose name is one or more dots followed by a
  * name that match() accepts, each only if no process holds a lock on it.
  */
@@ -347,7 +396,7 @@ clean_stale(const char *dir, int (*match)(const char *name, const void *arg), co
     sst_err *err)
 {
 	struct dirent *de;
-	struct stat st, cur;
+
 	DIR *d;
 	int dfd, fd, rc = SST_OK;
 
@@ -366,19 +415,16 @@ clean_stale(const char *dir, int (*match)(const char *name, const void *arg), co
 		nm = de->d_name;
 		if (nm[0] != '.' || !match(undotted(nm), arg))
 			continue;
-		/* Not openable (gone, or another user's): not ours to judge. */
-		fd = openat(dfd, nm, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
 		/*
 		 * Locked: a live writer's. Unlocked and still under this name:
 		 * left by a killed writer (a writer locks its file before it
 		 * uses it, and checks afterwards that the name is still its).
 		 */
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-		    fstatat(dfd, nm, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino &&
-		    unlinkat(dfd, nm, 0) != 0 && errno != ENOENT)
+		if ((rc = try_take(dir, dfd, nm, &fd, err)) != SST_OK)
+			break;
+		if (fd < 0)
+			continue;
+		if (unlinkat(dfd, nm, 0) != 0 && errno != ENOENT)
 			rc = sst_syserr(err, "%s/%s: cannot remove a stale temporary file", dir, nm);
 		close(fd);
 		if (rc != SST_OK)
@@ -788,7 +834,7 @@ clean_groups(const char *dir, const char *prefix, sst_err *err)
 {
 	char anchor[NAME_MAX + 1], id[GROUP_ID_LEN + 1];
 	struct dirent *de;
-	struct stat st, cur;
+
 	DIR *d;
 	int dfd, fd, rc = SST_OK, again = 1;
 
@@ -810,21 +856,17 @@ clean_groups(const char *dir, const char *prefix, sst_err *err)
 			}
 			if ((gid = anchor_id(de->d_name, prefix)) == NULL)
 				continue;
-			fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if ((rc = try_take(dir, dfd, de->d_name, &fd, err)) != SST_OK)
+				break;
 			if (fd < 0)
 				continue;
-			if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-			    fstatat(dfd, de->d_name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino) {
-				snprintf(anchor, sizeof(anchor), "%s", de->d_name);
-				memcpy(id, gid, GROUP_ID_LEN);
-				id[GROUP_ID_LEN] = '\0';
-				rc = remove_group(d, dir, prefix, id, anchor, err);
-				again = 1;
-			}
+			snprintf(anchor, sizeof(anchor), "%s", de->d_name);
+			memcpy(id, gid, GROUP_ID_LEN);
+			id[GROUP_ID_LEN] = '\0';
+			rc = remove_group(d, dir, prefix, id, anchor, err);
+			again = 1;
 			close(fd);
-			if (again || rc != SST_OK)
-				break;
+			break;
 		}
 	}
 	closedir(d);

@@ -29,6 +29,7 @@ struct sst_store {
 	uint64_t next;		/* numbers handed out; >= m.next */
 	int made_dir;		/* this writer created the directory */
 	int made_store;		/* this writer wrote the first MANIFEST */
+	int contended;		/* another writer holds the lock */
 };
 
 static const struct knob_def {
@@ -746,7 +747,7 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 	while (flock(s->lockfd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EWOULDBLOCK)
+		if (errno == EWOULDBLOCK && (s->contended = 1) != 0)
 			return sst_error(err, SST_ELOCKED, "%s: store is locked by another writer "
 			    "(try again later, or --wait)", s->dir);
 		return sst_syserr(err, "%s: flock", path);
@@ -850,7 +851,8 @@ remove_created(sst_store *s)
 	closedir(d);
 	if (foreign)
 		return;
-	if (path_join(path, sizeof(path), s->dir, "MANIFEST", &e) != SST_OK || unlink(path) != 0)
+	if (path_join(path, sizeof(path), s->dir, "MANIFEST", &e) != SST_OK ||
+	    (unlink(path) != 0 && errno != ENOENT))
 		return;
 	if (path_join(path, sizeof(path), s->dir, "LOCK", &e) == SST_OK)
 		unlink(path);
@@ -870,8 +872,15 @@ sst_store_abort(sst_store **sp)
 		return;
 	if (s->made_store && s->m.n == 0 && s->lockfd >= 0)
 		remove_created(s);
-	else if (s->made_dir)
-		rmdir(s->dir);	/* only if still empty */
+	else if (s->made_dir && !s->contended) {
+		/* made here, and its lock failed: LOCK is ours too */
+		char path[PATH_MAX];
+		sst_err e;
+
+		if (path_join(path, sizeof(path), s->dir, "LOCK", &e) == SST_OK)
+			unlink(path);
+		rmdir(s->dir);	/* only if empty */
+	}
 	sst_store_close(sp);
 }
 
