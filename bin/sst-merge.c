@@ -131,6 +131,7 @@ split_out(void *clos, size_t i, char **path, sst_err *err)
 		return sst_nomem(err, sn->out);
 	rc = sst_out_target(*path, &f[i], err);
 	free(*path);
+	*path = NULL;
 	if (rc != SST_OK)
 		return rc;
 	snprintf(tag, sizeof(tag), "part%ld", (long)getpid());
