@@ -243,7 +243,7 @@ done:
 	sst_writer_abort(&b.w);
 	sst_sorter_free(&b.sorter);
 	if (rc != SST_OK)
-		sst_store_abort(&store);	/* a store this run created goes */
+		sst_store_discard(&store);	/* a store this run created goes */
 	sst_store_close(&store);
 	sst_buf_free(&b.hold_key);
 	sst_buf_free(&b.hold_val);

@@ -471,7 +471,7 @@ done:
 		drop_tables(&rp);
 	sst_tmpgroup_close(&rp.group);
 	if (rc != SST_OK)
-		sst_store_abort(&rp.store);	/* a store this run created goes */
+		sst_store_discard(&rp.store);	/* a store this run created goes */
 	sst_store_close(&rp.store);
 	sst_memtable_free(&rp.active);
 	for (k = 0; k < rp.npaths; k++)

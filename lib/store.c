@@ -797,7 +797,7 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		}
 	}
 	if (rc != SST_OK) {
-		sst_store_abort(&s);
+		sst_store_discard(&s);
 		return rc;
 	}
 	*sp = s;
@@ -864,7 +864,7 @@ remove_created(sst_store *s)
 }
 
 void
-sst_store_abort(sst_store **sp)
+sst_store_discard(sst_store **sp)
 {
 	sst_store *s;
 

@@ -144,7 +144,7 @@ void sst_store_close(sst_store **s);
  * fails while creating a store leaves no store behind). A directory that
  * holds anything else is left as it is. NULL-safe.
  */
-void sst_store_abort(sst_store **s);
+void sst_store_discard(sst_store **s);
 
 /*
  * Checks the manifest's checksum, that the files and manifest agree (each
