@@ -167,9 +167,15 @@ split_publish(split_names *sn, sst_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < sn->n; i++)
-		if (rename(sn->parts[i], sn->finals[i]) != 0)
-			return sst_syserr(err, "%s: rename", sn->finals[i]);
+	for (i = 0; i < sn->n; i++) {
+		if (rename(sn->parts[i], sn->finals[i]) != 0) {
+			int rc = sst_syserr(err, "%s: rename", sn->finals[i]);
+
+			while (i-- > 0)		/* none of them, not a prefix */
+				unlink(sn->finals[i]);
+			return rc;
+		}
+	}
 	return sn->n ? sst_fsync_dir(sn->finals[0], err) : SST_OK;
 }
 

@@ -306,12 +306,14 @@ check_target(const char *path, const char *target, sst_err *err)
 	}
 	if ((dir = dir_of(target)) == NULL)
 		return sst_nomem(err, path);
-	if (stat(dir, &st) != 0)
+	if (stat(dir, &st) != 0) {
 		rc = sst_syserr(err, "%s: directory %s", path, dir);
-	else if (!S_ISDIR(st.st_mode) && (errno = ENOTDIR) != 0)
+	} else if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
 		rc = sst_syserr(err, "%s: directory %s", path, dir);
-	else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+	} else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
 		rc = sst_syserr(err, "%s: directory %s", path, dir);
+	}
 	free(dir);
 	return rc;
 }

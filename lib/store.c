@@ -747,9 +747,11 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 	while (flock(s->lockfd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EWOULDBLOCK && (s->contended = 1) != 0)
+		if (errno == EWOULDBLOCK) {
+			s->contended = 1;
 			return sst_error(err, SST_ELOCKED, "%s: store is locked by another writer "
 			    "(try again later, or --wait)", s->dir);
+		}
 		return sst_syserr(err, "%s: flock", path);
 	}
 	return SST_OK;
