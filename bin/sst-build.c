@@ -271,6 +271,8 @@ done:
 	sst_splitw_abort(&b.sw);
 	sst_splits_free(&splits);
 	sst_sorter_free(&b.sorter);
+	if (rc != SST_OK)
+		sst_store_discard(&store);	/* a store this run created goes */
 	sst_store_close(&store);
 	sst_buf_free(&b.hold_key);
 	sst_buf_free(&b.hold_val);

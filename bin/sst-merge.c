@@ -83,7 +83,10 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Where the parts of a split output go: hidden ".part" names until all are done. */
+/*
+ * Where the parts of a split output go: locked temporary names beside each
+ * part's file (".day-0001.sst.tmp-partPID") until all are done.
+ */
 typedef struct split_names {
 	const char *out;
 	int split;
@@ -95,7 +98,8 @@ static int
 split_out(void *clos, size_t i, char **path, sst_err *err)
 {
 	split_names *sn = clos;
-	char **f, **p;
+	char **f, **p, tag[32];
+	int rc;
 
 	if (!sn->split) {
 		if ((*path = strdup(sn->out)) == NULL)
@@ -108,17 +112,24 @@ split_out(void *clos, size_t i, char **path, sst_err *err)
 	if ((p = sst_realloc(sn->parts, (i + 1) * sizeof(*p), err)) == NULL)
 		return SST_ESYS;
 	sn->parts = p;
-	f[i] = sst_part_name(sn->out, i, 0, "");
-	p[i] = sst_part_name(sn->out, i, 1, ".part");
+	/* The part goes to the file a link there names, via a locked temporary. */
+	if ((*path = sst_part_name(sn->out, i, 0, "")) == NULL)
+		return sst_nomem(err, sn->out);
+	rc = sst_out_target(*path, &f[i], err);
+	free(*path);
+	*path = NULL;
+	if (rc != SST_OK)
+		return rc;
+	snprintf(tag, sizeof(tag), "part%ld", (long)getpid());
+	p[i] = sst_out_tmp_name(f[i], tag);
 	*path = p[i] ? strdup(p[i]) : NULL;
-	if (f[i] == NULL || *path == NULL) {
+	if (*path == NULL) {
 		free(f[i]);
 		free(p[i]);
-		free(*path);
 		return sst_nomem(err, sn->out);
 	}
 	sn->n = i + 1;
-	sst_cleanup_register(p[i]);
+	sst_cleanup_register_locked(p[i]);
 	return SST_OK;
 }
 
@@ -142,9 +153,15 @@ split_publish(split_names *sn, sst_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < sn->n; i++)
-		if (rename(sn->parts[i], sn->finals[i]) != 0)
-			return sst_syserr(err, "%s: rename", sn->finals[i]);
+	for (i = 0; i < sn->n; i++) {
+		if (rename(sn->parts[i], sn->finals[i]) != 0) {
+			int rc = sst_syserr(err, "%s: rename", sn->finals[i]);
+
+			while (i-- > 0)		/* none of them, not a prefix */
+				unlink(sn->finals[i]);
+			return rc;
+		}
+	}
 	return sn->n ? sst_fsync_dir(sn->finals[0], err) : SST_OK;
 }
 
@@ -162,7 +179,13 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	sst_err e = { 0 };
 	int rc;
 
-	if (split_at != NULL && (rc = sst_splits_read(&keys, split_at, &e)) != SST_OK)
+	/* The outputs before any input is read; stale temporary parts go. */
+	rc = sn.split || split_at != NULL ? sst_out_check_split(out, &e) : sst_out_check(out, &e);
+	if (rc == SST_OK && (sn.split || split_at != NULL))
+		rc = sst_out_clean_split(out, &e);
+	if (rc == SST_OK && split_at != NULL)
+		rc = sst_splits_read(&keys, split_at, &e);
+	if (rc != SST_OK)
 		return sst_cli_fail(&e);
 	/* Any number of inputs: sources.h keeps a bounded number open. */
 	if ((rc = sst_sources_open(&src, inputs, (size_t)ninputs, &e)) != SST_OK) {

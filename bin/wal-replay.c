@@ -92,6 +92,7 @@ typedef struct replay {
 	size_t npaths;
 	int added;		/* --into: the tables are live in the store */
 	uint64_t tmpseq;
+	sst_tmpgroup group;	/* -o: the flushed tables, in $TMPDIR */
 	sst_progress prog;
 	uint64_t records, bytes_done, bytes_total;
 } replay;
@@ -195,13 +196,11 @@ next_path(replay *rp, char **path, sst_err *err)
 		if ((rc = sst_store_new_table(rp->store, path, err)) != SST_OK)
 			return rc;
 	} else {
-		const char *dir = sst_tmpdir(NULL);
-		size_t n = strlen(dir) + 64;
+		char sfx[32];
 
-		if ((*path = sst_malloc(n, err)) == NULL)
-			return SST_ESYS;
-		snprintf(*path, n, "%s/wal-replay-%ld-%llu.sst", dir, (long)getpid(),
-		    (unsigned long long)++rp->tmpseq);
+		snprintf(sfx, sizeof(sfx), "%llu.sst", (unsigned long long)++rp->tmpseq);
+		if ((*path = sst_tmpgroup_path(&rp->group, sfx)) == NULL)
+			return sst_nomem(err, "wal-replay");
 		sst_cleanup_register(*path);
 	}
 	rp->paths[rp->npaths++] = *path;
@@ -436,6 +435,10 @@ main(int argc, char **argv)
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.cv, NULL);
 	sst_progress_init(&rp.prog, sst_prog, progress);
+	/* Before any input is read; stale flushed tables of killed runs go. */
+	if (rp.out != NULL && ((rc = sst_out_check(rp.out, &err)) != SST_OK ||
+	    (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(NULL), "wal-replay", &err)) != SST_OK))
+		goto done;
 	for (i = optind; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
 
@@ -468,6 +471,9 @@ done:
 	}
 	if (!rp.added)
 		drop_tables(&rp);
+	sst_tmpgroup_close(&rp.group);
+	if (rc != SST_OK)
+		sst_store_discard(&rp.store);	/* a store this run created goes */
 	sst_store_close(&rp.store);
 	sst_memtable_free(&rp.active);
 	for (k = 0; k < rp.npaths; k++)

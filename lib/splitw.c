@@ -66,6 +66,7 @@ sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
     const sst_table_opts *o, sst_err *err)
 {
 	sst_splitw *sw;
+	char tag[32];
 	size_t i;
 	int rc;
 
@@ -80,14 +81,36 @@ sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
 		names_free(sw);
 		return SST_ESYS;
 	}
+	/*
+	 * The output rules of fileio.h for every part, before any input: the
+	 * names' directory and types checked, stale temporary parts of killed
+	 * runs removed, a link at a part's name followed. A finished part waits
+	 * under a temporary name beside its file, locked, until all are done.
+	 */
+	if ((rc = sst_out_check_split(out, err)) != SST_OK ||
+	    (rc = sst_out_clean_split(out, err)) != SST_OK) {
+		names_free(sw);
+		return rc;
+	}
+	snprintf(tag, sizeof(tag), "part%ld", (long)getpid());
 	for (i = 0; i < sw->nparts; i++) {
-		sw->finals[i] = sst_part_name(out, i, 0, "");
-		sw->hidden[i] = sst_part_name(out, i, 1, ".part");
-		if (sw->finals[i] == NULL || sw->hidden[i] == NULL) {
+		char *name = sst_part_name(out, i, 0, "");
+
+		if (name == NULL) {
 			names_free(sw);
 			return sst_nomem(err, out);
 		}
-		sst_cleanup_register(sw->hidden[i]);
+		rc = sst_out_target(name, &sw->finals[i], err);
+		free(name);
+		if (rc != SST_OK) {
+			names_free(sw);
+			return rc;
+		}
+		if ((sw->hidden[i] = sst_out_tmp_name(sw->finals[i], tag)) == NULL) {
+			names_free(sw);
+			return sst_nomem(err, out);
+		}
+		sst_cleanup_register_locked(sw->hidden[i]);
 	}
 	if ((rc = sst_writer_open(&sw->w, sw->hidden[0], &sw->o, err)) != SST_OK) {
 		names_free(sw);

@@ -6,11 +6,16 @@
  * tables, named as sst-merge --split names its outputs (sst_part_name:
  * "dir/day.sst" -> "dir/day-0001.sst" ... "dir/day-N.sst", 4 or more
  * digits), part j holding the keys k with split[j-1] <= k < split[j]. A
- * part that receives no record is an empty table. Each part is written by
- * the table writer to a hidden name (".day-0001.sst.part", registered for
- * cleanup on a signal) and all are renamed to their final names only when
- * every part is complete, then the directory is fsynced: on failure none of
- * them is left. One table writer is open at a time.
+ * part that receives no record is an empty table. The output rules of
+ * fileio.h hold for every part name, checked when the writer opens (before
+ * any input is read): its directory and the type of an existing name (no
+ * device, FIFO or directory replaced), a link followed to the file it
+ * names, stale temporary parts of killed runs removed. Each part is written
+ * by the table writer to a temporary name beside its file
+ * (".day-0001.sst.tmp-partPID", kept locked so that no other run removes
+ * it) and all are renamed to their final names only when every part is
+ * complete, then the directory is fsynced: on failure none of them is left.
+ * One table writer is open at a time.
  *
  * Thread-safety: one thread.
  */

@@ -78,7 +78,8 @@ fi_check_message() {
 	loc=${loc%@*}
 	loc=${loc%:[0-9]*}
 	[ -n "$loc" ] || { fail "no file named in: ${stderr_lines[0]}"; return 1; }
-	[ -e "$loc" ] || [ -d "$(dirname -- "$loc")" ] ||
+	# (or a file of a new store that the failed command removed again)
+	[ -e "$loc" ] || [ -d "$(dirname -- "$loc")" ] || [ -d "$(dirname -- "$(dirname -- "$loc")")" ] ||
 		fail "message does not name a file: ${stderr_lines[0]}"
 }
 
@@ -338,6 +339,65 @@ split_none() {
 	fi_bad() { same w.wal w0.wal && fi_store_clean st &&
 	    { dumps st | cmp -s - old.cdb || dumps st | cmp -s - want.cdb; }; }
 	fi_loop wal-replay-into wal-replay
+}
+
+# ---- the output checks and the removal of stale temporary files ----
+# (issue 12 item 3: stat, lock, unlink and directory calls added to the shim)
+
+@test "fault: sst-build -o a link, with a killed run's temporary file beside its target" {
+	mkdir other
+	sst-build -q -o old.sst a.tsv
+	sst-build -q -o want.sst b.tsv
+	dumpc want.sst >want.cdb
+	fi_setup() {
+		rm -rf other/* other/.[!.]* out.sst
+		cp old.sst other/t.sst
+		ln -s other/t.sst out.sst
+		echo stale >other/.t.sst.tmp-STALE1
+	}
+	FI_CLASSES="stat lock unlink dir open rename sync"
+	export FI_ERRNO=EIO	# (EACCES on open: another user's file, left alone)
+	FI_CMD=(sst-build -q -o out.sst b.tsv)
+	# success: the target replaced, the link kept, the stale file gone
+	fi_ok() { [ -L out.sst ] && sst-verify -q other/t.sst && dumpc other/t.sst | cmp -s - want.cdb &&
+	    [ -z "$(find other -name '.*tmp*')" ]; }
+	# failure: the target as it was, the link kept, no temporary of ours
+	fi_bad() { [ -L out.sst ] && same other/t.sst old.sst &&
+	    [ -z "$(find other -name '.*tmp*' ! -name '.t.sst.tmp-STALE1')" ]; }
+	fi_loop sst-build-link sst-build
+}
+
+@test "fault: sst-merge --split with a killed run's temporary parts" {
+	local f
+	sst-build -q -o a.sst a.tsv
+	sst-build -q -o b.sst b.tsv
+	sst-merge -q -j 1 -c none --split 32K -o want.sst a.sst b.sst
+	for f in want-*.sst; do dumpc "$f"; done | cksum >want.sum
+	ls want-*.sst | wc -l >want.n
+	fi_setup() {
+		rm -f day-*.sst .day-*
+		echo stale >.day-0001.sst.tmp-part1
+		echo stale >..day-0002.sst.tmp-part1.tmp-ABCDEF
+	}
+	FI_CLASSES="stat lock unlink dir open rename sync"
+	export FI_ERRNO=EIO	# (EACCES on open: another user's file, left alone)
+	FI_CMD=(sst-merge -q -j 1 -c none --split 32K -o day.sst a.sst b.sst)
+	fi_ok() { [ "$(for f in day-*.sst; do dumpc "$f"; done | cksum)" = "$(cat want.sum)" ] &&
+	    [ "$(ls day-*.sst | wc -l)" = "$(cat want.n)" ] && [ -z "$(find . -name '.day-*')" ]; }
+	fi_bad() { [ -z "$(find . -maxdepth 1 -name 'day-*.sst')" ] &&
+	    rm -f .day-0001.sst.tmp-part1 ..day-0002.sst.tmp-part1.tmp-ABCDEF; }
+	fi_loop sst-merge-split sst-merge
+}
+
+@test "fault: sst-build --into a new store: a failure leaves no store" {
+	sst-build -q --into want a.tsv
+	dumps want >want.cdb
+	fi_setup() { rm -rf nst; }
+	FI_CLASSES="stat lock unlink dir open rename sync write"
+	FI_CMD=(sst-build -q --into nst a.tsv)
+	fi_ok() { sst-verify -q nst && dumps nst | cmp -s - want.cdb; }
+	fi_bad() { [ ! -e nst ] || fail "left: $(ls -A nst)"; }
+	fi_loop sst-build-new-store sst-build
 }
 
 # ---- failures that need no shim ----

@@ -8,8 +8,12 @@
  *              read    read pread pread64 readv preadv
  *              sync    fsync fdatasync
  *              rename  rename renameat renameat2 link linkat
- *              open    open open64 openat openat64 creat mkstemp mkostemp
+ *              open    open open64 openat openat64 creat mkstemp mkostemp mkstemps
  *              malloc  malloc calloc realloc posix_memalign aligned_alloc
+ *              stat    stat lstat fstat fstatat (and *64) readlink access faccessat
+ *              lock    flock
+ *              unlink  unlink unlinkat rmdir
+ *              dir     opendir fdopendir readdir mkdir
  *   FI_N       the counted call to fail (1 = the first); 0 or unset: count only
  *   FI_ERRNO   ENOSPC, EIO, ENOMEM, EACCES, EDQUOT or EROFS (default: ENOSPC
  *              for write, EIO for read/sync/rename, ENOMEM for malloc,
@@ -27,6 +31,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,13 +41,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { C_WRITE = 1, C_READ = 2, C_SYNC = 4, C_RENAME = 8, C_OPEN = 16, C_MALLOC = 32 };
+enum {
+	C_WRITE = 1, C_READ = 2, C_SYNC = 4, C_RENAME = 8, C_OPEN = 16, C_MALLOC = 32,
+	C_STAT = 64, C_LOCK = 128, C_UNLINK = 256, C_DIR = 512
+};
 
 static int fi_classes = -1;	/* -1: not configured yet */
 static long fi_n;
@@ -96,6 +105,10 @@ class_name(int c)
 	case C_SYNC: return "sync";
 	case C_RENAME: return "rename";
 	case C_OPEN: return "open";
+	case C_STAT: return "stat";
+	case C_LOCK: return "lock";
+	case C_UNLINK: return "unlink";
+	case C_DIR: return "dir";
 	default: return "malloc";
 	}
 }
@@ -119,7 +132,9 @@ configure(void)
 	}
 	fi_classes = (strstr(s, "write") ? C_WRITE : 0) | (strstr(s, "read") ? C_READ : 0) |
 	    (strstr(s, "sync") ? C_SYNC : 0) | (strstr(s, "rename") ? C_RENAME : 0) |
-	    (strstr(s, "open") ? C_OPEN : 0) | (strstr(s, "malloc") ? C_MALLOC : 0);
+	    (strstr(s, "open") ? C_OPEN : 0) | (strstr(s, "malloc") ? C_MALLOC : 0) |
+	    (strstr(s, "stat") ? C_STAT : 0) | (strstr(s, "lock") ? C_LOCK : 0) |
+	    (strstr(s, "unlink") ? C_UNLINK : 0) | (strstr(s, "dir") ? C_DIR : 0);
 }
 
 /* Appends a line to FI_LOG with raw system calls (no stdio, no malloc). */
@@ -453,6 +468,151 @@ mkostemp(char *tmpl, int flags)
 	REAL(int, mkostemp, (char *, int));
 	FAIL_IF(C_OPEN, -1, tmpl, -1);
 	return real_mkostemp(tmpl, flags);
+}
+
+int
+mkstemps(char *tmpl, int suffixlen)
+{
+	REAL(int, mkstemps, (char *, int));
+	FAIL_IF(C_OPEN, -1, tmpl, -1);
+	return real_mkstemps(tmpl, suffixlen);
+}
+
+/* ---- stat ---- */
+
+#define STAT_FN(name, stype) \
+int \
+name(const char *path, struct stype *st) \
+{ \
+	REAL(int, name, (const char *, struct stype *)); \
+	FAIL_IF(C_STAT, -1, path, -1); \
+	return real_##name(path, st); \
+}
+STAT_FN(stat, stat)
+STAT_FN(lstat, stat)
+STAT_FN(stat64, stat64)
+STAT_FN(lstat64, stat64)
+
+int
+fstat(int fd, struct stat *st)
+{
+	REAL(int, fstat, (int, struct stat *));
+	FAIL_IF(C_STAT, fd, NULL, -1);
+	return real_fstat(fd, st);
+}
+
+int
+fstat64(int fd, struct stat64 *st)
+{
+	REAL(int, fstat64, (int, struct stat64 *));
+	FAIL_IF(C_STAT, fd, NULL, -1);
+	return real_fstat64(fd, st);
+}
+
+int
+fstatat(int dfd, const char *path, struct stat *st, int fl)
+{
+	REAL(int, fstatat, (int, const char *, struct stat *, int));
+	FAIL_IF(C_STAT, -1, path, -1);
+	return real_fstatat(dfd, path, st, fl);
+}
+
+int
+fstatat64(int dfd, const char *path, struct stat64 *st, int fl)
+{
+	REAL(int, fstatat64, (int, const char *, struct stat64 *, int));
+	FAIL_IF(C_STAT, -1, path, -1);
+	return real_fstatat64(dfd, path, st, fl);
+}
+
+ssize_t
+readlink(const char *path, char *buf, size_t n)
+{
+	REAL(ssize_t, readlink, (const char *, char *, size_t));
+	FAIL_IF(C_STAT, -1, path, -1);
+	return real_readlink(path, buf, n);
+}
+
+int
+access(const char *path, int mode)
+{
+	REAL(int, access, (const char *, int));
+	FAIL_IF(C_STAT, -1, path, -1);
+	return real_access(path, mode);
+}
+
+int
+faccessat(int dfd, const char *path, int mode, int fl)
+{
+	REAL(int, faccessat, (int, const char *, int, int));
+	FAIL_IF(C_STAT, -1, path, -1);
+	return real_faccessat(dfd, path, mode, fl);
+}
+
+/* ---- lock, unlink, dir ---- */
+
+int
+flock(int fd, int op)
+{
+	REAL(int, flock, (int, int));
+	FAIL_IF(C_LOCK, fd, NULL, -1);
+	return real_flock(fd, op);
+}
+
+int
+unlink(const char *path)
+{
+	REAL(int, unlink, (const char *));
+	FAIL_IF(C_UNLINK, -1, path, -1);
+	return real_unlink(path);
+}
+
+int
+unlinkat(int dfd, const char *path, int fl)
+{
+	REAL(int, unlinkat, (int, const char *, int));
+	FAIL_IF(C_UNLINK, -1, path, -1);
+	return real_unlinkat(dfd, path, fl);
+}
+
+int
+rmdir(const char *path)
+{
+	REAL(int, rmdir, (const char *));
+	FAIL_IF(C_UNLINK, -1, path, -1);
+	return real_rmdir(path);
+}
+
+int
+mkdir(const char *path, mode_t mode)
+{
+	REAL(int, mkdir, (const char *, mode_t));
+	FAIL_IF(C_DIR, -1, path, -1);
+	return real_mkdir(path, mode);
+}
+
+DIR *
+opendir(const char *path)
+{
+	REAL(DIR *, opendir, (const char *));
+	FAIL_IF(C_DIR, -1, path, NULL);
+	return real_opendir(path);
+}
+
+DIR *
+fdopendir(int fd)
+{
+	REAL(DIR *, fdopendir, (int));
+	FAIL_IF(C_DIR, fd, NULL, NULL);
+	return real_fdopendir(fd);
+}
+
+struct dirent *
+readdir(DIR *d)
+{
+	REAL(struct dirent *, readdir, (DIR *));
+	FAIL_IF(C_DIR, dirfd(d), NULL, NULL);
+	return real_readdir(d);
 }
 
 /* ---- malloc (glibc's __libc_* entry points: no dlsym bootstrap) ---- */
