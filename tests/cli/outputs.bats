@@ -179,6 +179,31 @@ follows_links() {
 	no_tmp_left . other
 }
 
+@test "outputs: --split-at (sst-build, sst-merge) checks every part name first; a link at a part is followed" {
+	printf 'a\t1\nm\t2\nz\t3\n' >in.tsv
+	sst-build -q -o in.sst in.tsv
+	printf 'h\np\n' >splits
+	for cmd in "sst-build -q --split-at splits -o day.sst never" "sst-merge -q --split-at splits -o day.sst never"; do
+		t=${cmd%% *}
+		mkfifo day-0002.sst
+		run_t $cmd
+		want 2 "$t" '^[a-z-]+: day-0002.sst: output is a FIFO, not a regular file$'
+		[ -p day-0002.sst ]
+		rm day-0002.sst
+		run_t ${cmd/day.sst/nodir\/day.sst}
+		want 4 "$t" '^[a-z-]+: nodir/day.sst: directory nodir: No such file or directory$'
+	done
+	mkdir other
+	printf 'old\n' >other/p2.sst
+	ln -s other/p2.sst day-0002.sst
+	sst-build -q --split-at splits -o day.sst in.tsv
+	[ -L day-0002.sst ] && sst-verify -q other/p2.sst
+	[ "$(sst-dump other/p2.sst)" = $'m\t2' ]
+	sst-merge -q --split-at splits -o m.sst in.sst
+	[ "$(sst-dump m-0001.sst m-0002.sst m-0003.sst | wc -l)" -eq 3 ]
+	no_tmp_left . other
+}
+
 @test "outputs: sst-build: a kill -9 leaves a temporary file; the next run removes it" {
 	sst-build -q -o int.sst a.tsv
 	cp int.sst old.sst
