@@ -155,6 +155,52 @@ cmp_ent(const void *x, const void *y, void *clos)
 	return sst_keycmp(ka, la, kc, lc);
 }
 
+/*
+ * Sorts the chunk's entries: a radix sort on the prefixes (the arena, empty
+ * now, is the scratch space), then each run of equal prefixes by whole key.
+ */
+static void
+sort_ents(sst_batch *b, size_t n)
+{
+	size_t (*cnt)[256], i, j;
+	ent *a = b->ents, *tmp = (ent *)(void *)b->arena;
+	int d;
+
+	if (n * sizeof(ent) > b->arena_cap || (cnt = calloc(8, sizeof(*cnt))) == NULL) {
+		qsort_r(b->ents, n, sizeof(*b->ents), cmp_ent, b);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 8; d++)
+			cnt[d][(a[i].prefix >> (8 * d)) & 255]++;
+	for (d = 0; d < 8; d++) {
+		size_t sum = 0, c;
+		ent *sw;
+
+		if (cnt[d][(a[0].prefix >> (8 * d)) & 255] == n)
+			continue;	/* every key has this byte */
+		for (j = 0; j < 256; j++) {
+			c = cnt[d][j];
+			cnt[d][j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[d][(a[i].prefix >> (8 * d)) & 255]++] = a[i];
+		sw = a;
+		a = tmp;
+		tmp = sw;
+	}
+	if (a != b->ents)
+		memcpy(b->ents, a, n * sizeof(*a));
+	free(cnt);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && b->ents[j].prefix == b->ents[i].prefix; j++)
+			;
+		if (j - i > 1)
+			qsort_r(b->ents + i, j - i, sizeof(*b->ents), cmp_ent, b);
+	}
+}
+
 /* A found record, i in sort order: keep the value in the arena if it fits. */
 static int
 on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
@@ -207,14 +253,17 @@ sst_batch_finish(sst_batch *b, sst_err *err)
 		const uint8_t *k = key_at(b, i, &kl);
 		uint64_t p = 0;
 
-		for (j = 0; j < 8; j++)
-			p = p << 8 | (j < kl ? k[j] : 0);
+		if (kl >= 8)
+			p = __builtin_bswap64(sst_get_le64(k));
+		else
+			for (j = 0; j < 8; j++)
+				p = p << 8 | (j < kl ? k[j] : 0);
 		b->ents[i].prefix = p;
 		b->ents[i].idx = (uint32_t)i;
 		b->state[i] = 0;
 	}
 	if (n > 1)
-		qsort_r(b->ents, n, sizeof(*b->ents), cmp_ent, b);
+		sort_ents(b, n);
 	b->aused = 0;
 	rc = sst_sources_get_sorted_by(b->src, n, sorted_key, b, b->state, on_found, b, err);
 	for (i = 0; i < n && rc == SST_OK; i++) {
