@@ -68,14 +68,13 @@ sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
 	b->arena_cap = o != NULL && o->arena_bytes ? o->arena_bytes : SST_BATCH_ARENA;
 	if (b->max_keys > SST_BATCH_KEYS)
 		b->max_keys = SST_BATCH_KEYS;
-	if (b->max_key_bytes < SST_MAX_KEY)
-		b->max_key_bytes = SST_MAX_KEY;	/* one key always fits */
 	if (b->max_key_bytes > SST_BATCH_KEY_BYTES)
 		b->max_key_bytes = SST_BATCH_KEY_BYTES;
 	if (b->arena_cap > SST_BATCH_ARENA)
 		b->arena_cap = SST_BATCH_ARENA;
 	/* Pages are touched only as they are used: small batches stay small. */
-	b->keys = malloc(b->max_key_bytes);
+	/* one key always fits, whatever max_key_bytes */
+	b->keys = malloc(b->max_key_bytes > SST_MAX_KEY ? b->max_key_bytes : SST_MAX_KEY);
 	b->koff = malloc((b->max_keys + 1) * sizeof(*b->koff));
 	b->voff = malloc(b->max_keys * sizeof(*b->voff));
 	b->vlen = malloc(b->max_keys * sizeof(*b->vlen));
@@ -311,7 +310,7 @@ sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err *er
 {
 	int rc;
 
-	if (b->n == b->max_keys || klen > b->max_key_bytes - b->kused)
+	if (b->n == b->max_keys || (b->n > 0 && b->kused + klen > b->max_key_bytes))
 		if ((rc = sst_batch_finish(b, err)) != SST_OK)
 			return rc;
 	memcpy(b->keys + b->kused, key, klen);
