@@ -482,9 +482,16 @@ sst_sources_get_sorted_by(sst_sources *s, size_t n, sst_sources_key_fn key, void
 				return rc;
 		}
 		/*
-		 * The last table used in each run stays open (within the LRU
-		 * bound): a stream of small batches opens it once, not per batch.
+		 * With a few runs, the last table used in each stays open: a
+		 * stream of small batches opens it once, not once per batch.
+		 * With many, memory comes first: one table at a time.
 		 */
+		if (p->nruns <= SST_SOURCES_KEEP_RUNS)
+			continue;
+		if (r->sorted && prev != SIZE_MAX)
+			handle_close(p, &p->slots[r->first + prev].h);
+		if (!r->sorted)
+			handle_close(p, &p->slots[r->first].h);
 	}
 	return SST_OK;
 }
