@@ -513,8 +513,8 @@ sst_sources_get(sst_sources *s, const uint8_t *key, size_t klen, sst_rec *out,
 }
 
 int
-sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t *klens,
-    size_t n, int *state, sst_sources_found_fn fn, void *clos, sst_err *err)
+sst_sources_get_sorted_by(sst_sources *s, size_t n, sst_sources_key_fn key, void *kclos,
+    int *state, sst_sources_found_fn fn, void *clos, sst_err *err)
 {
 	struct sst_sources_impl *p = s->p;
 	size_t i, q;
@@ -525,14 +525,17 @@ sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t 
 		size_t k = 0, prev = SIZE_MAX;
 
 		for (q = 0; q < n; q++) {
+			const uint8_t *kp;
+			size_t kl;
 			sst_rec rec;
 			int found;
 
 			if (state[q] != 0)
 				continue;
+			kp = key(kclos, q, &kl);
 			if (r->sorted) {
 				/* Keys ascend: move on through the level's tables. */
-				while (k < r->n && in_range(&p->slots[r->first + k], keys[q], klens[q]) > 0)
+				while (k < r->n && in_range(&p->slots[r->first + k], kp, kl) > 0)
 					k++;
 				if (k >= r->n)
 					break;
@@ -540,8 +543,7 @@ sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t 
 			if (r->sorted && k != prev && prev != SIZE_MAX)
 				handle_close(p, &p->slots[r->first + prev].h);
 			prev = k;
-			rc = slot_get(p, &p->slots[r->first + k], keys[q], klens[q], n > 64, &rec,
-			    &found, err);
+			rc = slot_get(p, &p->slots[r->first + k], kp, kl, n > 64, &rec, &found, err);
 			if (rc != SST_OK)
 				return rc;
 			if (!found)
@@ -550,12 +552,42 @@ sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t 
 			if ((rc = fn(clos, q, &rec, err)) != SST_OK)
 				return rc;
 		}
+		/*
+		 * With a few runs, the last table used in each stays open: a
+		 * stream of small batches opens it once, not once per batch.
+		 * With many, memory comes first: one table at a time.
+		 */
+		if (p->nruns <= SST_SOURCES_KEEP_RUNS)
+			continue;
 		if (r->sorted && prev != SIZE_MAX)
 			handle_close(p, &p->slots[r->first + prev].h);
 		if (!r->sorted)
 			handle_close(p, &p->slots[r->first].h);
 	}
 	return SST_OK;
+}
+
+typedef struct key_arrays {
+	const uint8_t *const *keys;
+	const size_t *klens;
+} key_arrays;
+
+static const uint8_t *
+key_of_arrays(void *clos, size_t i, size_t *klen)
+{
+	const key_arrays *a = clos;
+
+	*klen = a->klens[i];
+	return a->keys[i];
+}
+
+int
+sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t *klens,
+    size_t n, int *state, sst_sources_found_fn fn, void *clos, sst_err *err)
+{
+	key_arrays a = { keys, klens };
+
+	return sst_sources_get_sorted_by(s, n, key_of_arrays, &a, state, fn, clos, err);
 }
 
 /* ---- scans: one iterator per run, tables opened as it reaches them ---- */

@@ -74,6 +74,18 @@ typedef int (*sst_sources_found_fn)(void *clos, size_t i, const sst_rec *r, sst_
 int sst_sources_get_sorted(sst_sources *s, const uint8_t *const *keys, const size_t *klens,
     size_t n, int *state, sst_sources_found_fn fn, void *clos, sst_err *err);
 
+/*
+ * The same with the keys given by key(kclos, i, &klen) (called once per key
+ * and run still unresolved; the bytes must stay valid during the call).
+ * With at most SST_SOURCES_KEEP_RUNS runs, the last table used in each
+ * run stays open after the call, so a stream of batches opens each table
+ * once; with more, each is closed when its run is done (bounded memory).
+ */
+#define SST_SOURCES_KEEP_RUNS 64
+typedef const uint8_t *(*sst_sources_key_fn)(void *kclos, size_t i, size_t *klen);
+int sst_sources_get_sorted_by(sst_sources *s, size_t n, sst_sources_key_fn key, void *kclos,
+    int *state, sst_sources_found_fn fn, void *clos, sst_err *err);
+
 /* A merged iterator over every table, later wins; flags of merge_iter.h.
  * The sources must outlive it. */
 int sst_sources_iter(sst_sources *s, int flags, sst_iter **it, sst_err *err);

@@ -508,7 +508,7 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 {
 	const char *why;
 	sst_handle h;
-	int rc;
+	int rc, walk;
 
 	*found = 0;
 	if (klen == 0 || klen > SST_MAX_KEY)
@@ -523,6 +523,7 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 			return SST_OK;
 	}
 	/* Sorted batches hit the cached block again: skip the index then. */
+	walk = t->cached_off != UINT64_MAX;
 	if (t->cached_off == UINT64_MAX ||
 	    sst_keycmp(key, klen, t->cached_first.p, t->cached_first.len) < 0 ||
 	    sst_keycmp(key, klen, t->cached_sep.p, t->cached_sep.len) > 0) {
@@ -532,16 +533,33 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 			return SST_OK;
 		if (sst_decode_handle(t->ic.pit.val, t->ic.pit.vlen, &h) != 0)
 			return corrupt(t, "index partition", t->ic.ph.off, "bad block handle", err);
-		if (h.off != t->cached_off && (rc = load_cached(t, h, err)) != SST_OK)
+		walk = h.off == t->cached_off;
+		if (!walk && (rc = load_cached(t, h, err)) != SST_OK)
 			return rc;
 	}
-	/* The block is the cached one: h is not set when the index was skipped. */
+	/*
+	 * The block is the cached one: h is not set when the index was skipped.
+	 * A key a little past the last one asked (a sorted batch) is reached by
+	 * stepping on (a few entries) rather than by a binary search.
+	 */
+	if (walk && t->blk_it.valid && sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) <= 0) {
+		int steps = 0;
+
+		while (t->blk_it.valid && steps++ < 12 &&
+		    sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) < 0)
+			if (sst_block_iter_next(&t->blk_it, &why) != 0)
+				goto bad;
+		if (!t->blk_it.valid || sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) >= 0)
+			goto at;
+	}
 	if (sst_block_iter_seek(&t->blk_it, key, klen, &why) != 0) {
+bad:;
 		uint64_t off = t->cached_off;
 
 		t->cached_off = UINT64_MAX;
 		return corrupt(t, "data block", off, why, err);
 	}
+at:
 	if (t->blk_it.valid && sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) == 0) {
 		*found = 1;
 		out->key = t->blk_it.key.p;

@@ -1,0 +1,421 @@
+#include "batch.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "records.h"
+#include "util.h"
+
+/* flags[i]: the answer (low two bits) and the CR mark. */
+enum { A_NONE = 0, A_PUT = 1, A_DEL = 2, A_REFETCH = 3, A_MASK = 3, A_CR = 4 };
+
+/* A key of the chunk in sort order: its first 8 bytes big-endian, its index. */
+typedef struct ent {
+	uint64_t prefix;
+	uint32_t idx;
+} ent;
+
+struct sst_batch {
+	sst_sources *src;
+	sst_batch_answer_fn answer;
+	sst_batch_flush_fn flush;
+	void *clos;
+	int escape;
+	size_t max_keys, max_key_bytes, arena_cap;
+
+	/* the chunk, in input order */
+	size_t n;
+	uint8_t *keys;		/* key bytes, key i at koff[i] .. koff[i + 1] */
+	size_t kused;
+	uint32_t *koff;		/* max_keys + 1 */
+	uint32_t *voff, *vlen;	/* A_PUT: the value in the arena */
+	uint8_t *flags;
+	int *state;		/* sources.h's, in sort order */
+	ent *ents;
+	uint8_t *arena;
+	size_t aused;
+
+	/* input */
+	uint8_t *in;
+	size_t inlen;
+	uint64_t lineno;
+	sst_buf dec;
+	int unflushed;		/* answers given since the last flush */
+
+	uint64_t asked, missing, cr_missing;
+};
+
+int
+sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
+    sst_batch_answer_fn answer, sst_batch_flush_fn flush, void *clos, sst_err *err)
+{
+	sst_batch *b = calloc(1, sizeof(*b));
+
+	*bp = NULL;
+	if (b == NULL)
+		return sst_nomem(err, "batch");
+	b->src = src;
+	b->answer = answer;
+	b->flush = flush;
+	b->clos = clos;
+	b->escape = o != NULL && o->escape;
+	b->max_keys = o != NULL && o->max_keys ? o->max_keys : SST_BATCH_KEYS;
+	b->max_key_bytes = o != NULL && o->max_key_bytes ? o->max_key_bytes : SST_BATCH_KEY_BYTES;
+	b->arena_cap = o != NULL && o->arena_bytes ? o->arena_bytes : SST_BATCH_ARENA;
+	if (b->max_keys > SST_BATCH_KEYS)
+		b->max_keys = SST_BATCH_KEYS;
+	if (b->max_key_bytes > SST_BATCH_KEY_BYTES)
+		b->max_key_bytes = SST_BATCH_KEY_BYTES;
+	if (b->arena_cap > SST_BATCH_ARENA)
+		b->arena_cap = SST_BATCH_ARENA;
+	/* Pages are touched only as they are used: small batches stay small. */
+	/* one key always fits, whatever max_key_bytes */
+	b->keys = malloc(b->max_key_bytes > SST_MAX_KEY ? b->max_key_bytes : SST_MAX_KEY);
+	b->koff = malloc((b->max_keys + 1) * sizeof(*b->koff));
+	b->voff = malloc(b->max_keys * sizeof(*b->voff));
+	b->vlen = malloc(b->max_keys * sizeof(*b->vlen));
+	b->flags = malloc(b->max_keys);
+	b->state = malloc(b->max_keys * sizeof(*b->state));
+	b->ents = malloc(b->max_keys * sizeof(*b->ents));
+	b->arena = malloc(b->arena_cap);
+	b->in = malloc(SST_BATCH_INBUF);
+	if (b->keys == NULL || b->koff == NULL || b->voff == NULL || b->vlen == NULL ||
+	    b->flags == NULL || b->state == NULL || b->ents == NULL || b->arena == NULL ||
+	    b->in == NULL) {
+		sst_batch_free(&b);
+		return sst_nomem(err, "batch");
+	}
+	b->koff[0] = 0;
+	*bp = b;
+	return SST_OK;
+}
+
+void
+sst_batch_free(sst_batch **bp)
+{
+	sst_batch *b = *bp;
+
+	if (b == NULL)
+		return;
+	free(b->keys);
+	free(b->koff);
+	free(b->voff);
+	free(b->vlen);
+	free(b->flags);
+	free(b->state);
+	free(b->ents);
+	free(b->arena);
+	free(b->in);
+	sst_buf_free(&b->dec);
+	free(b);
+	*bp = NULL;
+}
+
+void
+sst_batch_stats(const sst_batch *b, uint64_t *asked, uint64_t *missing, uint64_t *cr_missing)
+{
+	*asked = b->asked;
+	*missing = b->missing;
+	*cr_missing = b->cr_missing;
+}
+
+static const uint8_t *
+key_at(const sst_batch *b, size_t i, size_t *klen)
+{
+	*klen = b->koff[i + 1] - b->koff[i];
+	return b->keys + b->koff[i];
+}
+
+static const uint8_t *
+sorted_key(void *clos, size_t i, size_t *klen)
+{
+	const sst_batch *b = clos;
+
+	return key_at(b, b->ents[i].idx, klen);
+}
+
+static int
+cmp_ent(const void *x, const void *y, void *clos)
+{
+	const ent *a = x, *c = y;
+	const uint8_t *ka, *kc;
+	size_t la, lc;
+
+	if (a->prefix != c->prefix)
+		return a->prefix < c->prefix ? -1 : 1;
+	ka = key_at(clos, a->idx, &la);
+	kc = key_at(clos, c->idx, &lc);
+	if (la <= 8 && lc <= 8)		/* the prefix held both keys (zero padded) */
+		return la < lc ? -1 : la > lc;
+	return sst_keycmp(ka, la, kc, lc);
+}
+
+/*
+ * Sorts the chunk's entries: a radix sort on the prefixes (the arena, empty
+ * now, is the scratch space), then each run of equal prefixes by whole key.
+ */
+static void
+sort_ents(sst_batch *b, size_t n)
+{
+	size_t (*cnt)[256], i, j;
+	ent *a = b->ents, *tmp = (ent *)(void *)b->arena;
+	int d;
+
+	if (n * sizeof(ent) > b->arena_cap || (cnt = calloc(8, sizeof(*cnt))) == NULL) {
+		qsort_r(b->ents, n, sizeof(*b->ents), cmp_ent, b);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 8; d++)
+			cnt[d][(a[i].prefix >> (8 * d)) & 255]++;
+	for (d = 0; d < 8; d++) {
+		size_t sum = 0, c;
+		ent *sw;
+
+		if (cnt[d][(a[0].prefix >> (8 * d)) & 255] == n)
+			continue;	/* every key has this byte */
+		for (j = 0; j < 256; j++) {
+			c = cnt[d][j];
+			cnt[d][j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[d][(a[i].prefix >> (8 * d)) & 255]++] = a[i];
+		sw = a;
+		a = tmp;
+		tmp = sw;
+	}
+	if (a != b->ents)
+		memcpy(b->ents, a, n * sizeof(*a));
+	free(cnt);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && b->ents[j].prefix == b->ents[i].prefix; j++)
+			;
+		if (j - i > 1)
+			qsort_r(b->ents + i, j - i, sizeof(*b->ents), cmp_ent, b);
+	}
+}
+
+/* A found record, i in sort order: keep the value in the arena if it fits. */
+static int
+on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
+{
+	sst_batch *b = clos;
+	uint32_t idx = b->ents[i].idx;
+	uint8_t *f = &b->flags[idx];
+
+	(void)err;
+	if (r->kind == SST_DEL) {
+		*f = (uint8_t)((*f & A_CR) | A_DEL);
+		return SST_OK;
+	}
+	if (i > 0 && b->state[i - 1] == 1) {
+		/* a repeated key: the same record as the one just before */
+		uint32_t pidx = b->ents[i - 1].idx;
+		size_t la, lc;
+		const uint8_t *ka = key_at(b, pidx, &la), *kc = key_at(b, idx, &lc);
+
+		if (la == lc && memcmp(ka, kc, la) == 0) {
+			*f = (uint8_t)((*f & A_CR) | (b->flags[pidx] & A_MASK));
+			b->voff[idx] = b->voff[pidx];
+			b->vlen[idx] = b->vlen[pidx];
+			return SST_OK;
+		}
+	}
+	if (r->vlen > b->arena_cap - b->aused) {
+		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
+		return SST_OK;
+	}
+	if (r->vlen > 0)
+		memcpy(b->arena + b->aused, r->val, r->vlen);
+	b->voff[idx] = (uint32_t)b->aused;
+	b->vlen[idx] = (uint32_t)r->vlen;
+	b->aused += r->vlen;
+	*f = (uint8_t)((*f & A_CR) | A_PUT);
+	return SST_OK;
+}
+
+int
+sst_batch_finish(sst_batch *b, sst_err *err)
+{
+	size_t i, n = b->n;
+	int rc = SST_OK;
+
+	if (n == 0)
+		return SST_OK;
+	for (i = 0; i < n; i++) {
+		size_t kl, j;
+		const uint8_t *k = key_at(b, i, &kl);
+		uint64_t p = 0;
+
+		if (kl >= 8)
+			p = __builtin_bswap64(sst_get_le64(k));
+		else
+			for (j = 0; j < 8; j++)
+				p = p << 8 | (j < kl ? k[j] : 0);
+		b->ents[i].prefix = p;
+		b->ents[i].idx = (uint32_t)i;
+		b->state[i] = 0;
+	}
+	if (n > 1)
+		sort_ents(b, n);
+	b->aused = 0;
+	rc = sst_sources_get_sorted_by(b->src, n, sorted_key, b, b->state, on_found, b, err);
+	for (i = 0; i < n && rc == SST_OK; i++) {
+		size_t kl;
+		const uint8_t *k = key_at(b, i, &kl);
+		sst_rec r = { k, kl, NULL, 0, SST_PUT };
+		int found = 0;
+
+		switch (b->flags[i] & A_MASK) {
+		case A_PUT:
+			r.val = b->arena + b->voff[i];
+			r.vlen = b->vlen[i];
+			rc = b->answer(b->clos, k, kl, &r, err);
+			continue;
+		case A_REFETCH:
+			/* did not fit in the arena: one value at a time */
+			if ((rc = sst_sources_get(b->src, k, kl, &r, &found, err)) != SST_OK)
+				break;
+			if (found && r.kind == SST_PUT) {
+				r.key = k;
+				r.klen = kl;
+				rc = b->answer(b->clos, k, kl, &r, err);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		if (rc != SST_OK)
+			break;
+		b->missing++;
+		b->cr_missing += (b->flags[i] & A_CR) != 0;
+		rc = b->answer(b->clos, k, kl, NULL, err);
+	}
+	b->asked += n;
+	b->n = 0;
+	b->kused = 0;
+	b->aused = 0;
+	b->unflushed = 1;
+	return rc;
+}
+
+int
+sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err *err)
+{
+	int rc;
+
+	if (b->n == b->max_keys || (b->n > 0 && b->kused + klen > b->max_key_bytes))
+		if ((rc = sst_batch_finish(b, err)) != SST_OK)
+			return rc;
+	memcpy(b->keys + b->kused, key, klen);
+	b->kused += klen;
+	b->flags[b->n] = cr ? A_CR : 0;
+	b->koff[++b->n] = (uint32_t)b->kused;
+	return SST_OK;
+}
+
+/* One line of input (without its LF). */
+static int
+add_line(sst_batch *b, const uint8_t *k, size_t n, const char *name, sst_err *err)
+{
+	char where[64];
+	const char *bad;
+	int cr = n > 0 && k[n - 1] == '\r';
+
+	b->lineno++;
+	if (b->escape) {
+		if (sst_unescape(k, n, &b->dec, err) != SST_OK) {
+			bad = err->msg;
+			goto bad;
+		}
+		k = b->dec.p;
+		n = b->dec.len;
+	}
+	if (n == 0 || n > SST_MAX_KEY) {
+		bad = n ? "key longer than 65536 bytes" : "empty key";
+		goto bad;
+	}
+	return sst_batch_add(b, k, n, cr, err);
+bad:
+	snprintf(where, sizeof(where), "%s:%llu", name, (unsigned long long)b->lineno);
+	return sst_err_data(err, where, bad);
+}
+
+/* Whether fd has input (or its end) ready now. */
+static int
+ready(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int r;
+
+	while ((r = poll(&pfd, 1, 0)) < 0 && errno == EINTR)
+		;
+	return r != 0;		/* an error: read and see */
+}
+
+/* Answers what is pending and flushes, when the input has nothing ready. */
+static int
+idle(sst_batch *b, int fd, sst_err *err)
+{
+	int rc;
+
+	if ((b->n == 0 && !b->unflushed) || ready(fd))
+		return SST_OK;
+	if ((rc = sst_batch_finish(b, err)) != SST_OK)
+		return rc;
+	b->unflushed = 0;
+	return b->flush != NULL ? b->flush(b->clos, err) : SST_OK;
+}
+
+int
+sst_batch_read(sst_batch *b, int fd, const char *name, sst_err *err)
+{
+	/* A line longer than this holds a key over SST_MAX_KEY, escaped or not. */
+	const size_t line_max = 4 * (size_t)SST_MAX_KEY + 2;
+	size_t start;
+	ssize_t got;
+	int rc;
+
+	b->inlen = 0;
+	for (;;) {
+		const uint8_t *nl;
+
+		start = 0;
+		while ((nl = memchr(b->in + start, '\n', b->inlen - start)) != NULL) {
+			size_t len = (size_t)(nl - (b->in + start));
+
+			if ((rc = add_line(b, b->in + start, len, name, err)) != SST_OK)
+				return rc;
+			start += len + 1;
+		}
+		memmove(b->in, b->in + start, b->inlen - start);
+		b->inlen -= start;
+		if (b->inlen > line_max) {
+			char where[64];
+
+			snprintf(where, sizeof(where), "%s:%llu", name,
+			    (unsigned long long)b->lineno + 1);
+			return sst_err_data(err, where, "key longer than 65536 bytes");
+		}
+		if ((rc = idle(b, fd, err)) != SST_OK)
+			return rc;
+		got = read(fd, b->in + b->inlen, SST_BATCH_INBUF - b->inlen);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return sst_err_path(err, name);
+		if (got == 0)
+			break;
+		b->inlen += (size_t)got;
+	}
+	if (b->inlen > 0 && (rc = add_line(b, b->in, b->inlen, name, err)) != SST_OK)
+		return rc;
+	b->inlen = 0;
+	return SST_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * batch.h - a stream of point lookups answered in input order in bounded
+ * memory (sst-get's batch, man/sst-get.1 "BATCHES").
+ *
+ * Keys are gathered into a chunk (at most SST_BATCH_KEYS keys and
+ * SST_BATCH_KEY_BYTES key bytes); a chunk is resolved in sorted key order
+ * through sst_sources_get_sorted_by (filters first, each data block read
+ * once per chunk, tables opened once for the whole stream), and answered in
+ * input order. Found values are kept in an arena of SST_BATCH_ARENA bytes;
+ * those that do not fit are looked up again, one at a time, when their
+ * turn to be answered comes. So the batch's own memory is bounded by
+ * SST_BATCH_MEM plus the largest value answered, whatever the number of
+ * keys; the open tables add their index, filter and one data block each.
+ *
+ * Reading a descriptor (sst_batch_read), a chunk is also resolved whenever
+ * the descriptor has no more input ready (poll), and then flush is called:
+ * a coprocess that writes one key gets its answer before it writes the next.
+ *
+ * Thread-safety: one thread.
+ */
+#ifndef SST_BATCH_H
+#define SST_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "sources.h"
+
+#define SST_BATCH_KEYS		(512u << 10)	/* keys in a chunk */
+#define SST_BATCH_KEY_BYTES	(12u << 20)	/* key bytes in a chunk */
+#define SST_BATCH_ARENA		(28u << 20)	/* found values kept per chunk */
+#define SST_BATCH_INBUF		(4u * 65536u + (64u << 10))	/* read buffer */
+/* Every buffer of a batch together (33 bytes a key of bookkeeping). */
+#define SST_BATCH_MEM		(60u << 20)
+
+typedef struct sst_batch_opts {
+	int escape;		/* lines of sst_batch_read are tsv-escaped */
+	size_t max_keys;	/* 0: SST_BATCH_KEYS (smaller: tests) */
+	size_t max_key_bytes;	/* 0: SST_BATCH_KEY_BYTES */
+	size_t arena_bytes;	/* 0: SST_BATCH_ARENA */
+} sst_batch_opts;
+
+/*
+ * One answer, in input order: key as asked; r is the record found (kind
+ * PUT, r->key the asked key, bytes valid during the call) or NULL when the
+ * key is absent or deleted. A non-OK return stops the batch with it.
+ */
+typedef int (*sst_batch_answer_fn)(void *clos, const uint8_t *key, size_t klen,
+    const sst_rec *r, sst_err *err);
+/* Called after the answers so far when the input has nothing more ready. */
+typedef int (*sst_batch_flush_fn)(void *clos, sst_err *err);
+
+typedef struct sst_batch sst_batch;
+
+/* A batch over src (which must outlive it); flush may be NULL. */
+int sst_batch_new(sst_batch **b, sst_sources *src, const sst_batch_opts *o,
+    sst_batch_answer_fn answer, sst_batch_flush_fn flush, void *clos, sst_err *err);
+void sst_batch_free(sst_batch **b);
+
+/*
+ * Adds one key (raw bytes). REQUIRES: klen in [1, SST_MAX_KEY]. Resolves
+ * and answers the chunk first when the key would not fit in it. cr marks a
+ * key read from a line that ended in CR (counted in sst_batch_stats).
+ */
+int sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err *err);
+
+/*
+ * Reads keys from fd, one a line (LF; the last line may lack it), until
+ * its end, resolving as above. An empty or too long key, or a bad escape,
+ * is SST_EDATA "NAME:LINE: what" (keys read since the last answers are
+ * left unanswered); a read error SST_ESYS naming name.
+ */
+int sst_batch_read(sst_batch *b, int fd, const char *name, sst_err *err);
+
+/* Resolves and answers the keys added and not yet answered. */
+int sst_batch_finish(sst_batch *b, sst_err *err);
+
+/* Keys answered; of them not found; of those, read from lines ending in CR. */
+void sst_batch_stats(const sst_batch *b, uint64_t *asked, uint64_t *missing,
+    uint64_t *cr_missing);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * test_batch.c - the streaming batch (batch.h) against a model: two tables
+ * (puts, deletes, overwrites, values larger than the arena), keys with
+ * repeats, absent keys and CR endings, over chunk sizes from one key up,
+ * tiny arenas (values looked up again), bad lines, and the flush when the
+ * input has nothing ready (a pipe written to from the flush callback).
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "sources.h"
+#include "table.h"
+#include "unit.h"
+#include "util.h"
+
+#define NIDS 500
+#define NASK 4000
+#define BIG (70u << 10)
+
+/* Model: -1 absent, -2 deleted, else the table (0 or 1) holding the value. */
+static int model[NIDS];
+
+static size_t
+value_of(int id, int ver, uint8_t *v)
+{
+	size_t n = id % 50 == 3 ? BIG : (size_t)(id % 17) * 3;
+
+	memset(v, 'a' + id % 26, n);
+	if (n > 0)
+		v[0] = (uint8_t)('0' + ver);
+	return n;
+}
+
+static void
+write_tables(void)
+{
+	static uint8_t v[BIG];
+	int ver, id;
+
+	for (id = 0; id < NIDS; id++)
+		model[id] = -1;
+	for (ver = 0; ver < 2; ver++) {
+		sst_table_opts o;
+		sst_writer *w;
+		sst_err e;
+
+		sst_table_opts_default(&o);
+		o.block_size = 512;
+		CHECK_RC(sst_writer_open(&w, unit_path(ver ? "new.sst" : "old.sst"), &o, &e), SST_OK);
+		for (id = 0; id < NIDS; id++) {
+			char k[16];
+			sst_rec r;
+			int del = ver == 1 && id % 5 == 0, put = ver == 0 ? id % 2 == 0 : id % 7 == 0;
+
+			if (!del && !put)
+				continue;
+			snprintf(k, sizeof(k), "k%04d", id);
+			r.key = (const uint8_t *)k;
+			r.klen = strlen(k);
+			r.val = v;
+			r.vlen = del ? 0 : value_of(id, ver, v);
+			r.kind = del ? SST_DEL : SST_PUT;
+			CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
+			model[id] = del ? -2 : ver;
+		}
+		CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+	}
+}
+
+/* The keys asked: ids with repeats, absent names, some lines ending in CR. */
+static void
+write_keys(const char *path, size_t *crs)
+{
+	FILE *f = fopen(path, "w");
+	unsigned s = 12345;
+	int i;
+
+	*crs = 0;
+	for (i = 0; i < NASK; i++) {
+		s = s * 1103515245u + 12345u;
+		switch ((s >> 16) % 10) {
+		case 0: fprintf(f, "nokey%u\n", (s >> 8) % 100); break;
+		case 1: fprintf(f, "k%04u\r\n", (s >> 8) % NIDS); (*crs)++; break;
+		case 2: fprintf(f, "k0042\n"); break;	/* a repeat, found */
+		default: fprintf(f, "k%04u\n", (s >> 8) % NIDS); break;
+		}
+	}
+	fclose(f);
+}
+
+/* The answers expected for the keys file, in the form of collect(). */
+static sst_buf
+expected(const char *path, uint64_t *missing, uint64_t *cr_missing)
+{
+	static uint8_t v[BIG];
+	sst_buf out = SST_BUF_INIT;
+	char line[64];
+	sst_err e;
+	FILE *f = fopen(path, "r");
+
+	*missing = *cr_missing = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line) - 1;
+		int id = -1;
+
+		line[n] = '\0';
+		if (n == 5 && line[0] == 'k')
+			id = atoi(line + 1);
+		sst_buf_append(&out, line, n, &e);
+		if (id < 0 || model[id] < 0) {
+			sst_buf_append(&out, "\t-\n", 3, &e);
+			(*missing)++;
+			*cr_missing += n > 0 && line[n - 1] == '\r';
+			continue;
+		}
+		n = value_of(id, model[id], v);
+		sst_buf_append(&out, "\t=", 2, &e);
+		sst_buf_append(&out, v, n, &e);
+		sst_buf_append(&out, "\n", 1, &e);
+	}
+	fclose(f);
+	return out;
+}
+
+typedef struct got {
+	sst_buf out;
+	size_t answers, flushes;
+	int wfd;		/* the pipe test: the write end */
+} got;
+
+static int
+collect(void *clos, const uint8_t *key, size_t klen, const sst_rec *r, sst_err *err)
+{
+	got *g = clos;
+
+	g->answers++;
+	if (sst_buf_append(&g->out, key, klen, err) != SST_OK)
+		return SST_ESYS;
+	if (r == NULL)
+		return sst_buf_append(&g->out, "\t-\n", 3, err);
+	if (r->key != key || r->klen != klen || r->kind != SST_PUT)
+		return sst_error(err, SST_EDATA, "bad record");
+	if (sst_buf_append(&g->out, "\t=", 2, err) != SST_OK ||
+	    sst_buf_append(&g->out, r->val, r->vlen, err) != SST_OK)
+		return SST_ESYS;
+	return sst_buf_append(&g->out, "\n", 1, err);
+}
+
+static void
+open_sources(sst_sources *src)
+{
+	char *paths[2];
+	sst_err e;
+
+	paths[0] = (char *)unit_path("old.sst");
+	paths[1] = (char *)unit_path("new.sst");
+	CHECK_RC(sst_sources_open(src, paths, 2, &e), SST_OK);
+}
+
+static void
+test_model(size_t max_keys, size_t max_key_bytes, size_t arena, const sst_buf *want,
+    uint64_t want_missing, uint64_t want_cr)
+{
+	sst_batch_opts o = { 0, max_keys, max_key_bytes, arena };
+	sst_sources src = { NULL, 0 };
+	sst_batch *b;
+	got g = { SST_BUF_INIT, 0, 0, -1 };
+	uint64_t asked, missing, cr;
+	sst_err e;
+	int fd = open(unit_path("keys.txt"), O_RDONLY);
+
+	open_sources(&src);
+	CHECK_RC(sst_batch_new(&b, &src, &o, collect, NULL, &g, &e), SST_OK);
+	CHECK_RC(sst_batch_read(b, fd, "keys.txt", &e), SST_OK);
+	CHECK_RC(sst_batch_finish(b, &e), SST_OK);
+	sst_batch_stats(b, &asked, &missing, &cr);
+	CHECK(asked == NASK && g.answers == NASK);
+	CHECK(missing == want_missing);
+	CHECK(cr == want_cr);
+	CHECK(g.out.len == want->len && memcmp(g.out.p, want->p, want->len) == 0);
+	if (g.out.len != want->len || memcmp(g.out.p, want->p, want->len) != 0)
+	{
+		FILE *f = fopen(unit_path("got.txt"), "w"), *w = fopen(unit_path("want.txt"), "w");
+
+		fprintf(stderr, "  max_keys %zu, key bytes %zu, arena %zu: %s\n", max_keys,
+		    max_key_bytes, arena, unit_path("got.txt"));
+		fwrite(g.out.p, 1, g.out.len, f);
+		fwrite(want->p, 1, want->len, w);
+		fclose(f);
+		fclose(w);
+	}
+	sst_batch_free(&b);
+	sst_sources_close(&src);
+	sst_buf_free(&g.out);
+	close(fd);
+}
+
+/* Bad lines: SST_EDATA naming the line. */
+static void
+test_bad(const char *input, int escape, const char *want)
+{
+	sst_batch_opts o = { escape, 0, 0, 0 };
+	sst_sources src = { NULL, 0 };
+	sst_batch *b;
+	got g = { SST_BUF_INIT, 0, 0, -1 };
+	sst_err e;
+	FILE *f = fopen(unit_path("bad.txt"), "w");
+	int fd;
+
+	fputs(input, f);
+	fclose(f);
+	fd = open(unit_path("bad.txt"), O_RDONLY);
+	open_sources(&src);
+	CHECK_RC(sst_batch_new(&b, &src, &o, collect, NULL, &g, &e), SST_OK);
+	CHECK_RC(sst_batch_read(b, fd, "-", &e), SST_EDATA);
+	CHECK(strncmp(e.msg, want, strlen(want)) == 0);
+	if (strncmp(e.msg, want, strlen(want)) != 0)
+		fprintf(stderr, "  got '%s', want '%s'\n", e.msg, want);
+	sst_batch_free(&b);
+	sst_sources_close(&src);
+	sst_buf_free(&g.out);
+	close(fd);
+}
+
+/* The pipe test: after each flush, the answers so far are all there. */
+static int
+on_flush(void *clos, sst_err *err)
+{
+	got *g = clos;
+
+	(void)err;
+	g->flushes++;
+	if (g->flushes == 1) {
+		CHECK(g->answers == 2);
+		if (write(g->wfd, "k0042\n", 6) != 6)
+			return SST_ESYS;
+	} else if (g->flushes == 2) {
+		CHECK(g->answers == 3);
+		close(g->wfd);
+		g->wfd = -1;
+	}
+	return SST_OK;
+}
+
+static void
+test_flush(void)
+{
+	sst_sources src = { NULL, 0 };
+	sst_batch *b;
+	got g = { SST_BUF_INIT, 0, 0, -1 };
+	sst_err e;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	g.wfd = p[1];
+	CHECK(write(p[1], "k0000\nk0001\n", 12) == 12);
+	open_sources(&src);
+	CHECK_RC(sst_batch_new(&b, &src, NULL, collect, on_flush, &g, &e), SST_OK);
+	CHECK_RC(sst_batch_read(b, p[0], "-", &e), SST_OK);
+	CHECK_RC(sst_batch_finish(b, &e), SST_OK);
+	CHECK(g.flushes == 2 && g.answers == 3);
+	sst_batch_free(&b);
+	sst_sources_close(&src);
+	sst_buf_free(&g.out);
+	close(p[0]);
+}
+
+int
+main(void)
+{
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 65, 1000, NASK - 1, NASK, 0 };
+	static const size_t arenas[] = { 0, 1, 100, BIG - 1, BIG + 200 };
+	uint64_t missing, cr;
+	size_t crs, i;
+	sst_buf want;
+
+	write_tables();
+	write_keys(unit_path("keys.txt"), &crs);
+	want = expected(unit_path("keys.txt"), &missing, &cr);
+	CHECK(crs > 0 && cr == crs);	/* no key ends in CR in the tables */
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
+		test_model(chunks[i], 0, 0, &want, missing, cr);
+	for (i = 0; i < sizeof(arenas) / sizeof(arenas[0]); i++) {
+		test_model(0, 0, arenas[i], &want, missing, cr);
+		test_model(100, 0, arenas[i], &want, missing, cr);
+	}
+	/* chunks ended by key bytes: 1 to a few keys of 5-9 bytes */
+	test_model(0, 1, 0, &want, missing, cr);
+	test_model(0, 12, 0, &want, missing, cr);
+	test_model(0, 200, 0, &want, missing, cr);
+	sst_buf_free(&want);
+
+	test_bad("k0001\n\nk0002\n", 0, "-:2: empty key");
+	test_bad("k0001\nk0002\nk\\q\n", 1, "-:3: ");
+	{
+		char *big = malloc(4 * SST_MAX_KEY + 100);
+
+		memset(big, 'x', 4 * SST_MAX_KEY + 99);
+		big[4 * SST_MAX_KEY + 99] = '\0';
+		test_bad(big, 0, "-:1: key longer than 65536 bytes");
+		big[SST_MAX_KEY + 1] = '\n';
+		test_bad(big, 0, "-:1: key longer than 65536 bytes");
+		free(big);
+	}
+	test_flush();
+	UNIT_DONE();
+}
