@@ -175,7 +175,7 @@ test_dictionary(void)
 {
 	uint32_t v1 = 0, v2 = 0, v3 = 0;
 	uint64_t s1 = 0, s2 = 0, s3 = 0, d;
-	const int n = 40000;	/* about 7 MiB raw: past the 4 MiB sample */
+	const int n = 40000;	/* about 7 MiB raw: past the 2 MiB sample */
 
 	CHECK(write_table(tpath("d.sst"), n, SST_DICT_DEFAULT, 1) == 0);
 	CHECK(write_table(tpath("dt.sst"), n, SST_DICT_DEFAULT, 2) == 0);
