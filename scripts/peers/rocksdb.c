@@ -17,7 +17,7 @@
  *	merge_options() below): a fresh DB, the segment files (written by
  *	`write`, oldest first) ingested in one IngestExternalFile call
  *	(moved, not copied; later files are newer, so they win), then one
- *	CompactRange of the whole key space on 2 subcompactions. Prints
+ *	CompactRange of the whole key space (up to 2 subcompactions). Prints
  *	"ingest_s I compact_s C records R bytes B" on stdout (both steps
  *	timed; the count is made after the timing) and the files per level
  *	after each step on stderr.
