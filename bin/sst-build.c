@@ -222,7 +222,7 @@ main(int argc, char **argv)
 	 * of half of -m (at least 1 MiB): it never adds to the peak.
 	 */
 	topts.filter_mem = sopts.memory / 2 > (1u << 20) ? (size_t)(sopts.memory / 2) : 1u << 20;
-	/* The dictionary's sample is held while the sort's merge runs: a quarter of -m, 1..4 MiB. */
+	/* The dictionary's sample is held while the sort's merge runs: a quarter of -m, 1..2 MiB. */
 	topts.dict_sample = sopts.memory / 4 < (1u << 20) ? 1u << 20 :
 	    sopts.memory / 4 > SST_DICT_SAMPLE ? SST_DICT_SAMPLE : (size_t)(sopts.memory / 4);
 	sst_progress_init(&b.prog, sst_prog, progress);

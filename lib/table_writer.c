@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#define ZDICT_STATIC_LINKING_ONLY	/* ZDICT_optimizeTrainFromBuffer_fastCover: its f, for memory */
+#define ZDICT_STATIC_LINKING_ONLY	/* ZDICT_trainFromBuffer_fastCover: its f, for memory */
 #include <zdict.h>
 #include <zstd.h>
 #define XXH_INLINE_ALL
@@ -37,6 +37,7 @@
 #include "fileio.h"
 #include "filter.h"
 #include "format.h"
+#include "table_int.h"
 #include "util.h"
 
 #define NJOBS		8
@@ -482,6 +483,134 @@ dict_pays(sst_writer *w, sst_err *err)
 }
 
 /*
+ * Dictionary training (sst_dict_train, table_int.h): the search of zstd's
+ * ZDICT_optimizeTrainFromBuffer_fastCover with d = 8, steps = 4, f = 18,
+ * accel 1 and every sample both trained and tested on, done here because
+ * the static libzstd runs that search's pool on one thread. Each candidate
+ * k (50, 537, 1024, 1511, 1998) trains a dictionary, then the samples are
+ * compressed with it; the smallest total (dictionary included) wins, the
+ * lowest k on a tie, as in zstd: the same dictionary, on two threads.
+ */
+#define DICT_TRIALS 5
+
+typedef struct dict_trial {
+	unsigned k;
+	uint8_t *dict;
+	size_t len;		/* 0: training failed (not an error) */
+	uint64_t total;		/* len + the samples compressed with it */
+	int nomem;
+} dict_trial;
+
+typedef struct dict_search {
+	const uint8_t *samples;
+	const size_t *sizes;
+	size_t n, cap;
+	int level;
+	dict_trial t[DICT_TRIALS];
+	unsigned next;		/* the next trial to take (atomic) */
+} dict_search;
+
+/* Trains and measures one candidate; sets t->len (0 if it fails). */
+static void
+dict_try(const dict_search *s, dict_trial *t)
+{
+	ZDICT_fastCover_params_t fp;
+	ZSTD_CCtx *c = NULL;
+	ZSTD_CDict *cd = NULL;
+	uint8_t *buf = NULL;
+	const uint8_t *p = s->samples;
+	size_t i, n, cap = 0;
+
+	t->len = 0;
+	if ((t->dict = malloc(s->cap)) == NULL) {
+		t->nomem = 1;
+		return;
+	}
+	memset(&fp, 0, sizeof(fp));
+	fp.k = t->k;
+	fp.d = 8;
+	fp.f = 18;	/* a 1 MiB + 0.5 MiB frequency table: 20 (zstd's default) costs 6 MiB */
+	fp.accel = 1;
+	fp.splitPoint = 1.0;
+	fp.zParams.compressionLevel = s->level;
+	n = ZDICT_trainFromBuffer_fastCover(t->dict, s->cap, s->samples, s->sizes, (unsigned)s->n, fp);
+	if (ZDICT_isError(n) || n == 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (ZSTD_compressBound(s->sizes[i]) > cap)
+			cap = ZSTD_compressBound(s->sizes[i]);
+	if ((c = ZSTD_createCCtx()) == NULL || (cd = ZSTD_createCDict(t->dict, n, s->level)) == NULL ||
+	    (buf = malloc(cap)) == NULL) {
+		t->nomem = 1;
+		goto out;
+	}
+	t->total = n;
+	for (i = 0; i < s->n; i++) {
+		size_t z = ZSTD_compress_usingCDict(c, buf, cap, p, s->sizes[i], cd);
+
+		if (ZSTD_isError(z))
+			goto out;
+		t->total += z;
+		p += s->sizes[i];
+	}
+	t->len = n;
+out:
+	free(buf);
+	ZSTD_freeCDict(cd);
+	ZSTD_freeCCtx(c);
+}
+
+static void *
+dict_trials(void *arg)
+{
+	dict_search *s = arg;
+	unsigned i;
+
+	while ((i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED)) < DICT_TRIALS)
+		dict_try(s, &s->t[i]);
+	return NULL;
+}
+
+int
+sst_dict_train(const uint8_t *samples, const size_t *sizes, size_t n, size_t cap, int level,
+    int threads, uint8_t **dict, size_t *len)
+{
+	dict_search s;
+	pthread_t th;
+	int helper = 0, nomem = 0;
+	unsigned i, best = DICT_TRIALS;
+
+	*dict = NULL;
+	*len = 0;
+	memset(&s, 0, sizeof(s));
+	s.samples = samples;
+	s.sizes = sizes;
+	s.n = n;
+	s.cap = cap;
+	s.level = level;
+	for (i = 0; i < DICT_TRIALS; i++)
+		s.t[i].k = 50 + i * ((2000 - 50) / 4);
+	if (threads > 1)
+		helper = pthread_create(&th, NULL, dict_trials, &s) == 0;
+	dict_trials(&s);
+	if (helper)
+		pthread_join(th, NULL);
+	for (i = 0; i < DICT_TRIALS; i++) {
+		nomem |= s.t[i].nomem;
+		if (s.t[i].len > 0 && (best == DICT_TRIALS || s.t[i].total < s.t[best].total))
+			best = i;
+	}
+	if (!nomem && best < DICT_TRIALS) {
+		*dict = s.t[best].dict;
+		s.t[best].dict = NULL;
+		*len = s.t[best].len;
+	}
+	for (i = 0; i < DICT_TRIALS; i++)
+		free(s.t[i].dict);
+	return nomem ? -1 : 0;
+}
+
+/*
  * Ends the sample: trains the dictionary on the held blocks when there is
  * enough data (else the table has none), then queues the held blocks.
  */
@@ -496,20 +625,11 @@ dict_start(sst_writer *w, sst_err *err)
 	if (w->hold.len >= 8 * w->o.dict_size && w->nhold >= 8) {
 		size_t n;
 
-		if ((w->dict = malloc(w->o.dict_size)) == NULL)
+		/* the table's worker idles meanwhile: the search may take its core */
+		if (sst_dict_train(w->hold.p, w->hold_sizes, w->nhold, w->o.dict_size, w->o.level,
+		    w->o.threads, &w->dict, &n) != 0)
 			return sst_nomem(err, w->out.path);
-		ZDICT_fastCover_params_t fp;
-
-		memset(&fp, 0, sizeof(fp));
-		fp.d = 8;
-		fp.steps = 4;
-		fp.f = 18;	/* a 1 MiB + 0.5 MiB frequency table: 20 (zstd's default) costs 6 MiB */
-		fp.accel = 1;
-		fp.splitPoint = 1.0;
-		fp.zParams.compressionLevel = w->o.level;
-		n = ZDICT_optimizeTrainFromBuffer_fastCover(w->dict, w->o.dict_size, w->hold.p,
-		    w->hold_sizes, (unsigned)w->nhold, &fp);
-		if (!ZDICT_isError(n) && n > 0) {	/* else: no dictionary, not an error */
+		if (n > 0) {	/* else: no dictionary, not an error */
 			w->dict_len = n;
 			if ((w->cdict = ZSTD_createCDict(w->dict, n, w->o.level)) == NULL)
 				return sst_nomem(err, w->out.path);

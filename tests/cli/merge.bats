@@ -192,7 +192,7 @@ same_content() {
 	rand_tsv 2 20000 1000000 | mk_table s2.sst
 	rand_tsv 3 400000 1000000 | mk_table b1.sst
 	rand_tsv 4 400000 1000000 | mk_table b2.sst
-	# without a dictionary, whose sample (up to 4 MiB, held by the larger
+	# without a dictionary, whose sample (up to 2 MiB, held by the larger
 	# output only) and training (about 6 MiB) add a bounded constant
 	/usr/bin/time -f %M -o small.rss sst-merge -q -j 1 --dict-size 0 -o ms.sst s1.sst s2.sst
 	/usr/bin/time -f %M -o big.rss sst-merge -q -j 1 --dict-size 0 -o mb.sst b1.sst b2.sst

@@ -6,6 +6,9 @@
  * below) still opens, reads and verifies.
  */
 #include <fcntl.h>
+#include <stdlib.h>
+#define ZDICT_STATIC_LINKING_ONLY
+#include <zdict.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -172,7 +175,7 @@ test_dictionary(void)
 {
 	uint32_t v1 = 0, v2 = 0, v3 = 0;
 	uint64_t s1 = 0, s2 = 0, s3 = 0, d;
-	const int n = 40000;	/* about 7 MiB raw: past the 4 MiB sample */
+	const int n = 40000;	/* about 7 MiB raw: past the 2 MiB sample */
 
 	CHECK(write_table(tpath("d.sst"), n, SST_DICT_DEFAULT, 1) == 0);
 	CHECK(write_table(tpath("dt.sst"), n, SST_DICT_DEFAULT, 2) == 0);
@@ -199,6 +202,72 @@ test_dictionary(void)
 	/* Empty table. */
 	CHECK(write_table(tpath("e.sst"), 0, SST_DICT_DEFAULT, 1) == 0);
 	CHECK(dict_bytes(tpath("e.sst"), &v1, &s1) == 0 && v1 == 1);
+}
+
+/*
+ * sst_dict_train gives the dictionary of zstd's own parameter search
+ * (ZDICT_optimizeTrainFromBuffer_fastCover, the same parameters), on one
+ * thread and on two, on two kinds of samples.
+ */
+static void
+test_dict_search(void)
+{
+	const size_t cap = 16u << 10, nsamples = 160;
+	size_t *sizes = malloc(nsamples * sizeof(*sizes)), len1 = 0, len2 = 0, zn, i, used = 0;
+	uint8_t *samples = malloc(nsamples * 8192), *d1 = NULL, *d2 = NULL, *zd = malloc(cap);
+	unsigned kind, x = 12345;
+
+	if (sizes == NULL || samples == NULL || zd == NULL) {
+		CHECK(0);
+		goto out;
+	}
+	for (kind = 0; kind < 2; kind++) {
+		ZDICT_fastCover_params_t fp;
+
+		used = 0;
+		for (i = 0; i < nsamples; i++) {	/* blocks of stanzas, or of words with digits */
+			size_t n = 0;
+			char v[512];
+
+			while (n < 7600) {
+				size_t m;
+
+				x = x * 1103515245u + 12345u;
+				if (kind == 0)
+					m = value_of((int)(x >> 8) % 5000, v, sizeof(v));
+				else
+					m = (size_t)snprintf(v, sizeof(v), "w%u-%s-%u ", (x >> 20) % 300,
+					    (x >> 9) % 3 ? "alpha" : "omega", (x >> 4) % 100000);
+				memcpy(samples + used + n, v, m);
+				n += m;
+			}
+			sizes[i] = n;
+			used += n;
+		}
+		memset(&fp, 0, sizeof(fp));
+		fp.d = 8;
+		fp.steps = 4;
+		fp.f = 18;
+		fp.accel = 1;
+		fp.splitPoint = 1.0;
+		fp.zParams.compressionLevel = 3;
+		zn = ZDICT_optimizeTrainFromBuffer_fastCover(zd, cap, samples, sizes, (unsigned)nsamples, &fp);
+		CHECK(!ZDICT_isError(zn) && zn > 0);
+		CHECK(sst_dict_train(samples, sizes, nsamples, cap, 3, 1, &d1, &len1) == 0);
+		CHECK(sst_dict_train(samples, sizes, nsamples, cap, 3, 2, &d2, &len2) == 0);
+		printf("dict search: kind %u, zstd chose k=%u, %zu bytes\n", kind, fp.k, zn);
+		CHECK(len1 == zn && d1 != NULL && memcmp(d1, zd, zn) == 0);
+		CHECK(len2 == zn && d2 != NULL && memcmp(d2, zd, zn) == 0);
+		free(d1);
+		free(d2);
+		d1 = d2 = NULL;
+	}
+	/* Too little to train on: no dictionary, not an error. */
+	CHECK(sst_dict_train(samples, sizes, 2, cap, 3, 2, &d1, &len1) == 0 && d1 == NULL && len1 == 0);
+out:
+	free(sizes);
+	free(samples);
+	free(zd);
 }
 
 static void
@@ -229,6 +298,7 @@ int
 main(void)
 {
 	test_v1_table();
+	test_dict_search();
 	test_dictionary();
 	UNIT_DONE();
 }
