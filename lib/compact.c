@@ -668,6 +668,13 @@ pick_leveled(const sst_manifest *m, const ctab *c, plan *pl, sst_err *err)
 	 * level 1 (as after an ingest) move down without rewriting. */
 	if (best == 0 && l0_disjoint(m, c, pl))
 		pl->move = 1;
+	/*
+	 * Deletes go only when no deeper level holds older data in the range
+	 * of the whole output: every input's range, the tables taken from the
+	 * output level included (they may reach beyond what picked them).
+	 */
+	for (i = 0; i < pl->nin; i++)
+		range_add(&r, &c[pl->in[i]]);
 	pl->drop = 1;
 	for (i = 0; i < m->n && r.set; i++)
 		if (m->t[i].level > pl->out_level && overlaps(&c[i], r.lo, r.lolen, r.hi, r.hilen))
