@@ -346,22 +346,23 @@ open('w.wal','wb').write(d)"
 }
 
 @test "wal: kill -9 of wal-append at random moments loses no acknowledged record" {
-	local i n=$(san_or 60 20) pid st
+	local t n=$(san_or 60 20) pid st
 	: >trials
-	for i in $(seq 1 "$n"); do
-		printf '+%d,2:ok%d-a->va\n+%d,2:ok%d-b->vb\n' "$((${#i} + 4))" "$i" "$((${#i} + 4))" "$i" >"ok$i.cdb"
-		run --separate-stderr wal-append -f cdb w.wal "ok$i.cdb"
-		[ "$status" -eq 0 ] || fail "append $i: $status $stderr"
-		echo "ok$i 0 ok$i.cdb" >>trials
-		awk -v t="$i" 'BEGIN { for (j = 0; j < 3000; j++) printf "+%d,%d:t%d-%05d->v%d-%d-xxxxxxxxxxxxxxxxxxxx\n", length("t" t "-00000"), length("v" t "-" j "-xxxxxxxxxxxxxxxxxxxx"), t, j, t, j }' >"k$i.cdb"
-		if [ $((i % 3)) -eq 0 ]; then sync=always; else sync=batch; fi
-		wal-append -f cdb --sync $sync w.wal "k$i.cdb" 2>/dev/null &
+	# (not i: bats' run sets i in the caller)
+	for t in $(seq 1 "$n"); do
+		printf '+%d,2:ok%d-a->va\n+%d,2:ok%d-b->vb\n' "$((${#t} + 4))" "$t" "$((${#t} + 4))" "$t" >"ok$t.cdb"
+		run --separate-stderr wal-append -f cdb w.wal "ok$t.cdb"
+		[ "$status" -eq 0 ] || fail "append $t: $status $stderr"
+		echo "ok$t 0 ok$t.cdb" >>trials
+		awk -v t="$t" 'BEGIN { for (j = 0; j < 3000; j++) printf "+%d,%d:t%d-%05d->v%d-%d-xxxxxxxxxxxxxxxxxxxx\n", length("t" t "-00000"), length("v" t "-" j "-xxxxxxxxxxxxxxxxxxxx"), t, j, t, j }' >"k$t.cdb"
+		if [ $((t % 3)) -eq 0 ]; then sync=always; else sync=batch; fi
+		wal-append -f cdb --sync $sync w.wal "k$t.cdb" 2>/dev/null &
 		pid=$!
 		sleep "0.0$((RANDOM % 30))"
 		kill -9 "$pid" 2>/dev/null || true
 		st=0
 		{ wait "$pid"; } 2>/dev/null || st=$?
-		echo "k$i $st k$i.cdb" >>trials
+		echo "k$t $st k$t.cdb" >>trials
 	done
 	run --separate-stderr wal-replay -o out.sst w.wal
 	[ "$status" -eq 0 ] || fail "replay: $status $stderr"
