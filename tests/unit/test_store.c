@@ -493,7 +493,6 @@ test_compact(const char *dir, int strategy)
 		model[i] = -1;
 	sst_compact_opts_default(&co);
 	co.strategy = strategy;
-	co.progress_mode = SST_PROGRESS_QUIET;
 	co.table.block_size = 512;
 	co.set = strategy == SST_STRATEGY_LEVELED ? sets_lev : sets_st;
 	co.nset = strategy == SST_STRATEGY_LEVELED ? 5 : 1;
