@@ -58,6 +58,18 @@ knob_ptr(sst_store_knobs *k, size_t i)
 	return (uint64_t *)((char *)k + knob_defs[i].off);
 }
 
+const char *
+sst_store_knob_name(size_t i)
+{
+	return i < NKNOBS ? knob_defs[i].name : NULL;
+}
+
+uint64_t
+sst_store_knob_get(const sst_store_knobs *k, size_t i)
+{
+	return i < NKNOBS ? *knob_ptr((sst_store_knobs *)k, i) : 0;
+}
+
 void
 sst_store_knobs_default(sst_store_knobs *k)
 {
@@ -1575,151 +1587,4 @@ sst_store_verify(const char *dir, sst_err *err)
 	sst_manifest_free(&m);
 	close(fd);
 	return rc == SST_EDATA ? SST_NOTFOUND : rc;
-}
-
-/* Key bytes for text: printable ASCII as is, others (and backslash) as \xHH. */
-static void
-print_key_text(FILE *out, const uint8_t *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (k[i] >= 0x21 && k[i] < 0x7f && k[i] != '\\')
-			fputc(k[i], out);
-		else
-			fprintf(out, "\\x%02x", k[i]);
-	}
-}
-
-/* ,"FIELD":KEY,"FIELD_hex":HEX (util.h: UTF-8 as its characters, exact hex). */
-static void
-print_json_key(FILE *out, const char *field, const uint8_t *k, size_t n)
-{
-	fprintf(out, ",\"%s\":", field);
-	if (k == NULL) {
-		fprintf(out, "null,\"%s_hex\":null", field);
-		return;
-	}
-	sst_json_str(out, k, n);
-	fprintf(out, ",\"%s_hex\":", field);
-	sst_json_hex(out, k, n);
-}
-
-/* Sums over the store's tables (not counts of the merged view). */
-typedef struct info_sums {
-	uint64_t bytes, records, deletes;
-} info_sums;
-
-static void
-print_info_text(FILE *out, const char *dir, const sst_manifest *m, const uint64_t *dels,
-    const info_sums *sum)
-{
-	size_t i;
-	int lev;
-
-	fprintf(out, "store: %s\nformat version: %d\nstrategy: %s\n", dir, m->version,
-	    sst_strategy_name(m->strategy));
-	fprintf(out, "options:");
-	for (i = 0; i < NKNOBS; i++)
-		fprintf(out, " %s=%" PRIu64, knob_defs[i].name,
-		    *knob_ptr((sst_store_knobs *)&m->knobs, i));
-	fprintf(out, "\nnext table: %06" PRIu64 ".sst\ntables: %zu\n"
-	    "records (sum over %zu tables, duplicates and deletes included): %" PRIu64 "\n"
-	    "deletes (sum over %zu tables): %" PRIu64 "\nbytes: %" PRIu64 "\n", m->next, m->n,
-	    m->n, sum->records, m->n, sum->deletes, sum->bytes);
-	for (lev = 0; lev <= SST_STORE_MAX_LEVEL; lev++) {
-		uint64_t lb = 0;
-		size_t ln = 0;
-
-		for (i = 0; i < m->n; i++)
-			if (m->t[i].level == lev) {
-				ln++;
-				lb += m->t[i].size;
-			}
-		if (ln)
-			fprintf(out, "level %d: %zu tables, %" PRIu64 " bytes\n", lev, ln, lb);
-	}
-	for (i = 0; i < m->n; i++) {
-		const sst_store_entry *e = &m->t[i];
-
-		fprintf(out, "table %s level %d size %" PRIu64 " records %" PRIu64
-		    " deletes %" PRIu64 " keys ", e->name, e->level, e->size, e->records, dels[i]);
-		if (e->lo != NULL)
-			print_key_text(out, e->lo, e->lolen);
-		fprintf(out, " .. ");
-		if (e->hi != NULL)
-			print_key_text(out, e->hi, e->hilen);
-		fputc('\n', out);
-	}
-}
-
-static void
-print_info_json(FILE *out, const char *dir, const sst_manifest *m, const uint64_t *dels,
-    const info_sums *sum)
-{
-	size_t i;
-
-	fprintf(out, "{\"store\":");
-	sst_json_str(out, (const uint8_t *)dir, strlen(dir));
-	fprintf(out, ",\"format_version\":%d,\"strategy\":\"%s\",\"next\":%" PRIu64
-	    ",\"options\":{", m->version, sst_strategy_name(m->strategy), m->next);
-	for (i = 0; i < NKNOBS; i++)
-		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", knob_defs[i].name,
-		    *knob_ptr((sst_store_knobs *)&m->knobs, i));
-	fprintf(out, "},\"tables_summed\":%zu,\"records_sum_over_tables\":%" PRIu64
-	    ",\"deletes_sum_over_tables\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"tables\":[",
-	    m->n, sum->records, sum->deletes, sum->bytes);
-	for (i = 0; i < m->n; i++) {
-		const sst_store_entry *e = &m->t[i];
-
-		fprintf(out, "%s{\"name\":\"%s\",\"level\":%d,\"size\":%" PRIu64 ",\"records\":%"
-		    PRIu64 ",\"deletes\":%" PRIu64, i ? "," : "", e->name, e->level, e->size,
-		    e->records, dels[i]);
-		print_json_key(out, "smallest", e->lo, e->lolen);
-		print_json_key(out, "largest", e->hi, e->hilen);
-		fputc('}', out);
-	}
-	fprintf(out, "]}\n");
-}
-
-int
-sst_store_info(const char *dir, FILE *out, int json, sst_err *err)
-{
-	sst_store_snap sn;
-	info_sums sum = { 0, 0, 0 };
-	uint64_t *dels;
-	size_t i;
-	int rc;
-
-	if ((rc = sst_store_snap_open(&sn, dir, err)) != SST_OK)
-		return rc;
-	if ((dels = sst_calloc(sn.m.n + 1, sizeof(*dels), err)) == NULL) {
-		sst_store_snap_close(&sn);
-		return SST_ESYS;
-	}
-	/* One table open at a time: any number of tables. */
-	for (i = 0; i < sn.m.n && rc == SST_OK; i++) {
-		sst_table *t;
-		sst_props p;
-
-		if ((rc = sst_store_snap_table(&sn, i, &t, err)) != SST_OK)
-			break;
-		if ((rc = sst_table_props(t, &p, err)) == SST_OK)
-			dels[i] = p.deletes;
-		sst_table_close(&t);
-		sum.bytes += sn.m.t[i].size;
-		sum.records += sn.m.t[i].records;
-		sum.deletes += dels[i];
-	}
-	if (rc == SST_OK) {
-		if (json)
-			print_info_json(out, dir, &sn.m, dels, &sum);
-		else
-			print_info_text(out, dir, &sn.m, dels, &sum);
-		if (fflush(out) != 0 || ferror(out))
-			rc = sst_syserr(err, "write");
-	}
-	free(dels);
-	sst_store_snap_close(&sn);
-	return rc;
 }
