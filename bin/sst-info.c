@@ -32,7 +32,11 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* A key for humans: printable bytes as they are, others as \xHH. */
+/*
+ * A key in the text output (tables and stores alike, man/sst-info.1):
+ * printable ASCII other than the space as it is, a backslash as \\ and
+ * every other byte (the space included) as \xHH, so a key is one word.
+ */
 static void
 print_key(FILE *f, const uint8_t *k, size_t n)
 {
@@ -41,24 +45,10 @@ print_key(FILE *f, const uint8_t *k, size_t n)
 	for (i = 0; i < n; i++) {
 		if (k[i] == '\\')
 			fputs("\\\\", f);
-		else if (k[i] >= 0x20 && k[i] < 0x7f)
+		else if (k[i] > 0x20 && k[i] < 0x7f)
 			putc(k[i], f);
 		else
 			fprintf(f, "\\x%02x", k[i]);
-	}
-}
-
-/* Key bytes for text: printable ASCII as is, others (and backslash) as \xHH. */
-static void
-print_key_text(FILE *out, const uint8_t *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (k[i] >= 0x21 && k[i] < 0x7f && k[i] != '\\')
-			fputc(k[i], out);
-		else
-			fprintf(out, "\\x%02x", k[i]);
 	}
 }
 
@@ -100,10 +90,10 @@ print_store(FILE *out, const char *dir, const sst_store_info *si)
 		    " deletes %" PRIu64 " keys ", e->name, e->level, e->size, e->records,
 		    si->deletes[i]);
 		if (e->lo != NULL)
-			print_key_text(out, e->lo, e->lolen);
+			print_key(out, e->lo, e->lolen);
 		fprintf(out, " .. ");
 		if (e->hi != NULL)
-			print_key_text(out, e->hi, e->hilen);
+			print_key(out, e->hi, e->hilen);
 		fputc('\n', out);
 	}
 }
