@@ -68,6 +68,10 @@ uint32_t sst_checksum(const void *data, size_t len, uint64_t seed);
 /* sst_checksum of the concatenation a || b (no copy). */
 uint32_t sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, uint64_t seed);
 
+/* sst_checksum of the concatenation of iov[0..n) (no copy). */
+struct iovec;
+uint32_t sst_checksumv(const struct iovec *iov, int n, uint64_t seed);
+
 /* XXH3_64bits(data, len): the key hash used by the bloom filter. */
 uint64_t sst_hash64(const void *data, size_t len);
 
