@@ -1514,7 +1514,7 @@ check_levels(const char *dir, const sst_manifest *m, sst_err *err)
 		const sst_store_entry *e = &m->t[i];
 
 		if (e->level > lastlev)
-			return sst_error(err, SST_NOTFOUND, "%s/MANIFEST: %s: level %d listed "
+			return sst_error(err, SST_EDAMAGE, "%s/MANIFEST: %s: level %d listed "
 			    "after level %d (deeper levels must come first)", dir, e->name,
 			    e->level, lastlev);
 		if (e->level != lastlev)
@@ -1523,7 +1523,7 @@ check_levels(const char *dir, const sst_manifest *m, sst_err *err)
 		if (e->level == 0 || e->records == 0)
 			continue;
 		if (prev != SIZE_MAX && !key_lt(m->t[prev].hi, m->t[prev].hilen, e->lo, e->lolen))
-			return sst_error(err, SST_NOTFOUND, "%s/MANIFEST: level %d: %s overlaps "
+			return sst_error(err, SST_EDAMAGE, "%s/MANIFEST: level %d: %s overlaps "
 			    "or is out of order with %s", dir, e->level, e->name,
 			    m->t[prev].name);
 		prev = i;
@@ -1550,10 +1550,10 @@ verify_entry(const char *dir, sst_store_entry *e, sst_err *err)
 	if ((rc = path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
 		return rc;
 	if (stat(path, &st) != 0)
-		return errno == ENOENT ? sst_error(err, SST_NOTFOUND, "%s: table listed in the "
+		return errno == ENOENT ? sst_error(err, SST_EDAMAGE, "%s: table listed in the "
 		    "manifest is missing", path) : sst_syserr(err, "%s", path);
 	if ((uint64_t)st.st_size != e->size)
-		return sst_error(err, SST_NOTFOUND, "%s: size %llu, but the manifest says %"
+		return sst_error(err, SST_EDAMAGE, "%s: size %llu, but the manifest says %"
 		    PRIu64, path, (unsigned long long)st.st_size, e->size);
 	if ((rc = sst_table_verify(path, &p, err)) != SST_OK)
 		return rc;
@@ -1562,7 +1562,7 @@ verify_entry(const char *dir, sst_store_entry *e, sst_err *err)
 	if (rc == SST_OK && e->ranged && (e->records != p.records ||
 	    (p.records > 0 && (!same_key(e->lo, e->lolen, p.smallest, p.smallest_len) ||
 	    !same_key(e->hi, e->hilen, p.largest, p.largest_len)))))
-		rc = sst_error(err, SST_NOTFOUND, "%s: records or key range differ from the "
+		rc = sst_error(err, SST_EDAMAGE, "%s: records or key range differ from the "
 		    "manifest's", path);
 	if (rc == SST_OK && !e->ranged)
 		rc = sst_store_entry_set_range(e, &p, err);
@@ -1579,12 +1579,12 @@ sst_store_verify(const char *dir, sst_err *err)
 
 	manifest_init(&m);
 	if ((rc = pin_manifest(dir, &fd, &m, err)) != SST_OK)
-		return rc == SST_EDATA ? SST_NOTFOUND : rc;
+		return rc == SST_EDATA ? SST_EDAMAGE : rc;
 	for (i = 0; i < m.n && rc == SST_OK; i++)
 		rc = verify_entry(dir, &m.t[i], err);
 	if (rc == SST_OK)
 		rc = check_levels(dir, &m, err);
 	sst_manifest_free(&m);
 	close(fd);
-	return rc == SST_EDATA ? SST_NOTFOUND : rc;
+	return rc == SST_EDATA ? SST_EDAMAGE : rc;
 }

@@ -211,8 +211,8 @@ int sst_manifest_sort(sst_manifest *m, sst_err *err);
  * Checks the manifest's checksum, that the files and manifest agree (each
  * listed table exists with the listed size), each table (sst_table_verify),
  * and the level rules (levels in order, levels >= 1 sorted and
- * non-overlapping). SST_OK, or SST_NOTFOUND (1) with err naming the file and
- * fault; SST_ESYS on I/O failure.
+ * non-overlapping). SST_OK, or SST_EDAMAGE (sst-verify exits 1) with err
+ * naming the file and fault; SST_ESYS on I/O failure.
  */
 int sst_store_verify(const char *dir, sst_err *err);
 

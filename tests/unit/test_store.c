@@ -537,7 +537,7 @@ test_compact(const char *dir, int strategy)
 		fd = open(mp, O_WRONLY);
 		CHECK(fd >= 0 && pwrite(fd, "X", 1, 20) == 1);
 		close(fd);
-		CHECK_RC(sst_store_verify(dir, &e), SST_NOTFOUND);
+		CHECK_RC(sst_store_verify(dir, &e), SST_EDAMAGE);
 		CHECK(strstr(e.msg, "MANIFEST") != NULL);
 		CHECK_RC(sst_store_open_tables(dir, &t, &n, &e), SST_EDATA);
 	}
