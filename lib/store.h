@@ -187,8 +187,8 @@ void sst_store_close(sst_store **s);
  * For a command that failed: as sst_store_close, but a store that this
  * writer created (sst_store_open_writer with create, on a missing or empty
  * directory) and that still lists no table is removed again: its files,
- * and the directory if this writer made it (CONTRACT.md: a command that
- * fails while creating a store leaves no store behind). A directory that
+ * and the directory if this writer made it (sst-build(1) OUTPUT: a command
+ * that fails while creating a store leaves no store behind). A directory that
  * holds anything else is left as it is. NULL-safe.
  */
 void sst_store_discard(sst_store **s);

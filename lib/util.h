@@ -15,7 +15,7 @@
 
 #include "err.h"
 
-/* Limits of the data model (CONTRACT.md). */
+/* Limits of the data model (sst-build(1) RECORD FORMATS, formats/sstable.md). */
 #define SST_MAX_KEY	65536u			/* bytes */
 #define SST_MAX_VALUE	(64u << 20)		/* bytes: 64 MiB */
 
