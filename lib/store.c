@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "store_int.h"
 #include "util.h"
 
 #define MANIFEST_MAX	(256u << 20)
@@ -143,8 +144,8 @@ sst_manifest_free(sst_manifest *m)
 	m->n = 0;
 }
 
-static void
-manifest_init(sst_manifest *m)
+void
+sst_manifest_init(sst_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->version = SST_STORE_VERSION;
@@ -515,7 +516,7 @@ sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
 	char want[32];
 	int state = 0, rc;
 
-	manifest_init(m);
+	sst_manifest_init(m);
 	if (len == 0)
 		return sst_error(err, SST_EDATA, "%s: empty manifest", path);
 	if (len > MANIFEST_MAX)
@@ -550,8 +551,8 @@ sst_manifest_parse(const uint8_t *buf, size_t len, const char *path,
 	return rc;
 }
 
-static int
-path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err)
+int
+sst_store_path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err)
 {
 	if ((size_t)snprintf(out, cap, "%s/%s", dir, name) >= cap)
 		return sst_error(err, SST_ESYS, "%s/%s: path too long", dir, name);
@@ -592,7 +593,7 @@ read_manifest_bytes(const char *dir, uint8_t **buf, size_t *len, sst_err *err)
 
 	*buf = NULL;
 	*len = 0;
-	if ((rc = path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
+	if ((rc = sst_store_path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -613,7 +614,7 @@ sst_manifest_read(const char *dir, sst_manifest *m, sst_err *err)
 	size_t len;
 	int rc;
 
-	manifest_init(m);
+	sst_manifest_init(m);
 	if ((rc = read_manifest_bytes(dir, &buf, &len, err)) != SST_OK)
 		return rc;
 	snprintf(path, sizeof(path), "%s/MANIFEST", dir);
@@ -713,7 +714,7 @@ keep_old_manifest(const char *dir, const char *mpath, sst_err *err)
 	if (stat(mpath, &st) != 0)
 		return errno == ENOENT ? SST_OK : sst_syserr(err, "%s", mpath);
 	snprintf(name, sizeof(name), SNAP_PREFIX "%llu", (unsigned long long)st.st_ino);
-	if (path_join(snap, sizeof(snap), dir, name, err) != SST_OK)
+	if (sst_store_path_join(snap, sizeof(snap), dir, name, err) != SST_OK)
 		return SST_ESYS;
 	if (link(mpath, snap) != 0 && errno != EEXIST)
 		return sst_syserr(err, "%s: link", snap);
@@ -731,7 +732,7 @@ manifest_write(const char *dir, const sst_manifest *m, int *published, sst_err *
 	int rc;
 
 	*published = 0;
-	if ((rc = path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
+	if ((rc = sst_store_path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
 		return rc;
 	if ((rc = sst_manifest_format(m, &buf, &len, err)) != SST_OK)
 		return rc;
@@ -802,7 +803,7 @@ open_listed(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *e
 	int fd, rc;
 
 	*t = NULL;
-	if ((rc = path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
+	if ((rc = sst_store_path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
 		return rc;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
@@ -834,7 +835,7 @@ stat_listed(const char *dir, const sst_manifest *m, sst_err *err)
 	for (i = 0; i < m->n; i++) {
 		struct stat st;
 
-		if ((rc = path_join(path, sizeof(path), dir, m->t[i].name, err)) != SST_OK)
+		if ((rc = sst_store_path_join(path, sizeof(path), dir, m->t[i].name, err)) != SST_OK)
 			return rc;
 		if (stat(path, &st) != 0)
 			return errno == ENOENT ? sst_error(err, SST_EDATA, "%s: table listed in the "
@@ -876,14 +877,14 @@ fill_ranges(const char *dir, sst_manifest *m, sst_err *err)
  * writer got in between; each retry means a writer committed. On success
  * *fd is the locked descriptor and the manifest's bytes are parsed into m.
  */
-static int
-pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err)
+int
+sst_store_pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err)
 {
 	char path[PATH_MAX];
 	int tries, fd = -1, rc;
 
 	*fdp = -1;
-	if ((rc = path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
+	if ((rc = sst_store_path_join(path, sizeof(path), dir, "MANIFEST", err)) != SST_OK)
 		return rc;
 	for (tries = 0;; tries++) {
 		struct stat st;
@@ -934,10 +935,10 @@ sst_store_snap_open(sst_store_snap *s, const char *dir, sst_err *err)
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	manifest_init(&s->m);
+	sst_manifest_init(&s->m);
 	if ((s->dir = strdup(dir)) == NULL)
 		return sst_nomem(err, dir);
-	rc = pin_manifest(dir, &s->fd, &s->m, err);
+	rc = sst_store_pin_manifest(dir, &s->fd, &s->m, err);
 	if (rc == SST_OK)
 		rc = stat_listed(dir, &s->m, err);
 	if (rc == SST_OK)
@@ -1097,7 +1098,7 @@ release_snapshots(sst_store *s, const sst_manifest *live, numset *h, sst_err *er
 		int fd;
 
 		if (strncmp(de->d_name, SNAP_PREFIX, strlen(SNAP_PREFIX)) != 0 ||
-		    path_join(path, sizeof(path), s->dir, de->d_name, err) != SST_OK)
+		    sst_store_path_join(path, sizeof(path), s->dir, de->d_name, err) != SST_OK)
 			continue;
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
@@ -1141,7 +1142,7 @@ remove_leftovers(sst_store *s, sst_err *err)
 			s->next = num + 1;
 		if (!is_leftover_tmp(nm) && !(tab && !numset_has(&held, num)))
 			continue;
-		if (path_join(path, sizeof(path), s->dir, nm, err) != SST_OK)
+		if (sst_store_path_join(path, sizeof(path), s->dir, nm, err) != SST_OK)
 			continue;
 		if (unlink(path) == 0)
 			removed++;
@@ -1207,7 +1208,7 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
 		s->made_dir = 1;
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
-		    (rc = path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
+		    (rc = sst_store_path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
 			return rc;
 	} else if (!S_ISDIR(st.st_mode)) {
@@ -1219,7 +1220,7 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 		if ((rc = dir_is_fresh(s->dir, err)) != SST_OK)
 			return rc;
 	}
-	if ((rc = path_join(path, sizeof(path), s->dir, "LOCK", err)) != SST_OK)
+	if ((rc = sst_store_path_join(path, sizeof(path), s->dir, "LOCK", err)) != SST_OK)
 		return rc;
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (s->lockfd < 0)
@@ -1245,7 +1246,7 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 	if ((s = sst_calloc(1, sizeof(*s), err)) == NULL)
 		return SST_ESYS;
 	s->lockfd = -1;
-	manifest_init(&s->m);
+	sst_manifest_init(&s->m);
 	if ((s->dir = strdup(dir)) == NULL) {
 		free(s);
 		return sst_nomem(err, dir);
@@ -1293,7 +1294,7 @@ sst_store_new_table(sst_store *s, char **path, sst_err *err)
 	int rc;
 
 	snprintf(name, sizeof(name), "%06" PRIu64 ".sst", s->next);
-	if ((rc = path_join(p, sizeof(p), s->dir, name, err)) != SST_OK)
+	if ((rc = sst_store_path_join(p, sizeof(p), s->dir, name, err)) != SST_OK)
 		return rc;
 	if ((*path = strdup(p)) == NULL)
 		return sst_nomem(err, p);
@@ -1347,7 +1348,7 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	for (i = 0; i < s->m.n; i++) {
 		if (numset_has(&held, s->m.t[i].number))
 			continue;
-		if (path_join(path, sizeof(path), s->dir, s->m.t[i].name, err) == SST_OK)
+		if (sst_store_path_join(path, sizeof(path), s->dir, s->m.t[i].name, err) == SST_OK)
 			unlink(path);
 	}
 	free(held.v);
@@ -1429,12 +1430,12 @@ sst_store_discard(sst_store **sp)
 			if ((strcmp(nm, "MANIFEST") == 0 || strcmp(nm, "LOCK") == 0 ||
 			    is_leftover_tmp(nm) || strncmp(nm, SNAP_PREFIX, strlen(SNAP_PREFIX)) == 0 ||
 			    table_name_number(nm, strlen(nm), &num) == 0) &&
-			    path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
+			    sst_store_path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
 				unlink(path);
 		}
 		closedir(d);
 		if (s->made_dir && rmdir(s->dir) == 0 &&
-		    path_join(path, sizeof(path), s->dir, "..", &e) == SST_OK)
+		    sst_store_path_join(path, sizeof(path), s->dir, "..", &e) == SST_OK)
 			(void)sst_fsync_dir(path, &e);
 	}
 	sst_store_close(sp);
@@ -1493,98 +1494,4 @@ sst_store_close(sst_store **sp)
 	free(s->dir);
 	free(s);
 	*sp = NULL;
-}
-
-/* ---- verify and info ---- */
-
-static int
-key_lt(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	return sst_keycmp(a, an, b, bn) < 0;
-}
-
-/* Level rules over ranged entries (empty tables are ignored). */
-static int
-check_levels(const char *dir, const sst_manifest *m, sst_err *err)
-{
-	size_t i, prev = SIZE_MAX;
-	int lastlev = SST_STORE_MAX_LEVEL + 1;
-
-	for (i = 0; i < m->n; i++) {
-		const sst_store_entry *e = &m->t[i];
-
-		if (e->level > lastlev)
-			return sst_error(err, SST_EDAMAGE, "%s/MANIFEST: %s: level %d listed "
-			    "after level %d (deeper levels must come first)", dir, e->name,
-			    e->level, lastlev);
-		if (e->level != lastlev)
-			prev = SIZE_MAX;
-		lastlev = e->level;
-		if (e->level == 0 || e->records == 0)
-			continue;
-		if (prev != SIZE_MAX && !key_lt(m->t[prev].hi, m->t[prev].hilen, e->lo, e->lolen))
-			return sst_error(err, SST_EDAMAGE, "%s/MANIFEST: level %d: %s overlaps "
-			    "or is out of order with %s", dir, e->level, e->name,
-			    m->t[prev].name);
-		prev = i;
-	}
-	return SST_OK;
-}
-
-static int
-same_key(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-/* Verifies table e of the store and that it agrees with its manifest line. */
-static int
-verify_entry(const char *dir, sst_store_entry *e, sst_err *err)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	sst_table *t;
-	sst_props p;
-	int rc;
-
-	if ((rc = path_join(path, sizeof(path), dir, e->name, err)) != SST_OK)
-		return rc;
-	if (stat(path, &st) != 0)
-		return errno == ENOENT ? sst_error(err, SST_EDAMAGE, "%s: table listed in the "
-		    "manifest is missing", path) : sst_syserr(err, "%s", path);
-	if ((uint64_t)st.st_size != e->size)
-		return sst_error(err, SST_EDAMAGE, "%s: size %llu, but the manifest says %"
-		    PRIu64, path, (unsigned long long)st.st_size, e->size);
-	if ((rc = sst_table_verify(path, &p, err)) != SST_OK)
-		return rc;
-	if ((rc = sst_table_open(&t, path, err)) == SST_OK)
-		rc = sst_table_props(t, &p, err);
-	if (rc == SST_OK && e->ranged && (e->records != p.records ||
-	    (p.records > 0 && (!same_key(e->lo, e->lolen, p.smallest, p.smallest_len) ||
-	    !same_key(e->hi, e->hilen, p.largest, p.largest_len)))))
-		rc = sst_error(err, SST_EDAMAGE, "%s: records or key range differ from the "
-		    "manifest's", path);
-	if (rc == SST_OK && !e->ranged)
-		rc = sst_store_entry_set_range(e, &p, err);
-	sst_table_close(&t);
-	return rc;
-}
-
-int
-sst_store_verify(const char *dir, sst_err *err)
-{
-	sst_manifest m;
-	size_t i;
-	int fd, rc;
-
-	manifest_init(&m);
-	if ((rc = pin_manifest(dir, &fd, &m, err)) != SST_OK)
-		return rc == SST_EDATA ? SST_EDAMAGE : rc;
-	for (i = 0; i < m.n && rc == SST_OK; i++)
-		rc = verify_entry(dir, &m.t[i], err);
-	if (rc == SST_OK)
-		rc = check_levels(dir, &m, err);
-	sst_manifest_free(&m);
-	close(fd);
-	return rc == SST_EDATA ? SST_EDAMAGE : rc;
 }
