@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dedup.h"
 #include "progress.h"
 #include "records.h"
 #include "sorter.h"
@@ -76,48 +77,27 @@ typedef struct build {
 	sst_writer *w;
 	sst_splitw *sw;		/* --split-at: the parts, instead of w */
 	sst_sorter *sorter;
-	/* --sorted: the record held back until the next key differs */
-	sst_buf hold_key, hold_val;
-	int hold_kind, holding;
-	char *hold_where;
+	sst_dedup dedup;	/* --sorted: the last of equal keys, in order */
 } build;
 
 static int
-out_add(build *b, const sst_rec *r, sst_err *err)
+out_add(void *arg, const sst_rec *r, sst_err *err)
 {
+	build *b = arg;
+
 	return b->sw != NULL ? sst_splitw_add(b->sw, r, err) : sst_writer_add(b->w, r, err);
-}
-
-static int
-release_held(build *b, sst_err *err)
-{
-	sst_rec r = { b->hold_key.p, b->hold_key.len, b->hold_val.p, b->hold_val.len, b->hold_kind };
-
-	b->holding = 0;
-	return out_add(b, &r, err);
 }
 
 /* --sorted: stream into the writer, keeping only the last of equal keys. */
 static int
 add_sorted(build *b, sst_reader *rd, const sst_rec *r, sst_err *err)
 {
-	int rc, c;
+	int rc = sst_dedup_add(&b->dedup, r, err);
 
-	if (b->holding) {
-		c = sst_keycmp(b->hold_key.p, b->hold_key.len, r->key, r->klen);
-		if (c > 0)
-			return sst_error(err, SST_EDATA, "%s: key out of order (--sorted input must be sorted)",
-			    sst_reader_where(rd));
-		if (c < 0 && (rc = release_held(b, err)) != SST_OK)
-			return rc;
-	}
-	b->hold_key.len = b->hold_val.len = 0;
-	if ((rc = sst_buf_append(&b->hold_key, r->key, r->klen, err)) != SST_OK ||
-	    (rc = sst_buf_append(&b->hold_val, r->val, r->vlen, err)) != SST_OK)
-		return rc;
-	b->hold_kind = r->kind;
-	b->holding = 1;
-	return SST_OK;
+	if (rc != SST_OK && b->dedup.disorder)
+		return sst_error(err, SST_EDATA, "%s: key out of order (--sorted input must be sorted)",
+		    sst_reader_where(rd));
+	return rc;
 }
 
 static int
@@ -183,6 +163,7 @@ main(int argc, char **argv)
 
 	sst_cli_init(argv[0]);
 	memset(&b, 0, sizeof(b));
+	sst_dedup_init(&b.dedup, out_add, &b);
 	sst_table_opts_default(&topts);
 	sst_sorter_opts_default(&sopts);
 	topts.threads = sopts.threads = sst_cli_ncpu();
@@ -248,7 +229,7 @@ main(int argc, char **argv)
 	if (rc != SST_OK)
 		goto done;
 	if (b.sorted)
-		rc = b.holding ? release_held(&b, &err) : SST_OK;
+		rc = sst_dedup_finish(&b.dedup, &err);
 	else
 		rc = drain_sorter(&b, &err);
 	sst_sorter_free(&b.sorter);	/* its memory is the filter's now */
@@ -274,8 +255,7 @@ done:
 	if (rc != SST_OK)
 		sst_store_discard(&store);	/* a store this run created goes */
 	sst_store_close(&store);
-	sst_buf_free(&b.hold_key);
-	sst_buf_free(&b.hold_val);
+	sst_dedup_free(&b.dedup);
 	free(table_path);
 	if (rc != SST_OK)
 		return sst_cli_fail(&err);

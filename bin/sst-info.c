@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "filter.h"
+#include "info.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -32,7 +32,11 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* A key for humans: printable bytes as they are, others as \xHH. */
+/*
+ * A key in the text output (tables and stores alike, man/sst-info.1):
+ * printable ASCII other than the space as it is, a backslash as \\ and
+ * every other byte (the space included) as \xHH, so a key is one word.
+ */
 static void
 print_key(FILE *f, const uint8_t *k, size_t n)
 {
@@ -41,63 +45,86 @@ print_key(FILE *f, const uint8_t *k, size_t n)
 	for (i = 0; i < n; i++) {
 		if (k[i] == '\\')
 			fputs("\\\\", f);
-		else if (k[i] >= 0x20 && k[i] < 0x7f)
+		else if (k[i] > 0x20 && k[i] < 0x7f)
 			putc(k[i], f);
 		else
 			fprintf(f, "\\x%02x", k[i]);
 	}
 }
 
-static double
-ratio(const sst_props *p)
+/* A store: its strategy, options, levels and tables (name, level, size,
+ * records, deletes, key range). */
+static void
+print_store(FILE *out, const char *dir, const sst_store_info *si)
 {
-	return p->data_bytes ? (double)p->raw_data_bytes / (double)p->data_bytes : 1.0;
+	const sst_manifest *m = &si->sn.m;
+	const char *name;
+	size_t i;
+	int lev;
+
+	fprintf(out, "store: %s\nformat version: %d\nstrategy: %s\n", dir, m->version,
+	    sst_strategy_name(m->strategy));
+	fprintf(out, "options:");
+	for (i = 0; (name = sst_store_knob_name(i)) != NULL; i++)
+		fprintf(out, " %s=%" PRIu64, name, sst_store_knob_get(&m->knobs, i));
+	fprintf(out, "\nnext table: %06" PRIu64 ".sst\ntables: %zu\n"
+	    "records (sum over %zu tables, duplicates and deletes included): %" PRIu64 "\n"
+	    "deletes (sum over %zu tables): %" PRIu64 "\nbytes: %" PRIu64 "\n", m->next, m->n,
+	    m->n, si->records, m->n, si->ndeletes, si->bytes);
+	for (lev = 0; lev <= SST_STORE_MAX_LEVEL; lev++) {
+		uint64_t lb = 0;
+		size_t ln = 0;
+
+		for (i = 0; i < m->n; i++)
+			if (m->t[i].level == lev) {
+				ln++;
+				lb += m->t[i].size;
+			}
+		if (ln)
+			fprintf(out, "level %d: %zu tables, %" PRIu64 " bytes\n", lev, ln, lb);
+	}
+	for (i = 0; i < m->n; i++) {
+		const sst_store_entry *e = &m->t[i];
+
+		fprintf(out, "table %s level %d size %" PRIu64 " records %" PRIu64
+		    " deletes %" PRIu64 " keys ", e->name, e->level, e->size, e->records,
+		    si->deletes[i]);
+		if (e->lo != NULL)
+			print_key(out, e->lo, e->lolen);
+		fprintf(out, " .. ");
+		if (e->hi != NULL)
+			print_key(out, e->hi, e->hilen);
+		fputc('\n', out);
+	}
+}
+
+static int
+show_store(const char *dir, sst_err *err)
+{
+	sst_store_info si;
+	int rc;
+
+	if ((rc = sst_store_info_open(&si, dir, err)) != SST_OK)
+		return rc;
+	print_store(stdout, dir, &si);
+	sst_store_info_close(&si);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		rc = sst_syserr(err, "write");
+	return rc;
 }
 
 static void
-print_table(const char *path, const sst_props *p, int json)
+print_table(const char *path, const sst_props *p)
 {
 	char when[32];
 	time_t ct = (time_t)p->created;
 	struct tm tm;
 	/* A table without keys has an empty filter (0 probes): nothing can match it. */
 	int empty_filter = p->bloom_bits && p->filter_k == 0;
-	double fpr = !p->bloom_bits ? 1.0 : empty_filter ? 0.0 :
-	    sst_filter_fpr((double)p->bloom_bits, (int)p->filter_k);
-	const char *comp = p->compression == 1 ? "zstd" : "none";
+	double fpr = sst_info_fp_rate(p);
 
 	gmtime_r(&ct, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (json) {
-		printf("{\"file\": ");
-		sst_json_str(stdout, (const uint8_t *)path, strlen(path));
-		printf(", \"type\": \"table\", \"format_version\": %" PRIu32 ", \"records\": %" PRIu64
-		    ", \"deletes\": %" PRIu64 ", \"data_blocks\": %" PRIu64
-		    ", \"raw_key_bytes\": %" PRIu64 ", \"raw_value_bytes\": %" PRIu64
-		    ", \"raw_data_bytes\": %" PRIu64 ", \"data_bytes\": %" PRIu64
-		    ", \"file_size\": %" PRIu64 ", \"compression\": \"%s\", \"zstd_level\": %" PRId64
-		    ", \"compression_ratio\": %.3f, \"block_size\": %" PRIu64
-		    ", \"bloom_bits_per_key\": %" PRIu64 ", \"filter_probes\": %" PRIu64
-		    ", \"filter_bytes\": %" PRIu64 ", \"filter_fp_rate\": %.6f",
-		    p->format_version, p->records, p->deletes, p->data_blocks,
-		    p->raw_key_bytes, p->raw_value_bytes, p->raw_data_bytes, p->data_bytes,
-		    p->file_size, comp, (int64_t)p->level, ratio(p), p->block_size,
-		    p->bloom_bits, p->filter_k, p->filter_bytes, fpr);
-		if (p->dict_bytes > 0)
-			printf(", \"dictionary_bytes\": %" PRIu64, p->dict_bytes);
-		else
-			printf(", \"dictionary_bytes\": null");
-		printf(", \"smallest_key\": ");
-		if (p->smallest) sst_json_str(stdout, p->smallest, p->smallest_len); else printf("null");
-		printf(", \"smallest_key_hex\": ");
-		if (p->smallest) sst_json_hex(stdout, p->smallest, p->smallest_len); else printf("null");
-		printf(", \"largest_key\": ");
-		if (p->largest) sst_json_str(stdout, p->largest, p->largest_len); else printf("null");
-		printf(", \"largest_key_hex\": ");
-		if (p->largest) sst_json_hex(stdout, p->largest, p->largest_len); else printf("null");
-		printf(", \"created\": %" PRIu64 ", \"created_utc\": \"%s\"}", p->created, when);
-		return;
-	}
 	printf("file:               %s\n", path);
 	printf("format version:     %" PRIu32 "\n", p->format_version);
 	printf("records:            %" PRIu64 "\n", p->records);
@@ -107,9 +134,9 @@ print_table(const char *path, const sst_props *p, int json)
 	printf("raw value bytes:    %" PRIu64 "\n", p->raw_value_bytes);
 	printf("file size:          %" PRIu64 "\n", p->file_size);
 	if (p->compression == 1)
-		printf("compression:        zstd level %" PRId64 ", ratio %.2f\n", (int64_t)p->level, ratio(p));
+		printf("compression:        zstd level %" PRId64 ", ratio %.2f\n", (int64_t)p->level, sst_info_ratio(p));
 	else
-		printf("compression:        none, ratio %.2f\n", ratio(p));
+		printf("compression:        none, ratio %.2f\n", sst_info_ratio(p));
 	if (p->dict_bytes > 0)
 		printf("dictionary:         %" PRIu64 " bytes\n", p->dict_bytes);
 	else
@@ -155,9 +182,10 @@ main(int argc, char **argv)
 
 		if (i > optind)
 			printf(json ? ",\n" : "\n");
-		r = sst_store_check_path(argv[i], &store, &err);
-		if (r == SST_OK && store)
-			r = sst_store_info(argv[i], stdout, json, &err);
+		if (json)
+			r = sst_info_json(stdout, argv[i], &err);
+		else if ((r = sst_store_check_path(argv[i], &store, &err)) == SST_OK && store)
+			r = show_store(argv[i], &err);
 		else if (r == SST_OK) {
 			sst_table *t;
 			sst_props p;
@@ -166,7 +194,7 @@ main(int argc, char **argv)
 			if (r == SST_OK)
 				r = sst_table_props(t, &p, &err);
 			if (r == SST_OK)
-				print_table(argv[i], &p, json);
+				print_table(argv[i], &p);
 			sst_table_close(&t);
 		}
 		if (r != SST_OK) {

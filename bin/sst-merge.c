@@ -2,7 +2,9 @@
  * sst-merge - k-way merge of tables into new table(s), and compaction of a
  * store (see man/sst-merge.1).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,16 +219,60 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
 
-static int
-do_compact(const char *store, sst_compact_opts *co)
+typedef struct compact_out {
+	sst_progress prog;
+	int pmode;
+	int werrno;		/* the first failed write's errno, 0 if none */
+} compact_out;
+
+/* One line on stdout per compaction, then a fresh progress for the next. */
+static void
+print_compaction(void *arg, const sst_compaction *c)
 {
+	compact_out *co = arg;
+	const char *strategy = sst_strategy_name(c->strategy);
+
+	if (c->move && c->moved != NULL)
+		printf("%s: compact %s: moved %s from level %d to level %d "
+		    "(%" PRIu64 " bytes, not rewritten: a trivial move)\n", sst_prog,
+		    strategy, c->moved, c->from_level, c->out_level, c->moved_bytes);
+	else if (c->move)
+		printf("%s: compact %s: moved %zu tables from level %d to level "
+		    "%d (%" PRIu64 " bytes, not rewritten: a trivial move)\n", sst_prog,
+		    strategy, c->st.inputs, c->from_level, c->out_level, c->moved_bytes);
+	else
+		printf("%s: compact %s: %zu tables (level %d) -> %zu tables "
+		    "(level %d): %" PRIu64 " bytes in, %" PRIu64 " bytes out, %" PRIu64
+		    " records in, %" PRIu64 " out, %" PRIu64 " dropped%s, %.2f s\n", sst_prog,
+		    strategy, c->st.inputs, c->from_level, c->st.outputs,
+		    c->out_level, c->st.bytes_in, c->st.bytes_out, c->st.records_in,
+		    c->st.records_out, c->st.records_in - c->st.records_out,
+		    c->drop ? " (deletes dropped)" : "", c->st.seconds);
+	if (fflush(stdout) != 0 && co->werrno == 0)
+		co->werrno = errno;
+	sst_progress_init(&co->prog, sst_prog, co->pmode);
+}
+
+static int
+do_compact(const char *store, const sst_compact_opts *o, int pmode)
+{
+	sst_compact_opts co = *o;
 	sst_err e = { 0 };
+	compact_out out;
 	int rc;
 
-	co->summary = stdout;
-	rc = sst_compact(store, co, NULL, &e);
-	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout)))
+	out.pmode = pmode;
+	out.werrno = 0;
+	sst_progress_init(&out.prog, sst_prog, pmode);
+	co.progress = &out.prog;
+	co.on_compaction = print_compaction;
+	co.arg = &out;
+	rc = sst_compact(store, &co, NULL, &e);
+	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+		if (out.werrno != 0)
+			errno = out.werrno;	/* the summary's write failed first */
 		rc = sst_err_write(&e, "stdout");
+	}
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
 
@@ -244,7 +290,6 @@ main(int argc, char **argv)
 	memset(&mo, 0, sizeof(mo));
 	sst_table_opts_default(&mo.table);
 	sst_compact_opts_default(&co);
-	co.tool = sst_prog;
 	threads = sst_cli_ncpu();
 	if ((sets = calloc((size_t)argc + 1, sizeof(*sets))) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", sst_prog);
@@ -301,8 +346,7 @@ main(int argc, char **argv)
 		co.table = mo.table;
 		co.set = sets;
 		co.nset = nset;
-		co.progress_mode = pmode;
-		c = do_compact(argv[optind], &co);
+		c = do_compact(argv[optind], &co, pmode);
 	} else {
 		if (co.strategy >= 0 || co.wait || co.once || nset)
 			sst_cli_usage_error("--strategy, --set, --wait and --once go with --compact");

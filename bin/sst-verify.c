@@ -76,12 +76,12 @@ main(int argc, char **argv)
 		/* a file that is no intact table is damage (1); a directory
 		 * with no MANIFEST is no table at all (3, as in every tool) */
 		if (r == SST_EDATA)
-			err.code = r = SST_NOTFOUND;
-		if (r == SST_NOTFOUND && !store && is_dir(argv[i]))
+			err.code = r = SST_EDAMAGE;
+		if (r == SST_EDAMAGE && !store && is_dir(argv[i]))
 			err.code = r = SST_EDATA;
 		sst_cli_fail(&err);
 		/* Damage (1) outranks nothing; bad data (3) or a system error (4) outranks damage. */
-		if (rc == 0 || (r != SST_NOTFOUND && rc == SST_NOTFOUND))
+		if (rc == 0 || (r != SST_EDAMAGE && rc == SST_EDAMAGE))
 			rc = r;
 	}
 	if (fflush(stdout) != 0) {
@@ -90,5 +90,5 @@ main(int argc, char **argv)
 		sst_err_write(&err, "stdout");
 		return sst_cli_fail(&err);
 	}
-	return rc;
+	return sst_cli_status(rc);
 }

@@ -2,13 +2,11 @@
  * over sources.h (several tables and stores, later wins). */
 #include "api_int.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "filter.h"
+#include "info.h"
 #include "merge_iter.h"
 #include "sources.h"
 #include "store.h"
@@ -190,75 +188,6 @@ sstkit_reader_get_many(sstkit_reader *r, const void *const *keys, const size_t *
 
 /* ---- properties ---- */
 
-static double
-ratio(const sst_props *p)
-{
-	return p->data_bytes ? (double)p->raw_data_bytes / (double)p->data_bytes : 1.0;
-}
-
-static void
-json_key(FILE *f, const char *field, const uint8_t *k, size_t n)
-{
-	fprintf(f, ", \"%s\": ", field);
-	if (k != NULL) sst_json_str(f, k, n); else fputs("null", f);
-	fprintf(f, ", \"%s_hex\": ", field);
-	if (k != NULL) sst_json_hex(f, k, n); else fputs("null", f);
-}
-
-/* One table's object, the fields of sst-info --json (man/sst-info.1). */
-static void
-table_json(FILE *f, const char *path, const sst_props *p)
-{
-	char when[32];
-	time_t ct = (time_t)p->created;
-	struct tm tm;
-	int empty_filter = p->bloom_bits && p->filter_k == 0;
-	double fpr = !p->bloom_bits ? 1.0 : empty_filter ? 0.0 :
-	    sst_filter_fpr((double)p->bloom_bits, (int)p->filter_k);
-
-	gmtime_r(&ct, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fputs("{\"file\": ", f);
-	sst_json_str(f, (const uint8_t *)path, strlen(path));
-	fprintf(f, ", \"type\": \"table\", \"format_version\": %" PRIu32 ", \"records\": %" PRIu64
-	    ", \"deletes\": %" PRIu64 ", \"data_blocks\": %" PRIu64
-	    ", \"raw_key_bytes\": %" PRIu64 ", \"raw_value_bytes\": %" PRIu64
-	    ", \"raw_data_bytes\": %" PRIu64 ", \"data_bytes\": %" PRIu64
-	    ", \"file_size\": %" PRIu64 ", \"compression\": \"%s\", \"zstd_level\": %" PRId64
-	    ", \"compression_ratio\": %.3f, \"block_size\": %" PRIu64
-	    ", \"bloom_bits_per_key\": %" PRIu64 ", \"filter_probes\": %" PRIu64
-	    ", \"filter_bytes\": %" PRIu64 ", \"filter_fp_rate\": %.6f",
-	    p->format_version, p->records, p->deletes, p->data_blocks,
-	    p->raw_key_bytes, p->raw_value_bytes, p->raw_data_bytes, p->data_bytes,
-	    p->file_size, p->compression == SST_COMP_ZSTD ? "zstd" : "none", (int64_t)p->level,
-	    ratio(p), p->block_size, p->bloom_bits, p->filter_k, p->filter_bytes, fpr);
-	if (p->dict_bytes > 0)
-		fprintf(f, ", \"dictionary_bytes\": %" PRIu64, p->dict_bytes);
-	else
-		fputs(", \"dictionary_bytes\": null", f);
-	json_key(f, "smallest_key", p->smallest, p->smallest_len);
-	json_key(f, "largest_key", p->largest, p->largest_len);
-	fprintf(f, ", \"created\": %" PRIu64 ", \"created_utc\": \"%s\"}", p->created, when);
-}
-
-static int
-source_json(FILE *f, const char *path, sst_err *ie)
-{
-	sst_table *t = NULL;
-	sst_props p;
-	int rc, store;
-
-	if ((rc = sst_store_check_path(path, &store, ie)) != SST_OK)
-		return rc;
-	if (store)
-		return sst_store_info(path, f, 1, ie);
-	if ((rc = sst_table_open(&t, path, ie)) == SST_OK &&
-	    (rc = sst_table_props(t, &p, ie)) == SST_OK)
-		table_json(f, path, &p);
-	sst_table_close(&t);
-	return rc;
-}
-
 int
 sstkit_reader_info(sstkit_reader *r, char **json, size_t *len, sstkit_error *err)
 {
@@ -278,7 +207,7 @@ sstkit_reader_info(sstkit_reader *r, char **json, size_t *len, sstkit_error *err
 	for (i = 0; i < r->npaths && rc == SST_OK; i++) {
 		if (i > 0)
 			fputs(",\n", f);
-		rc = source_json(f, r->paths[i], &ie);
+		rc = sst_info_json(f, r->paths[i], &ie);
 	}
 	if (r->npaths > 1)
 		fputc(']', f);
@@ -288,7 +217,7 @@ sstkit_reader_info(sstkit_reader *r, char **json, size_t *len, sstkit_error *err
 		free(buf);
 		return sstkit_fail(err, rc, &ie);
 	}
-	/* sst_store_info ends its object with a newline; sst-info's tables do not */
+	/* a store's object ends with a newline (info.h); a table's does not */
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	*json = buf;

@@ -301,9 +301,6 @@ sstkit_store_compact(const char *dir, const sstkit_options *o, size_t *ncompacti
 	co.wait = op->wait;
 	co.once = op->once;
 	co.table = op->table;
-	co.progress_mode = SST_PROGRESS_QUIET;
-	co.tool = "sstkit";
-	co.summary = NULL;
 	if ((rc = sst_compact(dir, &co, &nc, &ie)) != SST_OK)
 		return sstkit_fail(err, rc, &ie);
 	if (ncompactions != NULL)

@@ -42,10 +42,16 @@ sst_cli_init(char *prog)
 }
 
 int
+sst_cli_status(int code)
+{
+	return code == SST_EDAMAGE ? 1 : code;
+}
+
+int
 sst_cli_fail(const sst_err *e)
 {
 	fprintf(stderr, "%s: %s\n", sst_prog, e->msg[0] ? e->msg : "error");
-	return e->code ? e->code : SST_ESYS;
+	return sst_cli_status(e->code ? e->code : SST_ESYS);
 }
 
 void

@@ -35,7 +35,10 @@ void sst_cli_init(char *prog);
 /* Raises the soft RLIMIT_NOFILE to the hard limit (sst_cli_init does). */
 void sst_cli_raise_nofile(void);
 
-/* Prints "PROG: msg" to stderr and returns e->code (for `return sst_cli_fail(&e)`). */
+/* The exit status of a library code (err.h): the code itself, but 1 for SST_EDAMAGE. */
+int sst_cli_status(int code);
+/* Prints "PROG: msg" to stderr and returns the exit status of e->code
+ * (for `return sst_cli_fail(&e)`). */
 int sst_cli_fail(const sst_err *e);
 
 /* Prints "PROG: <fmt>" and "Try 'PROG --help'." to stderr; exits 2. */

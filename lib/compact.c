@@ -24,7 +24,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,7 +418,6 @@ sst_compact_opts_default(sst_compact_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->strategy = -1;
 	sst_table_opts_default(&o->table);
-	o->tool = "sst-merge";
 }
 
 /* A table of the store during planning. */
@@ -768,43 +766,33 @@ store_out(void *clos, size_t i, char **path, sst_err *err)
 	return sst_store_new_table(clos, path, err);
 }
 
+/* Tells o->on_compaction what plan pl of manifest m did. */
 static void
-print_summary(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
+report_compaction(const sst_compact_opts *o, const sst_manifest *m, const plan *pl,
     const sst_merge_stats *st)
 {
-	int from = m->t[pl->in[0]].level;
+	sst_compaction c;
 	size_t k;
 
-	if (o->summary == NULL)
+	if (o->on_compaction == NULL)
 		return;
+	memset(&c, 0, sizeof(c));
+	c.strategy = m->strategy;
+	c.from_level = m->t[pl->in[0]].level;
 	for (k = 1; k < pl->nin; k++)	/* the level compacted: the shallowest input's */
-		if (m->t[pl->in[k]].level < from)
-			from = m->t[pl->in[k]].level;
+		if (m->t[pl->in[k]].level < c.from_level)
+			c.from_level = m->t[pl->in[k]].level;
+	c.out_level = pl->out_level;
+	c.move = pl->move;
+	c.drop = pl->drop;
+	c.st = *st;
 	if (pl->move) {
-		uint64_t bytes = 0;
-		size_t i;
-
-		for (i = 0; i < pl->nin; i++)
-			bytes += m->t[pl->in[i]].size;
-		if (pl->nin == 1)
-			fprintf(o->summary, "%s: compact %s: moved %s from level %d to level %d "
-			    "(%" PRIu64 " bytes, not rewritten: a trivial move)\n", o->tool,
-			    sst_strategy_name(m->strategy), m->t[pl->in[0]].name, from,
-			    pl->out_level, bytes);
-		else
-			fprintf(o->summary, "%s: compact %s: moved %zu tables from level %d to level "
-			    "%d (%" PRIu64 " bytes, not rewritten: a trivial move)\n", o->tool,
-			    sst_strategy_name(m->strategy), pl->nin, from, pl->out_level, bytes);
-	} else {
-		fprintf(o->summary, "%s: compact %s: %zu tables (level %d) -> %zu tables "
-		    "(level %d): %" PRIu64 " bytes in, %" PRIu64 " bytes out, %" PRIu64
-		    " records in, %" PRIu64 " out, %" PRIu64 " dropped%s, %.2f s\n", o->tool,
-		    sst_strategy_name(m->strategy), st->inputs, from, st->outputs,
-		    pl->out_level, st->bytes_in, st->bytes_out, st->records_in,
-		    st->records_out, st->records_in - st->records_out,
-		    pl->drop ? " (deletes dropped)" : "", st->seconds);
+		for (k = 0; k < pl->nin; k++)
+			c.moved_bytes += m->t[pl->in[k]].size;
+		c.moved = pl->nin == 1 ? m->t[pl->in[0]].name : NULL;
+		c.st.inputs = pl->nin;
 	}
-	fflush(o->summary);
+	o->on_compaction(o->arg, &c);
 }
 
 /* The manifest entry of new table path (its range read from the table). */
@@ -835,7 +823,6 @@ run_plan(sst_store *s, const sst_compact_opts *o, const plan *pl, sst_err *err)
 	const sst_manifest *m = sst_store_manifest(s);
 	sst_merge_opts mo;
 	sst_merge_stats st;
-	sst_progress prog;
 	sst_sources src = { NULL, 0 };
 	sst_store_entry *oe = NULL;
 	sst_manifest nm;
@@ -852,10 +839,10 @@ run_plan(sst_store *s, const sst_compact_opts *o, const plan *pl, sst_err *err)
 		mo.table = o->table;
 		mo.drop_deletes = pl->drop;
 		mo.split_size = pl->split;
-		sst_progress_init(&prog, o->tool, o->progress_mode);
-		mo.progress = &prog;
+		mo.progress = o->progress;
 		rc = sst_merge_sources(&src, &mo, store_out, s, &outs, &nouts, &st, err);
-		sst_progress_done(&prog);
+		if (o->progress != NULL)
+			sst_progress_done(o->progress);
 		sst_sources_close(&src);
 		st.inputs = pl->nin;
 		if (rc != SST_OK)
@@ -869,7 +856,7 @@ run_plan(sst_store *s, const sst_compact_opts *o, const plan *pl, sst_err *err)
 	if (rc == SST_OK)
 		rc = build_manifest(m, pl, oe, nouts, &nm, err);
 	if (rc == SST_OK) {
-		print_summary(o, m, pl, &st);	/* m is replaced by the commit */
+		report_compaction(o, m, pl, &st);	/* m is replaced by the commit */
 		rc = sst_store_commit(s, &nm, err);
 		sst_manifest_free(&nm);
 	}
@@ -904,7 +891,7 @@ apply_settings(sst_store *s, const sst_compact_opts *o, sst_err *err)
 		size_t nl = eq ? (size_t)(eq - o->set[i]) : 0;
 
 		if (eq == NULL || nl >= sizeof(name)) {
-			rc = sst_error(err, SST_EUSAGE, "--set: want NAME=VALUE, not '%s'", o->set[i]);
+			rc = sst_error(err, SST_EUSAGE, "knob override: want NAME=VALUE, not '%s'", o->set[i]);
 			break;
 		}
 		memcpy(name, o->set[i], nl);

@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "err.h"
 #include "progress.h"
@@ -68,6 +67,20 @@ int sst_merge_sources(struct sst_sources *src, const sst_merge_opts *o,
     sst_merge_out_fn out_fn, void *clos, char ***outs, size_t *nouts,
     sst_merge_stats *st, sst_err *err);
 
+/* What one compaction did (given to sst_compact_opts.on_compaction). */
+typedef struct sst_compaction {
+	int strategy;			/* SST_STRATEGY_* */
+	int from_level;			/* the level compacted: the shallowest input's */
+	int out_level;
+	int move;			/* a trivial move: the inputs are not rewritten */
+	const char *moved;		/* a move of one table: its name in the store */
+	uint64_t moved_bytes;		/* a move: the tables' sizes */
+	int drop;			/* deletes dropped */
+	sst_merge_stats st;		/* a rewrite: the merge's figures (st.inputs: tables) */
+} sst_compaction;
+
+typedef void (*sst_compaction_fn)(void *arg, const sst_compaction *c);
+
 typedef struct sst_compact_opts {
 	int strategy;			/* -1: the store's */
 	char *const *set;		/* "NAME=VALUE" knob overrides, recorded in the store */
@@ -75,9 +88,9 @@ typedef struct sst_compact_opts {
 	int wait;			/* wait for the writer lock instead of SST_ELOCKED */
 	int once;			/* at most one compaction */
 	sst_table_opts table;		/* options of the tables written */
-	int progress_mode;		/* enum sst_progress_mode */
-	const char *tool;		/* for progress and summary lines */
-	FILE *summary;			/* one line per compaction; NULL: none */
+	sst_progress *progress;		/* each merge's progress, then sst_progress_done; NULL: none */
+	sst_compaction_fn on_compaction;	/* each compaction before its commit; NULL: none */
+	void *arg;
 } sst_compact_opts;
 
 void sst_compact_opts_default(sst_compact_opts *o);

@@ -3,7 +3,9 @@
  *
  * Every library function that can fail takes a `sst_err *` as its last
  * argument and returns an int: SST_OK (0) on success, otherwise one of the
- * codes below, which are also the tools' exit statuses (see CONTRACT.md).
+ * codes below. The tools map them to their exit statuses (sst_cli_status
+ * in cli.h; each man page's EXIT STATUS): the same numbers, but for
+ * SST_EDAMAGE.
  * On failure the function has filled err->msg with one line naming the file
  * and place: "PATH[:LINE|@OFFSET]: what is wrong". A tool prints
  * "TOOL: <msg>" and exits with the code.
@@ -17,10 +19,11 @@
 
 enum sst_code {
 	SST_OK = 0,
-	SST_NOTFOUND = 1,	/* a negative answer (get: not found; verify: damage) */
+	SST_NOTFOUND = 1,	/* a negative answer (get: not found) */
 	SST_EUSAGE = 2,		/* bad command line */
 	SST_EDATA = 3,		/* malformed input, not a table, damaged file */
 	SST_ESYS = 4,		/* I/O, no space, permission, out of memory */
+	SST_EDAMAGE = 5,	/* verify: damage found (sst-verify exits 1) */
 	SST_ELOCKED = 75	/* a store is locked by another writer */
 };
 

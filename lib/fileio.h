@@ -3,7 +3,7 @@
  * checks of output paths, atomic publication of outputs, and removal of
  * temporary files on error, on SIGINT/SIGTERM and after a kill -9.
  *
- * Output paths (CONTRACT.md, "Outputs are checked before the work"): an
+ * Output paths (sst-build(1) OUTPUT, checked before the work): an
  * output PATH may be absent, a regular file, or a symbolic link to one (or
  * to a name that does not exist yet): the chain of links is followed to the
  * file it names, the TARGET, which is what gets replaced; the links stay as
@@ -13,7 +13,7 @@
  * directory DIR: Permission denied"). Tools call sst_out_check() before
  * they open any input; sst_out_open() checks again.
  *
- * Atomic output (CONTRACT.md, "Nothing is lost on failure"): sst_out_open()
+ * Atomic output (sst-build(1) OUTPUT, nothing lost on failure): sst_out_open()
  * creates "DIR/.NAME.tmp-XXXXXX" beside the TARGET (DIR and NAME are the
  * TARGET's) with exclusive creation (mkstemp, mode 0600), registers it for
  * cleanup and takes flock(LOCK_EX) on it; sst_out_commit() fsyncs it, gives

@@ -53,7 +53,7 @@ check_table(const char *path, itab *it, sst_err *err)
 	if (!S_ISREG(st.st_mode))
 		return sst_error(err, SST_EDATA, "%s: not a table (not a regular file)", path);
 	rc = sst_table_verify(path, NULL, err);
-	if (rc == SST_NOTFOUND)
+	if (rc == SST_EDAMAGE)
 		rc = err->code = SST_EDATA;	/* damage: bad data here */
 	if (rc != SST_OK)
 		return rc;

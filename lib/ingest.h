@@ -1,6 +1,6 @@
 /*
  * ingest.h - adding finished tables to a store in one commit (sst-ingest;
- * CONTRACT.md "sst-ingest", formats/store.md).
+ * sst-ingest(1), formats/store.md).
  *
  * Each table is fully checked first (sst_table_verify: footer, index, every
  * block); then, under the store's writer lock, each gets a fresh name in

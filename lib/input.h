@@ -1,6 +1,6 @@
 /*
  * input.h - a byte stream over libarchive: every input data file of every
- * tool is read through here (CONTRACT.md, "Common conventions").
+ * tool is read through here (sst-build(1) RECORD FORMATS and OPTIONS).
  *
  * The content decides, never the name: plain data, gzip, bzip2, xz, zstd,
  * lz4 or compress(1) streams (also nested), and tar, cpio or zip archives,

@@ -1,6 +1,6 @@
 /*
- * records.h - the record formats of CONTRACT.md: tsv (with optional
- * backslash escapes) and cdb (cdbmake's +KLEN,VLEN:KEY->VALUE\n, plus
+ * records.h - the record formats of sst-build(1) and sst-dump(1): tsv (with
+ * optional backslash escapes) and cdb (cdbmake's +KLEN,VLEN:KEY->VALUE\n, plus
  * -KLEN:KEY\n for a delete), read from any input through input.h
  * (libarchive: plain, compressed, or each regular member of an archive).
  *

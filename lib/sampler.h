@@ -1,6 +1,6 @@
 /*
  * sampler.h - key samples and the split points chosen from them
- * (CONTRACT.md, "sst-sample and split files").
+ * (sst-sample(1), formats/split.md).
  *
  * Sampler: reservoir sampling (Vitter's algorithm R) of the keys of one
  * input stream in one pass, keeping at most `count` keys (memory: count

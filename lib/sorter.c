@@ -12,8 +12,6 @@
 
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_estimate*: exported by libzstd */
 #include <zstd.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "fileio.h"
 #include "util.h"
@@ -68,7 +66,6 @@ struct run {
 
 struct writer {
 	ZSTD_CCtx *cctx;
-	XXH3_state_t *xs;
 	uint8_t *raw;
 	size_t rawlen;
 	uint8_t *out;
@@ -463,7 +460,7 @@ run_discard(struct run *r)
 static size_t
 writer_cost(int level)
 {
-	size_t n = BLOCK_TARGET + BLOCK_HDR + sizeof(XXH3_state_t) + 3 * MALLOC_SLACK;
+	size_t n = BLOCK_TARGET + BLOCK_HDR + 3 * MALLOC_SLACK;
 
 	if (level != 0) {
 		ZSTD_compressionParameters cp = ZSTD_getCParams(level, BLOCK_TARGET, 0);
@@ -478,7 +475,6 @@ static void
 writer_free(struct writer *w)
 {
 	ZSTD_freeCCtx(w->cctx);
-	XXH3_freeState(w->xs);
 	free(w->raw);
 	free(w->out);
 	memset(w, 0, sizeof(*w));
@@ -493,8 +489,6 @@ writer_open(sst_sorter *s, sst_err *err)
 	if (s->w_open)
 		return SST_OK;
 	memset(w, 0, sizeof(*w));
-	if ((w->xs = XXH3_createState()) == NULL)
-		return sst_nomem(err, "sorter checksum state");
 	if ((w->raw = sst_malloc(BLOCK_TARGET, err)) == NULL)
 		goto fail;
 	if (s->o.compress_runs != 0) {
@@ -547,13 +541,11 @@ emit_block(sst_sorter *s, struct writer *w, const struct iovec *data, int ndata,
 
 	sst_put_le32(hdr + 4, (uint32_t)stored);
 	sst_put_le32(hdr + 8, (uint32_t)raw);
-	XXH3_64bits_reset_withSeed(w->xs, off);
-	XXH3_64bits_update(w->xs, hdr + 4, 8);
-	for (i = 0; i < ndata; i++) {
-		XXH3_64bits_update(w->xs, data[i].iov_base, data[i].iov_len);
+	vec[0].iov_base = hdr + 4;	/* the checksum covers the lengths and the data */
+	vec[0].iov_len = 8;
+	for (i = 0; i < ndata; i++)
 		vec[i + 1] = data[i];
-	}
-	sst_put_le32(hdr, (uint32_t)XXH3_64bits_digest(w->xs));
+	sst_put_le32(hdr, sst_checksumv(vec, n, off));
 	vec[0].iov_base = hdr;
 	vec[0].iov_len = BLOCK_HDR;
 	while (total > 0) {
@@ -1049,7 +1041,7 @@ static int
 src_value(sst_sorter *s, struct src *x, sst_err *err)
 {
 	uint8_t lens[8];
-	XXH3_state_t xs;
+	struct iovec iov[3];
 	size_t raw = x->bhl + x->klen + x->vlen;
 	int rc;
 
@@ -1064,12 +1056,13 @@ src_value(sst_sorter *s, struct src *x, sst_err *err)
 		return rc;
 	sst_put_le32(lens, (uint32_t)raw);
 	sst_put_le32(lens + 4, (uint32_t)raw);
-	memset(&xs, 0, sizeof(xs));	/* the state's padding is read, not used */
-	XXH3_64bits_reset_withSeed(&xs, x->boff);
-	XXH3_64bits_update(&xs, lens, 8);
-	XXH3_64bits_update(&xs, x->kbuf, x->bhl + x->klen);
-	XXH3_64bits_update(&xs, s->big, x->vlen);
-	if ((uint32_t)XXH3_64bits_digest(&xs) != x->bsum)
+	iov[0].iov_base = lens;
+	iov[0].iov_len = 8;
+	iov[1].iov_base = x->kbuf;
+	iov[1].iov_len = x->bhl + x->klen;
+	iov[2].iov_base = s->big;
+	iov[2].iov_len = x->vlen;
+	if (sst_checksumv(iov, 3, x->boff) != x->bsum)
 		return run_damaged(s, x->boff, "checksum mismatch", err);
 	x->val = s->big;
 	x->lazy = 0;
@@ -1083,7 +1076,6 @@ src_load(sst_sorter *s, struct src *x, sst_err *err)
 	uint8_t hdr[BLOCK_HDR];
 	uint32_t stored, raw;
 	uint64_t boff = x->pos;
-	XXH3_state_t xs;
 	uint8_t *dst;
 	int rc;
 
@@ -1110,11 +1102,7 @@ src_load(sst_sorter *s, struct src *x, sst_err *err)
 	}
 	if ((rc = sst_pread_full(r->f->fd, dst, stored, boff + BLOCK_HDR, s->tmpdir, err)) != SST_OK)
 		return rc;
-	memset(&xs, 0, sizeof(xs));
-	XXH3_64bits_reset_withSeed(&xs, boff);
-	XXH3_64bits_update(&xs, hdr + 4, 8);
-	XXH3_64bits_update(&xs, dst, stored);
-	if ((uint32_t)XXH3_64bits_digest(&xs) != sst_get_le32(hdr))
+	if (sst_checksum2(hdr + 4, 8, dst, stored, boff) != sst_get_le32(hdr))
 		return run_damaged(s, boff, "checksum mismatch", err);
 	if (stored < raw) {
 		size_t n = ZSTD_decompressDCtx(s->dctx, x->out, raw, x->in, stored);

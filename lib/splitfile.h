@@ -1,5 +1,5 @@
 /*
- * splitfile.h - split files (CONTRACT.md, "sst-sample and split files"):
+ * splitfile.h - split files (formats/split.md, sst-sample(1)):
  * the keys that cut a key space into parts, one key a line in the escaped
  * form of -e (records.h: \\ \t \n \r \0 \xHH), strictly increasing.
  *

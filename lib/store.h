@@ -4,7 +4,7 @@
  * atomically, and a lock file for the single writer (formats/store.md).
  *
  * Readers (sst_store_snap_open and what uses it: sources.h, sst_store_verify,
- * sst_store_info) pin one manifest with flock(LOCK_SH) on it, never wait
+ * info.h) pin one manifest with flock(LOCK_SH) on it, never wait
  * and never block a writer, and see that manifest's set of tables for as
  * long as they run. A writer (sst_store_open_writer) holds flock(LOCK_EX)
  * on STORE/LOCK until closed, and keeps the tables of pinned manifests.
@@ -48,6 +48,9 @@ const char *sst_strategy_name(int strategy);
 /* Sets knob NAME to VALUE (decimal, or SIZE for the sizes). SST_EUSAGE on
  * an unknown name or a bad value. */
 int sst_store_knob_set(sst_store_knobs *k, const char *name, const char *value, sst_err *err);
+/* Knob i's name (NULL past the last) and value, in the manifest's order. */
+const char *sst_store_knob_name(size_t i);
+uint64_t sst_store_knob_get(const sst_store_knobs *k, size_t i);
 
 /* One live table as the manifest lists it. */
 typedef struct sst_store_entry {
@@ -184,8 +187,8 @@ void sst_store_close(sst_store **s);
  * For a command that failed: as sst_store_close, but a store that this
  * writer created (sst_store_open_writer with create, on a missing or empty
  * directory) and that still lists no table is removed again: its files,
- * and the directory if this writer made it (CONTRACT.md: a command that
- * fails while creating a store leaves no store behind). A directory that
+ * and the directory if this writer made it (sst-build(1) OUTPUT: a command
+ * that fails while creating a store leaves no store behind). A directory that
  * holds anything else is left as it is. NULL-safe.
  */
 void sst_store_discard(sst_store **s);
@@ -208,15 +211,9 @@ int sst_manifest_sort(sst_manifest *m, sst_err *err);
  * Checks the manifest's checksum, that the files and manifest agree (each
  * listed table exists with the listed size), each table (sst_table_verify),
  * and the level rules (levels in order, levels >= 1 sorted and
- * non-overlapping). SST_OK, or SST_NOTFOUND (1) with err naming the file and
- * fault; SST_ESYS on I/O failure.
+ * non-overlapping). SST_OK, or SST_EDAMAGE (sst-verify exits 1) with err
+ * naming the file and fault; SST_ESYS on I/O failure.
  */
 int sst_store_verify(const char *dir, sst_err *err);
-
-/*
- * Prints the store's strategy, options, levels and tables (name, level,
- * size, records, key range) to out, as text or (json != 0) one JSON object.
- */
-int sst_store_info(const char *dir, FILE *out, int json, sst_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * table_verify.c - sst_table_verify: reads every byte of a table and
  * checks it against formats/sstable.md. Any fault is reported as
- * SST_NOTFOUND (verify's "damage found") naming the file, the structure,
+ * SST_EDAMAGE (verify's "damage found") naming the file, the structure,
  * its offset and the fault; I/O failures stay SST_ESYS.
  */
 #include "table.h"
@@ -26,9 +26,9 @@ damage(vstate *v, const char *what, uint64_t off, const char *fmt, const char *w
 {
 	if (why == sst_block_nomem)
 		return sst_nomem(v->err, v->t->path);
-	sst_error(v->err, SST_NOTFOUND, "%s: %s @%llu: %s%s", v->t->path, what,
+	sst_error(v->err, SST_EDAMAGE, "%s: %s @%llu: %s%s", v->t->path, what,
 	    (unsigned long long)off, fmt, why ? why : "");
-	return SST_NOTFOUND;
+	return SST_EDAMAGE;
 }
 
 /* Maps a reader error to verify's code: data faults are damage. */
@@ -36,7 +36,7 @@ static int
 as_damage(int rc, sst_err *err)
 {
 	if (rc == SST_EDATA)
-		err->code = rc = SST_NOTFOUND;
+		err->code = rc = SST_EDAMAGE;
 	return rc;
 }
 

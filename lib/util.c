@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -71,6 +73,19 @@ sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, uint64_t s
 	XXH3_64bits_reset_withSeed(&st, seed);
 	XXH3_64bits_update(&st, a, alen);
 	XXH3_64bits_update(&st, b, blen);
+	return (uint32_t)XXH3_64bits_digest(&st);
+}
+
+uint32_t
+sst_checksumv(const struct iovec *iov, int n, uint64_t seed)
+{
+	XXH3_state_t st;
+	int i;
+
+	memset(&st, 0, sizeof(st));	/* the state's padding is read, not used */
+	XXH3_64bits_reset_withSeed(&st, seed);
+	for (i = 0; i < n; i++)
+		XXH3_64bits_update(&st, iov[i].iov_base, iov[i].iov_len);
 	return (uint32_t)XXH3_64bits_digest(&st);
 }
 

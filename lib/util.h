@@ -15,7 +15,7 @@
 
 #include "err.h"
 
-/* Limits of the data model (CONTRACT.md). */
+/* Limits of the data model (sst-build(1) RECORD FORMATS, formats/sstable.md). */
 #define SST_MAX_KEY	65536u			/* bytes */
 #define SST_MAX_VALUE	(64u << 20)		/* bytes: 64 MiB */
 
@@ -67,6 +67,10 @@ uint32_t sst_checksum(const void *data, size_t len, uint64_t seed);
 
 /* sst_checksum of the concatenation a || b (no copy). */
 uint32_t sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, uint64_t seed);
+
+/* sst_checksum of the concatenation of iov[0..n) (no copy). */
+struct iovec;
+uint32_t sst_checksumv(const struct iovec *iov, int n, uint64_t seed);
 
 /* XXH3_64bits(data, len): the key hash used by the bloom filter. */
 uint64_t sst_hash64(const void *data, size_t len);

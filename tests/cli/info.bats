@@ -152,3 +152,13 @@ sys.exit(0 if len(docs) == 2 else 1)'
 	[ "$status" -eq 4 ]
 	check_err sst-info 'nope\.sst'
 }
+
+@test "info: one key rule for tables and stores: a space as \\x20, a backslash as \\\\" {
+	printf 'a b\tx\nz\\\\y\tx\n' | sst-build -q -e -o k.sst
+	printf 'a b\tx\nz\\\\y\tx\n' | sst-build -q -e --into st
+	run sst-info k.sst
+	grep -qx 'smallest key:       a\\x20b' <<<"$output" || fail "$output"
+	grep -qx 'largest key:        z\\\\y' <<<"$output" || fail "$output"
+	run sst-info st
+	grep -q ' keys a\\x20b \.\. z\\\\y$' <<<"$output" || fail "$output"
+}

@@ -149,7 +149,7 @@ check_refused(const char *path, const char *why)
 		sst_iter_destroy(&it);
 	}
 	sst_table_close(&t);
-	CHECK_RC(sst_table_verify(path, NULL, &e), SST_NOTFOUND);
+	CHECK_RC(sst_table_verify(path, NULL, &e), SST_EDAMAGE);
 	CHECK(strstr(e.msg, "data block") != NULL);
 }
 
@@ -233,7 +233,7 @@ check_dict_refused(const char *path, int at_open, const char *why)
 			sst_table_close(&t);
 		}
 	}
-	CHECK_RC(sst_table_verify(path, NULL, &e), SST_NOTFOUND);
+	CHECK_RC(sst_table_verify(path, NULL, &e), SST_EDAMAGE);
 	CHECK(strstr(e.msg, why) != NULL);
 }
 

@@ -500,7 +500,6 @@ test_compact(const char *dir, int strategy, const char *file_size, int compress)
 		model[i] = -1;
 	sst_compact_opts_default(&co);
 	co.strategy = strategy;
-	co.progress_mode = SST_PROGRESS_QUIET;
 	co.table.block_size = 512;
 	if (!compress)
 		co.table.compression = SST_COMP_NONE;
@@ -548,7 +547,7 @@ test_compact(const char *dir, int strategy, const char *file_size, int compress)
 		fd = open(mp, O_WRONLY);
 		CHECK(fd >= 0 && pwrite(fd, "X", 1, 20) == 1);
 		close(fd);
-		CHECK_RC(sst_store_verify(dir, &e), SST_NOTFOUND);
+		CHECK_RC(sst_store_verify(dir, &e), SST_EDAMAGE);
 		CHECK(strstr(e.msg, "MANIFEST") != NULL);
 		CHECK_RC(sst_store_open_tables(dir, &t, &n, &e), SST_EDATA);
 	}

@@ -287,7 +287,7 @@ test_damage(void)
 	/* Truncations and zeros are not tables. */
 	write_file(tpath("trunc.sst"), img, n - 1);
 	CHECK_RC(sst_table_open(&t, tpath("trunc.sst"), &e), SST_EDATA);
-	CHECK_RC(sst_table_verify(tpath("trunc.sst"), NULL, &e), SST_NOTFOUND);
+	CHECK_RC(sst_table_verify(tpath("trunc.sst"), NULL, &e), SST_EDAMAGE);
 	write_file(tpath("zeros.sst"), zeros, sizeof(zeros));
 	CHECK_RC(sst_table_open(&t, tpath("zeros.sst"), &e), SST_EDATA);
 	CHECK(strstr(e.msg, "not an sstkit table") != NULL);
@@ -299,7 +299,7 @@ test_damage(void)
 		write_file(tpath("flip.sst"), img, n);
 		img[off] ^= 0x20;
 		tried++;
-		if (sst_table_verify(tpath("flip.sst"), NULL, &e) == SST_NOTFOUND)
+		if (sst_table_verify(tpath("flip.sst"), NULL, &e) == SST_EDAMAGE)
 			detected++;
 		else
 			fprintf(stderr, "flip at %zu not detected\n", off);

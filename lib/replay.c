@@ -1,0 +1,350 @@
+/*
+ * replay.c - WAL replay into a table or a store (replay.h): memtable,
+ * flusher thread, and the final merge of the flushed tables.
+ */
+#include "replay.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compact.h"
+#include "fileio.h"
+#include "memtable.h"
+#include "sources.h"
+#include "util.h"
+
+#define DEFAULT_MEMTABLE	(4u << 20)
+
+typedef struct replay {
+	const sst_replay_opts *o;
+	const char *out;
+	sst_store *store;
+	sst_memtable *active;
+	/* flusher: one job at a time */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	sst_memtable *job;
+	char *job_path;
+	int quit, frc;
+	sst_err ferr;
+	/* tables written (or being written), oldest first */
+	char **paths;
+	size_t npaths;
+	int added;		/* into a store: the tables are live in it */
+	uint64_t tmpseq;
+	sst_tmpgroup group;	/* into a table: the flushed tables, in $TMPDIR */
+	sst_progress *prog;
+	uint64_t records, bytes_done, bytes_total;
+} replay;
+
+void
+sst_replay_opts_default(sst_replay_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	sst_table_opts_default(&o->table);
+	o->memtable_size = DEFAULT_MEMTABLE;
+	o->tmp_prefix = "wal-replay";
+}
+
+/* Writes m as a table at path. */
+static int
+write_table(const sst_table_opts *o, sst_memtable *m, const char *path, sst_err *err)
+{
+	sst_writer *w;
+	sst_iter *it;
+	int rc;
+
+	if ((rc = sst_writer_open(&w, path, o, err)) != SST_OK)
+		return rc;
+	if ((rc = sst_memtable_iter(m, &it, err)) != SST_OK) {
+		sst_writer_abort(&w);
+		return rc;
+	}
+	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
+		if ((rc = sst_writer_add(w, &it->rec, err)) != SST_OK)
+			break;
+	sst_iter_destroy(&it);
+	if (rc != SST_OK) {
+		sst_writer_abort(&w);
+		return rc;
+	}
+	return sst_writer_finish(&w, err);
+}
+
+static void *
+flusher(void *arg)
+{
+	replay *rp = arg;
+
+	pthread_mutex_lock(&rp->mu);
+	for (;;) {
+		sst_memtable *m;
+		char *path;
+		sst_err e = { 0, "" };
+		int rc, skipjob;
+
+		while (rp->job == NULL && !rp->quit)
+			pthread_cond_wait(&rp->cv, &rp->mu);
+		if (rp->job == NULL)
+			break;
+		m = rp->job;
+		path = rp->job_path;
+		skipjob = rp->frc != SST_OK;
+		pthread_mutex_unlock(&rp->mu);
+		rc = skipjob ? SST_OK : write_table(&rp->o->table, m, path, &e);
+		sst_memtable_free(&m);
+		pthread_mutex_lock(&rp->mu);
+		if (rc != SST_OK && rp->frc == SST_OK) {
+			rp->frc = rc;
+			rp->ferr = e;
+		}
+		rp->job = NULL;
+		pthread_cond_broadcast(&rp->cv);
+	}
+	pthread_mutex_unlock(&rp->mu);
+	return NULL;
+}
+
+/* Waits until the flusher is idle; returns its first error. */
+static int
+flush_wait(replay *rp, sst_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&rp->mu);
+	while (rp->job != NULL)
+		pthread_cond_wait(&rp->cv, &rp->mu);
+	rc = rp->frc;
+	if (rc != SST_OK)
+		*err = rp->ferr;
+	pthread_mutex_unlock(&rp->mu);
+	return rc;
+}
+
+/* Stops the flusher; with rc != SST_OK its queued work is skipped. */
+static void
+flusher_stop(replay *rp, int rc)
+{
+	if (!rp->started)
+		return;
+	pthread_mutex_lock(&rp->mu);
+	rp->quit = 1;
+	if (rc != SST_OK && rp->frc == SST_OK)
+		rp->frc = rc;	/* skip queued work */
+	pthread_cond_broadcast(&rp->cv);
+	pthread_mutex_unlock(&rp->mu);
+	pthread_join(rp->thread, NULL);
+	rp->started = 0;
+}
+
+/* A path for the next flushed table. */
+static int
+next_path(replay *rp, char **path, sst_err *err)
+{
+	char **np;
+	int rc;
+
+	if ((np = sst_realloc(rp->paths, (rp->npaths + 1) * sizeof(*np), err)) == NULL)
+		return SST_ESYS;
+	rp->paths = np;
+	if (rp->store != NULL) {
+		if ((rc = sst_store_new_table(rp->store, path, err)) != SST_OK)
+			return rc;
+	} else {
+		char sfx[32];
+
+		snprintf(sfx, sizeof(sfx), "%llu.sst", (unsigned long long)++rp->tmpseq);
+		if ((*path = sst_tmpgroup_path(&rp->group, sfx)) == NULL)
+			return sst_nomem(err, rp->o->tmp_prefix);
+		sst_cleanup_register(*path);
+	}
+	rp->paths[rp->npaths++] = *path;
+	return SST_OK;
+}
+
+/* Hands the active memtable to the flusher and starts a fresh one. */
+static int
+flush_active(replay *rp, sst_err *err)
+{
+	char *path;
+	int rc;
+
+	if ((rc = flush_wait(rp, err)) != SST_OK)
+		return rc;
+	if ((rc = next_path(rp, &path, err)) != SST_OK)
+		return rc;
+	if (!rp->started) {
+		if (pthread_create(&rp->thread, NULL, flusher, rp) != 0)
+			return sst_error(err, SST_ESYS, "cannot start the flusher thread");
+		rp->started = 1;
+	}
+	pthread_mutex_lock(&rp->mu);
+	rp->job = rp->active;
+	rp->job_path = path;
+	rp->active = NULL;
+	pthread_cond_broadcast(&rp->cv);
+	pthread_mutex_unlock(&rp->mu);
+	return sst_memtable_new(&rp->active, err);
+}
+
+static int
+replay_wal(replay *rp, const char *path, sst_err *err)
+{
+	sst_wal_reader_opts o = { rp->o->skip_corrupt, rp->o->report, rp->o->report_arg };
+	sst_wal_reader *r;
+	sst_rec rec;
+	int rc, eof = 0;
+
+	if ((rc = sst_wal_reader_open(&r, path, &o, err)) != SST_OK)
+		return rc;
+	while ((rc = sst_wal_reader_next(r, &rec, &eof, err)) == SST_OK && !eof) {
+		if ((rc = sst_memtable_put(rp->active, &rec, err)) != SST_OK)
+			break;
+		if (sst_memtable_bytes(rp->active) >= rp->o->memtable_size &&
+		    (rc = flush_active(rp, err)) != SST_OK)
+			break;
+		rp->records++;
+		sst_progress_update(rp->prog, "replaying", rp->records,
+		    rp->bytes_done + sst_wal_reader_pos(r), rp->bytes_total);
+	}
+	rp->bytes_done += sst_wal_reader_size(r);
+	sst_wal_reader_close(&r);
+	return rc;
+}
+
+static int
+out_path(void *clos, size_t i, char **path, sst_err *err)
+{
+	(void)i;
+	if ((*path = strdup(clos)) == NULL)
+		return sst_nomem(err, clos);
+	return SST_OK;
+}
+
+/*
+ * Into a table with several flushes: merges the temporary tables, oldest
+ * first, into the output (in passes when there are more than may be open).
+ */
+static int
+merge_out(replay *rp, sst_err *err)
+{
+	sst_merge_opts mo;
+	sst_sources src;
+	char **outs = NULL;
+	size_t nouts = 0;
+	int rc;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.table = rp->o->table;
+	mo.keep_empty = 1;
+	mo.progress = rp->prog;
+	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
+		return rc;
+	rc = sst_merge_sources(&src, &mo, out_path, (void *)rp->out, &outs, &nouts, NULL, err);
+	sst_sources_close(&src);
+	sst_merge_outs_free(outs, nouts);
+	return rc;
+}
+
+static int
+finish(replay *rp, sst_err *err)
+{
+	int rc;
+
+	if (rp->npaths == 0 && rp->store == NULL)	/* everything fits: write the output at once */
+		return write_table(&rp->o->table, rp->active, rp->out, err);
+	if (sst_memtable_count(rp->active) > 0 && (rc = flush_active(rp, err)) != SST_OK)
+		return rc;
+	if ((rc = flush_wait(rp, err)) != SST_OK)
+		return rc;
+	if (rp->store != NULL) {
+		if (rp->npaths && (rc = sst_store_add(rp->store, rp->paths, rp->npaths, err)) != SST_OK)
+			return rc;
+		rp->added = 1;
+		return SST_OK;
+	}
+	return merge_out(rp, err);
+}
+
+/* Removes the tables of the replay that are not (to be) kept. */
+static void
+drop_tables(replay *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->npaths; i++) {
+		if (rp->store != NULL && sst_store_lists(rp->store, rp->paths[i]))
+			continue;	/* live after all: see sst_store_commit */
+		unlink(rp->paths[i]);
+		if (rp->store == NULL)
+			sst_cleanup_unregister(rp->paths[i]);
+	}
+}
+
+/* Sums the sizes of the logs, for the progress estimate. */
+static uint64_t
+wal_bytes(char *const *wals, size_t n)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		FILE *f = fopen(wals[i], "rb");
+
+		if (f != NULL && fseeko(f, 0, SEEK_END) == 0)
+			total += (uint64_t)ftello(f);
+		if (f != NULL)
+			fclose(f);
+	}
+	return total;
+}
+
+int
+sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
+    const sst_replay_opts *o, sst_err *err)
+{
+	sst_progress quiet;
+	replay rp;
+	size_t i;
+	int rc;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.o = o;
+	rp.out = out;
+	rp.store = store;
+	rp.prog = o->progress;
+	if (rp.prog == NULL) {
+		sst_progress_init(&quiet, o->tmp_prefix, SST_PROGRESS_QUIET);
+		rp.prog = &quiet;
+	}
+	pthread_mutex_init(&rp.mu, NULL);
+	pthread_cond_init(&rp.cv, NULL);
+	/* Before any input is read; stale flushed tables of killed runs go. */
+	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(NULL), o->tmp_prefix,
+	    err)) != SST_OK)
+		goto done;
+	rp.bytes_total = wal_bytes(wals, n);
+	if ((rc = sst_memtable_new(&rp.active, err)) != SST_OK)
+		goto done;
+	for (i = 0; i < n; i++)
+		if ((rc = replay_wal(&rp, wals[i], err)) != SST_OK)
+			goto done;
+	rc = finish(&rp, err);
+done:
+	flusher_stop(&rp, rc);
+	if (!rp.added)
+		drop_tables(&rp);
+	sst_tmpgroup_close(&rp.group);
+	sst_memtable_free(&rp.active);
+	for (i = 0; i < rp.npaths; i++)
+		free(rp.paths[i]);
+	free(rp.paths);
+	pthread_cond_destroy(&rp.cv);
+	pthread_mutex_destroy(&rp.mu);
+	return rc;
+}
