@@ -147,7 +147,7 @@ int sst_table_iter(sst_table *t, sst_iter **it, sst_err *err);
  * decompression, entry decoding, strictly increasing keys within and across
  * blocks, index agreeing with the blocks, the filter holding every key,
  * properties agreeing with the counted data, and that the structures tile
- * the file. Returns SST_OK when intact, SST_NOTFOUND (1) with err naming
+ * the file. Returns SST_OK when intact, SST_EDAMAGE (sst-verify: exit 1) naming
  * the file, block/offset and fault when damaged, SST_ESYS on I/O failure.
  * Stats of what was checked go to *p when p is not NULL (without the
  * smallest and largest keys: those pointers are NULL).

@@ -1,5 +1,5 @@
 /*
- * test_fileio.c - output paths (CONTRACT.md, "Outputs are checked before the
+ * test_fileio.c - output paths (sst-build(1), OUTPUT: "checked before the
  * work"), atomic output through symbolic links, stale temporary files of
  * killed writers, split-output checks, and undoing a failed store creation.
  */
