@@ -290,7 +290,7 @@ check_target(const char *path, const char *target, sst_err *err)
 {
 	struct stat st;
 	char *dir;
-	int rc = SST_OK;
+	int rc = SST_OK, bad;
 
 	if (lstat(target, &st) == 0) {
 		if (S_ISREG(st.st_mode))
@@ -306,14 +306,16 @@ check_target(const char *path, const char *target, sst_err *err)
 	}
 	if ((dir = dir_of(target)) == NULL)
 		return sst_nomem(err, path);
-	if (stat(dir, &st) != 0) {
-		rc = sst_syserr(err, "%s: directory %s", path, dir);
-	} else if (!S_ISDIR(st.st_mode)) {
+	/* errno says why: stat's, ENOTDIR, or faccessat's */
+	bad = stat(dir, &st) != 0;
+	if (!bad && !S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
-		rc = sst_syserr(err, "%s: directory %s", path, dir);
-	} else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
-		rc = sst_syserr(err, "%s: directory %s", path, dir);
+		bad = 1;
 	}
+	if (!bad && faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		bad = 1;
+	if (bad)
+		rc = sst_syserr(err, "%s: directory %s", path, dir);
 	free(dir);
 	return rc;
 }

@@ -540,7 +540,7 @@ dict_try(const dict_search *s, dict_trial *t)
 		if (ZSTD_compressBound(s->sizes[i]) > cap)
 			cap = ZSTD_compressBound(s->sizes[i]);
 	if ((c = ZSTD_createCCtx()) == NULL || (cd = ZSTD_createCDict(t->dict, n, s->level)) == NULL ||
-	    (buf = malloc(cap)) == NULL) {
+	    (buf = malloc(cap ? cap : 1)) == NULL) {
 		t->nomem = 1;
 		goto out;
 	}
