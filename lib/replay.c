@@ -38,6 +38,9 @@ typedef struct replay {
 	int added;		/* into a store: the tables are live in it */
 	uint64_t tmpseq;
 	sst_tmpgroup group;	/* into a table: the flushed tables, in $TMPDIR */
+	sst_table_opts flush;	/* the flushed tables' options: into a table
+				 * they are temporary and merged, so no
+				 * dictionary is trained for each of them */
 	sst_progress *prog;
 	uint64_t records, bytes_done, bytes_total;
 } replay;
@@ -96,7 +99,7 @@ flusher(void *arg)
 		path = rp->job_path;
 		skipjob = rp->frc != SST_OK;
 		pthread_mutex_unlock(&rp->mu);
-		rc = skipjob ? SST_OK : write_table(&rp->o->table, m, path, &e);
+		rc = skipjob ? SST_OK : write_table(&rp->flush, m, path, &e);
 		sst_memtable_free(&m);
 		pthread_mutex_lock(&rp->mu);
 		if (rc != SST_OK && rp->frc == SST_OK) {
@@ -317,6 +320,9 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	rp.o = o;
 	rp.out = out;
 	rp.store = store;
+	rp.flush = o->table;
+	if (out != NULL)
+		rp.flush.dict_size = 0;
 	rp.prog = o->progress;
 	if (rp.prog == NULL) {
 		sst_progress_init(&quiet, o->tmp_prefix, SST_PROGRESS_QUIET);

@@ -120,3 +120,22 @@ print(struct.unpack("<Q", b[-88:-80])[0] + 100)')
 	run sst-get -k pkg00001 d.sst
 	[ "$status" -eq 3 ]
 }
+
+@test "dict: wal-replay --into trains no dictionary per flush unless --dict-size is given; -o gives its output one" {
+	wal-append w.wal in.tsv
+	wal-replay -q --into st w.wal
+	run sst-info --json st
+	[ "$status" -eq 0 ]
+	grep -q '"tables"' <<<"$output"
+	for t in st/*.sst; do
+		sst-info "$t" | grep -q '^dictionary: *none$' || fail "$t has a dictionary"
+	done
+	wal-replay -q --dict-size 32K --into st2 w.wal
+	sst-info st2/*.sst | grep -Eq '^dictionary: *[0-9]+ bytes$'
+	# -o: temporary flushes without, the merged output with a dictionary
+	wal-replay -q --memtable-size 128K -o o.sst w.wal
+	sst-info o.sst | grep -Eq '^dictionary: *[0-9]+ bytes$'
+	[ "$(sst-dump o.sst)" = "$(sst-dump st)" ]
+	[ "$(sst-dump st2)" = "$(sst-dump st)" ]
+	sst-verify -q st st2 o.sst
+}
