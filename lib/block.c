@@ -93,36 +93,40 @@ sst_bb_free(sst_block_builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * A decoder's failure: *why = what, returns code (SST_EDATA or SST_ESYS).
+ * Out of line and cold, so that the decoders' fast paths stay as short as
+ * they are.
+ */
+static int __attribute__((noinline, cold))
+fail(const char **why, const char *what, int code)
+{
+	*why = what;
+	return code;
+}
+
 int
 sst_block_init(sst_block *blk, const uint8_t *data, size_t len, const char **why)
 {
 	uint32_t n, i, prev = 0;
 
 	memset(blk, 0, sizeof(*blk));
-	if (len < 4) {
-		*why = "block too short";
-		return SST_EDATA;
-	}
+	if (len < 4)
+		return fail(why, "block too short", SST_EDATA);
 	n = sst_get_le32(data + len - 4);
-	if (n > (len - 4) / 4) {
-		*why = "bad restart count";
-		return SST_EDATA;
-	}
+	if (n > (len - 4) / 4)
+		return fail(why, "bad restart count", SST_EDATA);
 	blk->data = data;
 	blk->nrestarts = n;
 	blk->restarts = data + len - 4 - 4 * (size_t)n;
 	blk->entries_end = len - 4 - 4 * (size_t)n;
-	if (n == 0 && blk->entries_end != 0) {
-		*why = "entries without restart points";
-		return SST_EDATA;
-	}
+	if (n == 0 && blk->entries_end != 0)
+		return fail(why, "entries without restart points", SST_EDATA);
 	for (i = 0; i < n; i++) {
 		uint32_t r = sst_get_le32(blk->restarts + 4 * i);
 
-		if (r >= blk->entries_end || (i == 0 && r != 0) || (i > 0 && r <= prev)) {
-			*why = "bad restart offset";
-			return SST_EDATA;
-		}
+		if (r >= blk->entries_end || (i == 0 && r != 0) || (i > 0 && r <= prev))
+			return fail(why, "bad restart offset", SST_EDATA);
 		prev = r;
 	}
 	return SST_OK;
@@ -154,29 +158,19 @@ decode_at(sst_block_iter *it, size_t off, const char **why)
 		return SST_OK;
 	}
 	if (sst_get_varint(&p, end, &shared) != SST_OK || sst_get_varint(&p, end, &unshared) != SST_OK ||
-	    sst_get_varint(&p, end, &tag) != SST_OK) {
-		*why = "truncated entry header";
-		return SST_EDATA;
-	}
+	    sst_get_varint(&p, end, &tag) != SST_OK)
+		return fail(why, "truncated entry header", SST_EDATA);
 	vlen = tag >> 1;
 	if (shared > it->key.len || unshared > SST_MAX_KEY ||
-	    shared + unshared == 0 || shared + unshared > SST_MAX_KEY) {
-		*why = "bad key length";
-		return SST_EDATA;
-	}
-	if (vlen > SST_MAX_VALUE || ((tag & 1) && vlen != 0)) {
-		*why = "bad value length";
-		return SST_EDATA;
-	}
-	if ((uint64_t)(end - p) < unshared + vlen) {
-		*why = "entry overruns block";
-		return SST_EDATA;
-	}
+	    shared + unshared == 0 || shared + unshared > SST_MAX_KEY)
+		return fail(why, "bad key length", SST_EDATA);
+	if (vlen > SST_MAX_VALUE || ((tag & 1) && vlen != 0))
+		return fail(why, "bad value length", SST_EDATA);
+	if ((uint64_t)(end - p) < unshared + vlen)
+		return fail(why, "entry overruns block", SST_EDATA);
 	it->key.len = (size_t)shared;
-	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK) {
-		*why = "out of memory";
-		return SST_ESYS;
-	}
+	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK)
+		return fail(why, "out of memory", SST_ESYS);
 	p += unshared;
 	it->val = p;
 	it->vlen = (size_t)vlen;
@@ -218,10 +212,8 @@ sst_block_iter_seek(sst_block_iter *it, const uint8_t *key, size_t klen, const c
 		it->key.len = 0;
 		if ((rc = decode_at(it, sst_get_le32(b->restarts + 4 * mid), why)) != SST_OK)
 			return rc;
-		if (!it->valid) {
-			*why = "bad restart offset";
-			return SST_EDATA;
-		}
+		if (!it->valid)
+			return fail(why, "bad restart offset", SST_EDATA);
 		if (sst_keycmp(it->key.p, it->key.len, key, klen) < 0)
 			lo = mid;
 		else
