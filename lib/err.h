@@ -14,21 +14,22 @@
  * nothing else is allowed (no -1 for failure, no sentinel strings):
  *
  *   Decoders of bytes that cannot know the file or its path (a block, a
- *   footer, a block handle, a varint): return SST_OK, SST_EDATA for bytes
- *   that are malformed, or SST_ESYS when out of memory; when there is more
- *   to say than the code, a `const char **why` argument receives a static
- *   detail string ("bad restart offset"). The caller owns the message: on
- *   SST_EDATA it writes err->msg with the path, the structure and its offset
- *   ("PATH: data block @OFFSET: WHY"), on SST_ESYS "PATH: out of memory".
- *   Decide by the code, never by comparing why.
+ *   footer, a block handle, a varint, a WAL record): return SST_OK,
+ *   SST_EDATA for bytes that are malformed, or SST_ESYS when out of
+ *   memory; when there is more to say than the code, a `const char **why`
+ *   argument receives a static detail string ("bad restart offset"). The
+ *   caller owns the message: on SST_EDATA it writes err->msg with the path,
+ *   the structure and its offset ("PATH: data block @OFFSET: WHY"), on
+ *   SST_ESYS "PATH: out of memory". Decide by the code, never by comparing
+ *   why.
  *
  *   Parsers of one word or number (a format name, a size, a table name):
  *   return SST_OK or SST_EDATA and leave the message to the caller, which
  *   knows where the text came from (an option: SST_EUSAGE, "OPT: what";
  *   a file: SST_EDATA, "PATH:LINE: what").
  *
- *   Predicates and lookups that cannot fail answer a question: 1 or 0 (or
- *   -1/0/1 for an order, an index or -1 for "none"); they are not errors.
+ *   Predicates and lookups that cannot fail report no error: they return
+ *   1 or 0, an order (-1, 0, 1), or an index (-1 for none).
  *
  * Callbacks handed to another library keep that library's convention
  * (libarchive's read callbacks return -1) and keep our code and message

@@ -179,7 +179,7 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 	if (fsz == 0 || fsz > tail)
 		fsz = SST_FOOTER_SIZE;
 	t->footer_off = t->size - fsz;
-	if (sst_footer_decode(foot + (tail - fsz), fsz, t->footer_off, &t->f, &why) != SST_OK) {
+	if (sst_footer_decode(foot + (tail - fsz), fsz, t->footer_off, &t->f, &why) != 0) {
 		rc = sst_error(err, SST_EDATA, "%s@%llu: %s", path, (unsigned long long)t->footer_off, why);
 		goto fail;
 	}
