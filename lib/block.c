@@ -4,8 +4,6 @@
 
 #include "iter.h"
 
-const char sst_block_nomem[] = "out of memory";
-
 void
 sst_bb_init(sst_block_builder *b, int interval)
 {
@@ -95,39 +93,43 @@ sst_bb_free(sst_block_builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * A decoder's failure: *why = what, returns code (SST_EDATA or SST_ESYS).
+ * Out of line and cold, so that the decoders' fast paths stay as short as
+ * they are.
+ */
+static int __attribute__((noinline, cold))
+fail(const char **why, const char *what, int code)
+{
+	*why = what;
+	return code;
+}
+
 int
 sst_block_init(sst_block *blk, const uint8_t *data, size_t len, const char **why)
 {
 	uint32_t n, i, prev = 0;
 
 	memset(blk, 0, sizeof(*blk));
-	if (len < 4) {
-		*why = "block too short";
-		return -1;
-	}
+	if (len < 4)
+		return fail(why, "block too short", SST_EDATA);
 	n = sst_get_le32(data + len - 4);
-	if (n > (len - 4) / 4) {
-		*why = "bad restart count";
-		return -1;
-	}
+	if (n > (len - 4) / 4)
+		return fail(why, "bad restart count", SST_EDATA);
 	blk->data = data;
 	blk->nrestarts = n;
 	blk->restarts = data + len - 4 - 4 * (size_t)n;
 	blk->entries_end = len - 4 - 4 * (size_t)n;
-	if (n == 0 && blk->entries_end != 0) {
-		*why = "entries without restart points";
-		return -1;
-	}
+	if (n == 0 && blk->entries_end != 0)
+		return fail(why, "entries without restart points", SST_EDATA);
 	for (i = 0; i < n; i++) {
 		uint32_t r = sst_get_le32(blk->restarts + 4 * i);
 
-		if (r >= blk->entries_end || (i == 0 && r != 0) || (i > 0 && r <= prev)) {
-			*why = "bad restart offset";
-			return -1;
-		}
+		if (r >= blk->entries_end || (i == 0 && r != 0) || (i > 0 && r <= prev))
+			return fail(why, "bad restart offset", SST_EDATA);
 		prev = r;
 	}
-	return 0;
+	return SST_OK;
 }
 
 void
@@ -153,32 +155,22 @@ decode_at(sst_block_iter *it, size_t off, const char **why)
 
 	if (off >= b->entries_end) {
 		it->valid = 0;
-		return 0;
+		return SST_OK;
 	}
-	if (sst_get_varint(&p, end, &shared) || sst_get_varint(&p, end, &unshared) ||
-	    sst_get_varint(&p, end, &tag)) {
-		*why = "truncated entry header";
-		return -1;
-	}
+	if (sst_get_varint(&p, end, &shared) != SST_OK || sst_get_varint(&p, end, &unshared) != SST_OK ||
+	    sst_get_varint(&p, end, &tag) != SST_OK)
+		return fail(why, "truncated entry header", SST_EDATA);
 	vlen = tag >> 1;
 	if (shared > it->key.len || unshared > SST_MAX_KEY ||
-	    shared + unshared == 0 || shared + unshared > SST_MAX_KEY) {
-		*why = "bad key length";
-		return -1;
-	}
-	if (vlen > SST_MAX_VALUE || ((tag & 1) && vlen != 0)) {
-		*why = "bad value length";
-		return -1;
-	}
-	if ((uint64_t)(end - p) < unshared + vlen) {
-		*why = "entry overruns block";
-		return -1;
-	}
+	    shared + unshared == 0 || shared + unshared > SST_MAX_KEY)
+		return fail(why, "bad key length", SST_EDATA);
+	if (vlen > SST_MAX_VALUE || ((tag & 1) && vlen != 0))
+		return fail(why, "bad value length", SST_EDATA);
+	if ((uint64_t)(end - p) < unshared + vlen)
+		return fail(why, "entry overruns block", SST_EDATA);
 	it->key.len = (size_t)shared;
-	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK) {
-		*why = sst_block_nomem;
-		return -1;
-	}
+	if (sst_buf_append(&it->key, p, (size_t)unshared, NULL) != SST_OK)
+		return fail(why, "out of memory", SST_ESYS);
 	p += unshared;
 	it->val = p;
 	it->vlen = (size_t)vlen;
@@ -186,7 +178,7 @@ decode_at(sst_block_iter *it, size_t off, const char **why)
 	it->off = off;
 	it->next = (size_t)(p + vlen - b->data);
 	it->valid = 1;
-	return 0;
+	return SST_OK;
 }
 
 int
@@ -207,32 +199,31 @@ sst_block_iter_seek(sst_block_iter *it, const uint8_t *key, size_t klen, const c
 {
 	const sst_block *b = it->blk;
 	uint32_t lo = 0, hi = b->nrestarts;
+	int rc;
 
 	if (b->nrestarts == 0) {
 		it->valid = 0;
-		return 0;
+		return SST_OK;
 	}
 	/* Find the last restart whose key is < target. */
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
 		it->key.len = 0;
-		if (decode_at(it, sst_get_le32(b->restarts + 4 * mid), why) != 0)
-			return -1;
-		if (!it->valid) {
-			*why = "bad restart offset";
-			return -1;
-		}
+		if ((rc = decode_at(it, sst_get_le32(b->restarts + 4 * mid), why)) != SST_OK)
+			return rc;
+		if (!it->valid)
+			return fail(why, "bad restart offset", SST_EDATA);
 		if (sst_keycmp(it->key.p, it->key.len, key, klen) < 0)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	it->key.len = 0;
-	if (decode_at(it, sst_get_le32(b->restarts + 4 * lo), why) != 0)
-		return -1;
+	if ((rc = decode_at(it, sst_get_le32(b->restarts + 4 * lo), why)) != SST_OK)
+		return rc;
 	while (it->valid && sst_keycmp(it->key.p, it->key.len, key, klen) < 0)
-		if (decode_at(it, it->next, why) != 0)
-			return -1;
-	return 0;
+		if ((rc = decode_at(it, it->next, why)) != SST_OK)
+			return rc;
+	return SST_OK;
 }

@@ -5,8 +5,9 @@
  *
  * The builder appends entries in strictly increasing key order. The reader
  * decodes a block held in memory; every length is checked against the
- * block's end, so a malformed block yields an error (a static reason
- * string), never an out-of-bounds read.
+ * block's end, so a malformed block yields SST_EDATA with a static detail
+ * string in *why, never an out-of-bounds read. The reader knows no path:
+ * the caller writes err->msg (err.h, "Decoders of bytes").
  *
  * Thread-safety: builders and iterators belong to one thread.
  */
@@ -54,7 +55,7 @@ typedef struct sst_block {
 	uint32_t nrestarts;
 } sst_block;
 
-/* Checks the restart array; 0, or -1 with *why set. */
+/* Checks the restart array: SST_OK, or SST_EDATA with *why set. */
 int sst_block_init(sst_block *blk, const uint8_t *data, size_t len, const char **why);
 
 typedef struct sst_block_iter {
@@ -71,10 +72,9 @@ typedef struct sst_block_iter {
 void sst_block_iter_init(sst_block_iter *it, const sst_block *blk);
 void sst_block_iter_free(sst_block_iter *it);
 /*
- * Each returns 0 (check it->valid) or -1 with *why set: a malformed block,
- * or, when *why == sst_block_nomem, an allocation failure (not damage).
+ * Each returns SST_OK (check it->valid), SST_EDATA for a malformed block,
+ * or SST_ESYS when out of memory (not damage), with *why set on failure.
  */
-extern const char sst_block_nomem[];
 int sst_block_iter_first(sst_block_iter *it, const char **why);
 int sst_block_iter_next(sst_block_iter *it, const char **why);
 /* Positions at the first entry with key >= target. */

@@ -10,6 +10,31 @@
  * and place: "PATH[:LINE|@OFFSET]: what is wrong". A tool prints
  * "TOOL: <msg>" and exits with the code.
  *
+ * Three kinds of function keep to the convention without an sst_err, and
+ * nothing else is allowed (no -1 for failure, no sentinel strings):
+ *
+ *   Decoders of bytes that cannot know the file or its path (a block, a
+ *   footer, a block handle, a varint, a WAL record): return SST_OK,
+ *   SST_EDATA for bytes that are malformed, or SST_ESYS when out of
+ *   memory; when there is more to say than the code, a `const char **why`
+ *   argument receives a static detail string ("bad restart offset"). The
+ *   caller owns the message: on SST_EDATA it writes err->msg with the path,
+ *   the structure and its offset ("PATH: data block @OFFSET: WHY"), on
+ *   SST_ESYS "PATH: out of memory". Decide by the code, never by comparing
+ *   why.
+ *
+ *   Parsers of one word or number (a format name, a size, a table name):
+ *   return SST_OK or SST_EDATA and leave the message to the caller, which
+ *   knows where the text came from (an option: SST_EUSAGE, "OPT: what";
+ *   a file: SST_EDATA, "PATH:LINE: what").
+ *
+ *   Predicates and lookups that cannot fail report no error: they return
+ *   1 or 0, an order (-1, 0, 1), or an index (-1 for none).
+ *
+ * Callbacks handed to another library keep that library's convention
+ * (libarchive's read callbacks return -1) and keep our code and message
+ * aside for the caller.
+ *
  * Thread-safety: an sst_err belongs to one thread.
  */
 #ifndef SST_ERR_H

@@ -49,28 +49,28 @@ sst_footer_decode(const uint8_t *in, size_t n, uint64_t footer_off, sst_footer *
 	memset(f, 0, sizeof(*f));
 	if (n < SST_FOOTER_SIZE || memcmp(o + 64, sst_magic, 8) != 0) {
 		*why = "not an sstkit table (bad magic)";
-		return -1;
+		return SST_EDATA;
 	}
 	f->version = sst_get_le32(o + 56);
 	if (!(f->version == SST_FORMAT_VERSION && n == SST_FOOTER_SIZE) &&
 	    !(f->version == SST_FORMAT_VERSION_DICT && n == SST_FOOTER_SIZE_DICT)) {
 		*why = "unsupported format version";
-		return -1;
+		return SST_EDATA;
 	}
 	if (sst_get_le32(o + 60) != sst_checksum(in, n - 12, footer_off)) {
 		*why = "footer checksum mismatch";
-		return -1;
+		return SST_EDATA;
 	}
 	if (o[53] || o[54] || o[55]) {
 		*why = "footer reserved bytes not zero";
-		return -1;
+		return SST_EDATA;
 	}
 	if (f->version == SST_FORMAT_VERSION_DICT) {
 		f->dict.off = sst_get_le64(in + 0);
 		f->dict.len = sst_get_le64(in + 8);
 		if (f->dict.len == 0 || f->dict.len > SST_MAX_DICT) {
 			*why = "dictionary length out of range";
-			return -1;
+			return SST_EDATA;
 		}
 	}
 	f->filter.off = sst_get_le64(o + 0);
@@ -81,5 +81,5 @@ sst_footer_decode(const uint8_t *in, size_t n, uint64_t footer_off, sst_footer *
 	f->index.len = sst_get_le64(o + 40);
 	f->filter_lines = sst_get_le32(o + 48);
 	f->filter_k = o[52];
-	return 0;
+	return SST_OK;
 }

@@ -51,8 +51,9 @@ size_t sst_footer_size(const uint8_t *tail, size_t n);
 /*
  * Decodes and checks a footer of size sst_footer_size() (magic, version,
  * checksum, a dictionary of 1..SST_MAX_DICT bytes in version 2). Returns
- * 0, or -1 with *why: "not an sstkit table", "unsupported format version",
- * "footer checksum mismatch", ...
+ * SST_OK, or SST_EDATA with *why: "not an sstkit table", "unsupported format
+ * version", "footer checksum mismatch", ... (the caller names the file and
+ * the footer's offset: err.h, "Decoders of bytes").
  */
 int sst_footer_decode(const uint8_t *in, size_t n, uint64_t footer_off, sst_footer *f,
     const char **why);

@@ -168,6 +168,8 @@ cb_fail(struct node *nd, int code, const char *fmt, const char *what)
 /*
  * The next chunk of nd's source (*n == 0 at its end): the file, or the
  * parent's member; what the first try read is kept for a fall back.
+ * SST_OK, or a code with the error kept in in->cb_err (a member's) or
+ * in->sys_errno (the file's read), and set on nd->a for libarchive.
  */
 static int
 src_chunk(struct node *nd, const uint8_t **p, size_t *n)
@@ -179,13 +181,15 @@ src_chunk(struct node *nd, const uint8_t **p, size_t *n)
 		*p = nd->cap + nd->replay;
 		*n = nd->caplen - nd->replay;
 		nd->replay = nd->caplen;
-		return 0;
+		return SST_OK;
 	}
 	if (nd->parent != NULL) {
-		if (mread(nd->parent, p, n, &in->cb_err) != SST_OK) {
+		int rc;
+
+		if ((rc = mread(nd->parent, p, n, &in->cb_err)) != SST_OK) {
 			in->cb_code = in->cb_err.code;
 			archive_set_error(nd->a, -1, "%s", in->cb_err.msg);
-			return -1;
+			return rc;
 		}
 	} else {
 		/*
@@ -199,7 +203,7 @@ src_chunk(struct node *nd, const uint8_t **p, size_t *n)
 		if (r < 0) {
 			in->sys_errno = errno;
 			archive_set_error(nd->a, errno, "read: %s", strerror(errno));
-			return -1;
+			return SST_ESYS;
 		}
 		if (r == 0)
 			in->at_eof = 1;
@@ -224,7 +228,7 @@ src_chunk(struct node *nd, const uint8_t **p, size_t *n)
 			}
 		}
 	}
-	return 0;
+	return SST_OK;
 }
 
 static int
@@ -241,13 +245,13 @@ src_next(struct node *nd, const uint8_t **p, size_t *n)
 		*p = nd->sniff + nd->sniff_given;
 		*n = nd->sniffn - nd->sniff_given;
 		nd->sniff_given = nd->sniffn;
-		return 0;
+		return SST_OK;
 	}
 	if (nd->holdn > 0) {
 		*p = nd->hold;
 		*n = nd->holdn;
 		nd->holdn = 0;
-		return 0;
+		return SST_OK;
 	}
 	return src_chunk(nd, p, n);
 }
@@ -258,10 +262,11 @@ gz_sniff(struct node *nd)
 {
 	const uint8_t *p;
 	size_t n, take;
+	int rc;
 
 	while (nd->sniffn < 3) {
-		if (src_chunk(nd, &p, &n) != 0)
-			return -1;
+		if ((rc = src_chunk(nd, &p, &n)) != SST_OK)
+			return rc;
 		if (n == 0)
 			break;
 		if (nd->sniffn == 0 && n >= 3) {
@@ -281,7 +286,7 @@ gz_sniff(struct node *nd)
 		nd->gz = gzip_magic(nd->sniff) ? 1 : -1;
 	else
 		nd->gz = nd->holdn >= 3 && gzip_magic(nd->hold) ? 1 : -1;
-	return 0;
+	return SST_OK;
 }
 
 /*
@@ -313,8 +318,8 @@ gz_read(struct node *nd, const void **buf)
 	z->avail_out = ZBUF_SIZE;
 	while (z->avail_out > 0) {
 		if (z->avail_in == 0) {
-			if (src_next(nd, &p, &n) != 0)
-				return -1;
+			if (src_next(nd, &p, &n) != SST_OK)
+				return -1;	/* libarchive's error */
 			if (n == 0) {
 				if (nd->zstate == GZ_MEMBER)
 					return cb_fail(nd, SST_EDATA, "%s: %s", "truncated gzip data");
@@ -368,11 +373,11 @@ dec_read(struct node *nd, const void **buf)
 	const uint8_t *p;
 	size_t n;
 
-	if (nd->gz == 0 && gz_sniff(nd) != 0)
-		return -1;
+	if (nd->gz == 0 && gz_sniff(nd) != SST_OK)
+		return -1;	/* libarchive's error; ours in nd->in */
 	if (nd->gz == 1)
 		return gz_read(nd, buf);
-	if (src_next(nd, &p, &n) != 0)
+	if (src_next(nd, &p, &n) != SST_OK)
 		return -1;
 	*buf = p;
 	return (la_ssize_t)n;

@@ -70,8 +70,8 @@ sst_strategy_parse(const char *s, int *strategy)
 	else if (strcmp(s, "leveled") == 0)
 		*strategy = SST_STRATEGY_LEVELED;
 	else
-		return -1;
-	return 0;
+		return SST_EDATA;
+	return SST_OK;
 }
 
 const char *
@@ -101,7 +101,7 @@ sst_store_knob_set(sst_store_knobs *k, const char *name, const char *value, sst_
 	if (i < 0)
 		return sst_error(err, SST_EUSAGE, "unknown store option '%s'", name);
 	d = &knob_defs[i];
-	if (sst_parse_size(value, d->min, d->max, &v) != 0 ||
+	if (sst_parse_size(value, d->min, d->max, &v) != SST_OK ||
 	    (!d->is_size && strspn(value, "0123456789") != strlen(value)))
 		return sst_error(err, SST_EUSAGE, "option %s: invalid value '%s' (want %" PRIu64
 		    " to %" PRIu64 ")", name, value, d->min, d->max);
@@ -225,7 +225,7 @@ sst_manifest_copy(sst_manifest *dst, const sst_manifest *src, sst_err *err)
 	return SST_OK;
 }
 
-/* Parses a table name "NNNNNN.sst" (at least 6 digits); 0 or -1. */
+/* Parses a table name "NNNNNN.sst" (at least 6 digits): SST_OK or SST_EDATA. */
 int
 sst_store_table_number(const char *name, size_t len, uint64_t *num)
 {
@@ -234,17 +234,17 @@ sst_store_table_number(const char *name, size_t len, uint64_t *num)
 
 	while (d < len && name[d] >= '0' && name[d] <= '9') {
 		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
+			return SST_EDATA;
 		v = v * 10 + (uint64_t)(name[d] - '0');
 		d++;
 	}
 	if (d < 6 || d > 20 || len != d + 4 || memcmp(name + d, ".sst", 4) != 0)
-		return -1;
+		return SST_EDATA;
 	*num = v;
-	return 0;
+	return SST_OK;
 }
 
-/* Parses plain decimal [p, p+n) into *v; 0 or -1. */
+/* Parses plain decimal [p, p+n) into *v: SST_OK or SST_EDATA. */
 static int
 parse_dec(const char *p, size_t n, uint64_t *v)
 {
@@ -252,14 +252,14 @@ parse_dec(const char *p, size_t n, uint64_t *v)
 	size_t i;
 
 	if (n == 0 || n > 20 || (n > 1 && p[0] == '0'))
-		return -1;
+		return SST_EDATA;
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9' || x > (UINT64_MAX - 9) / 10)
-			return -1;
+			return SST_EDATA;
 		x = x * 10 + (uint64_t)(p[i] - '0');
 	}
 	*v = x;
-	return 0;
+	return SST_OK;
 }
 
 #define MAXF 7
@@ -311,7 +311,7 @@ parse_option(sst_manifest *m, const char **f, const size_t *fl, const char *path
 	name[fl[1]] = '\0';
 	if ((i = knob_index(name)) < 0)
 		return bad(err, path, line, "unknown option");
-	if (parse_dec(f[2], fl[2], &v) != 0 || v < knob_defs[i].min || v > knob_defs[i].max)
+	if (parse_dec(f[2], fl[2], &v) != SST_OK || v < knob_defs[i].min || v > knob_defs[i].max)
 		return bad(err, path, line, "option value out of range");
 	*knob_ptr(&m->knobs, (size_t)i) = v;
 	m->knobs_set |= UINT64_C(1) << i;
@@ -328,7 +328,10 @@ hexval(char c)
 	return -1;
 }
 
-/* Decodes a key in lower-case hex (1 .. SST_MAX_KEY bytes); 0 or -1. */
+/*
+ * Decodes a key in lower-case hex (1 .. SST_MAX_KEY bytes): SST_OK, SST_EDATA
+ * for anything else, SST_ESYS when out of memory.
+ */
 static int
 parse_hex_key(const char *p, size_t n, uint8_t **out, size_t *len)
 {
@@ -336,21 +339,17 @@ parse_hex_key(const char *p, size_t n, uint8_t **out, size_t *len)
 	uint8_t *k;
 
 	if (n == 0 || n % 2 != 0 || n / 2 > SST_MAX_KEY)
-		return -1;
+		return SST_EDATA;
+	for (i = 0; i < n; i++)
+		if (hexval(p[i]) < 0)
+			return SST_EDATA;
 	if ((k = malloc(n / 2)) == NULL)
-		return -1;
-	for (i = 0; i < n; i += 2) {
-		int h = hexval(p[i]), l = hexval(p[i + 1]);
-
-		if (h < 0 || l < 0) {
-			free(k);
-			return -1;
-		}
-		k[i / 2] = (uint8_t)(h << 4 | l);
-	}
+		return SST_ESYS;
+	for (i = 0; i < n; i += 2)
+		k[i / 2] = (uint8_t)(hexval(p[i]) << 4 | hexval(p[i + 1]));
 	*out = k;
 	*len = n / 2;
-	return 0;
+	return SST_OK;
 }
 
 /* The range fields of a version-2 table line: RECORDS SMALLEST LARGEST. */
@@ -358,7 +357,9 @@ static int
 parse_range(sst_store_entry *e, const char **f, const size_t *fl, const char *path,
     uint64_t line, sst_err *err)
 {
-	if (parse_dec(f[4], fl[4], &e->records) != 0)
+	int rc;
+
+	if (parse_dec(f[4], fl[4], &e->records) != SST_OK)
 		return bad(err, path, line, "bad record count");
 	e->ranged = 1;
 	if (e->records == 0) {
@@ -366,8 +367,11 @@ parse_range(sst_store_entry *e, const char **f, const size_t *fl, const char *pa
 			return bad(err, path, line, "an empty table has no keys ('- -')");
 		return SST_OK;
 	}
-	if (parse_hex_key(f[5], fl[5], &e->lo, &e->lolen) != 0 ||
-	    parse_hex_key(f[6], fl[6], &e->hi, &e->hilen) != 0)
+	if ((rc = parse_hex_key(f[5], fl[5], &e->lo, &e->lolen)) == SST_OK)
+		rc = parse_hex_key(f[6], fl[6], &e->hi, &e->hilen);
+	if (rc == SST_ESYS)
+		return sst_nomem(err, path);
+	if (rc != SST_OK)
 		return bad(err, path, line, "bad key (want 2 to 131072 lower-case hex digits)");
 	if (sst_keycmp(e->lo, e->lolen, e->hi, e->hilen) > 0 ||
 	    (e->records == 1 && sst_keycmp(e->lo, e->lolen, e->hi, e->hilen) != 0))
@@ -384,13 +388,13 @@ parse_table(sst_manifest *m, const char **f, const size_t *fl, const char *path,
 	char name[32];
 	int rc;
 
-	if (sst_store_table_number(f[1], fl[1], &num) != 0)
+	if (sst_store_table_number(f[1], fl[1], &num) != SST_OK)
 		return bad(err, path, line, "bad table name");
 	if (num >= m->next)
 		return bad(err, path, line, "table number not below next");
-	if (parse_dec(f[2], fl[2], &level) != 0 || level > SST_STORE_MAX_LEVEL)
+	if (parse_dec(f[2], fl[2], &level) != SST_OK || level > SST_STORE_MAX_LEVEL)
 		return bad(err, path, line, "bad level");
-	if (parse_dec(f[3], fl[3], &size) != 0)
+	if (parse_dec(f[3], fl[3], &size) != SST_OK)
 		return bad(err, path, line, "bad size");
 	if (m->n >= TABLES_MAX)
 		return bad(err, path, line, "too many tables");
@@ -431,7 +435,7 @@ parse_line(sst_manifest *m, const char *p, size_t n, int *state, const char *pat
 	nf = split_fields(p, n, f, fl);
 	if (*state == 1) {
 		if (nf != 2 || !field_is(f[0], fl[0], "next") ||
-		    parse_dec(f[1], fl[1], &m->next) != 0 || m->next == 0)
+		    parse_dec(f[1], fl[1], &m->next) != SST_OK || m->next == 0)
 			return bad(err, path, line, "want 'next N'");
 		*state = 2;
 	} else if (*state == 2) {
@@ -441,7 +445,7 @@ parse_line(sst_manifest *m, const char *p, size_t n, int *state, const char *pat
 			return bad(err, path, line, "want 'strategy S'");
 		memcpy(s, f[1], fl[1]);
 		s[fl[1]] = '\0';
-		if (sst_strategy_parse(s, &m->strategy) != 0)
+		if (sst_strategy_parse(s, &m->strategy) != SST_OK)
 			return bad(err, path, line, "unknown strategy");
 		*state = 3;
 	} else if (nf == 3 && field_is(f[0], fl[0], "option")) {

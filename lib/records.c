@@ -173,11 +173,11 @@ decode(sst_reader *r, const char *what, const uint8_t *s, size_t n, sst_buf *out
 	return SST_OK;
 }
 
-/* Parses "DIGITS" then the byte stop at s[*i..n); -1 if not so. */
+/* Parses "DIGITS" then the byte stop at s[*i..n): SST_OK, or SST_EDATA if not so. */
 static int
 hint_num(const uint8_t *s, size_t n, size_t *i, uint8_t stop, uint64_t *v)
 {
-	return cdb_num(s, n, i, v) == 0 && s[(*i)++] == stop ? 0 : -1;
+	return cdb_num(s, n, i, v) == SST_OK && s[(*i)++] == stop ? SST_OK : SST_EDATA;
 }
 
 /*
@@ -193,8 +193,8 @@ looks_cdb(const uint8_t *s, size_t n)
 	if (n < 4 || (s[0] != '+' && s[0] != '-'))
 		return 0;
 	if (s[0] == '-')
-		return hint_num(s, n, &i, ':', &klen) == 0 && klen > 0 && n - i == klen;
-	if (hint_num(s, n, &i, ',', &klen) != 0 || hint_num(s, n, &i, ':', &vlen) != 0)
+		return hint_num(s, n, &i, ':', &klen) == SST_OK && klen > 0 && n - i == klen;
+	if (hint_num(s, n, &i, ',', &klen) != SST_OK || hint_num(s, n, &i, ':', &vlen) != SST_OK)
 		return 0;
 	return klen > 0 && n - i >= 2 && klen <= n - i - 2 && vlen == n - i - 2 - klen &&
 	    s[i + klen] == '-' && s[i + klen + 1] == '>';
@@ -341,11 +341,11 @@ cdb_num(const uint8_t *p, size_t have, size_t *i, uint64_t *v)
 	*v = 0;
 	while (*i < have && p[*i] >= '0' && p[*i] <= '9') {
 		if (*i - start >= MAX_DIGITS)
-			return -1;
+			return SST_EDATA;
 		*v = *v * 10 + (uint64_t)(p[*i] - '0');
 		(*i)++;
 	}
-	return *i > start && *i < have ? 0 : -1;
+	return *i > start && *i < have ? SST_OK : SST_EDATA;
 }
 
 static int
@@ -372,13 +372,13 @@ cdb_next(sst_reader *r, sst_rec *rec, int *eof, sst_err *err)
 	if (p[0] != '+' && p[0] != '-')
 		return cdb_bad(r, err, "expected '+', '-' or an empty line");
 	put = p[0] == '+';
-	if (cdb_num(p, have, &i, &klen) != 0)
+	if (cdb_num(p, have, &i, &klen) != SST_OK)
 		return cdb_bad(r, err, i == have && have < CDB_HDR_MAX ?
 		    "truncated record" : "bad key length");
 	if (put) {
 		if (p[i++] != ',')
 			return cdb_bad(r, err, "expected ',' after the key length");
-		if (cdb_num(p, have, &i, &vlen) != 0)
+		if (cdb_num(p, have, &i, &vlen) != SST_OK)
 			return cdb_bad(r, err, i == have && have < CDB_HDR_MAX ?
 			    "truncated record" : "bad value length");
 	}

@@ -44,7 +44,7 @@ typedef struct sst_rec_opts {
 	int all_delete;		/* input: every record is a delete of its key */
 } sst_rec_opts;
 
-/* Parses "tsv" or "cdb"; 0 or -1. */
+/* Parses "tsv" or "cdb": SST_OK, or SST_EDATA for another word. */
 int sst_fmt_parse(const char *s, int *fmt);
 
 typedef struct sst_reader sst_reader;

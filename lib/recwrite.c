@@ -19,8 +19,8 @@ sst_fmt_parse(const char *s, int *fmt)
 	else if (strcmp(s, "cdb") == 0)
 		*fmt = SST_FMT_CDB;
 	else
-		return -1;
-	return 0;
+		return SST_EDATA;
+	return SST_OK;
 }
 
 static int

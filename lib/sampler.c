@@ -223,16 +223,16 @@ parse_u64(const uint8_t *p, size_t n, uint64_t *out)
 	size_t i;
 
 	if (n == 0 || n > 20)
-		return -1;
+		return SST_EDATA;
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
-			return -1;
+			return SST_EDATA;
 		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return -1;
+			return SST_EDATA;
 		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
 	*out = v;
-	return 0;
+	return SST_OK;
 }
 
 int
@@ -250,7 +250,7 @@ sst_sample_set_read(sst_sample_set *ss, const char *path, sst_err *err)
 	for (;;) {
 		if ((rc = sst_reader_next(rd, &r, &eof, err)) != SST_OK || eof)
 			break;
-		if (parse_u64(r.val, r.vlen, &w) != 0) {
+		if (parse_u64(r.val, r.vlen, &w) != SST_OK) {
 			sst_show_bytes(shown, sizeof(shown), r.val, r.vlen, 0);
 			rc = sst_error(err, SST_EDATA, "%s: want KEY<TAB>BYTES (a sample line of "
 			    "sst-sample), BYTES a decimal number, not \"%s\"",

@@ -415,7 +415,7 @@ is_leftover_tmp(const char *name)
 	if (strncmp(name, ".MANIFEST.tmp-", 14) == 0)
 		return 1;
 	t = strstr(name, ".sst.tmp-");
-	return t != NULL && sst_store_table_number(name + 1, (size_t)(t + 4 - (name + 1)), &num) == 0;
+	return t != NULL && sst_store_table_number(name + 1, (size_t)(t + 4 - (name + 1)), &num) == SST_OK;
 }
 
 static int
@@ -538,7 +538,7 @@ remove_leftovers(sst_store *s, sst_err *err)
 	}
 	while ((de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
-		int tab = sst_store_table_number(nm, strlen(nm), &num) == 0;
+		int tab = sst_store_table_number(nm, strlen(nm), &num) == SST_OK;
 
 		if (tab && num >= s->next)
 			s->next = num + 1;
@@ -766,7 +766,7 @@ sst_store_lists(const sst_store *s, const char *path)
 	const char *nm = slash ? slash + 1 : path;
 	uint64_t num;
 
-	return sst_store_table_number(nm, strlen(nm), &num) == 0 && listed(&s->m, num);
+	return sst_store_table_number(nm, strlen(nm), &num) == SST_OK && listed(&s->m, num);
 }
 
 /* The file name part of path, which must be directly inside the store. */
@@ -778,7 +778,7 @@ entry_of_path(sst_store *s, const char *path, const char **name, uint64_t *num,
 	const char *nm = slash ? slash + 1 : path;
 	struct stat st;
 
-	if (sst_store_table_number(nm, strlen(nm), num) != 0 || *num >= s->next || listed(&s->m, *num))
+	if (sst_store_table_number(nm, strlen(nm), num) != SST_OK || *num >= s->next || listed(&s->m, *num))
 		return sst_error(err, SST_EUSAGE, "%s: not a new table of store %s", path, s->dir);
 	if (stat(path, &st) != 0)
 		return sst_syserr(err, "%s", path);
@@ -831,7 +831,7 @@ sst_store_discard(sst_store **sp)
 
 			if ((strcmp(nm, "MANIFEST") == 0 || strcmp(nm, "LOCK") == 0 ||
 			    is_leftover_tmp(nm) || strncmp(nm, SNAP_PREFIX, strlen(SNAP_PREFIX)) == 0 ||
-			    sst_store_table_number(nm, strlen(nm), &num) == 0) &&
+			    sst_store_table_number(nm, strlen(nm), &num) == SST_OK) &&
 			    sst_store_path_join(path, sizeof(path), s->dir, nm, &e) == SST_OK)
 				unlink(path);
 		}

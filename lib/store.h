@@ -41,7 +41,7 @@ typedef struct sst_store_knobs {
 
 void sst_store_knobs_default(sst_store_knobs *k);
 
-/* Parses a strategy name; 0 or -1. */
+/* Parses a strategy name: SST_OK, or SST_EDATA for another word. */
 int sst_strategy_parse(const char *s, int *strategy);
 const char *sst_strategy_name(int strategy);
 

@@ -24,7 +24,7 @@ int sst_store_path_join(char *out, size_t cap, const char *dir, const char *name
  */
 int sst_store_pin_manifest(const char *dir, int *fdp, sst_manifest *m, sst_err *err);
 
-/* The number of a table name "NNNNNN.sst" of len bytes: 0, or -1 if it is none. */
+/* The number of a table name "NNNNNN.sst" of len bytes: SST_OK, or SST_EDATA if it is none. */
 int sst_store_table_number(const char *name, size_t len, uint64_t *num);
 /* qsort comparison of uint64_t. */
 int sst_cmp_u64(const void *a, const void *b);

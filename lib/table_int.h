@@ -80,7 +80,7 @@ int sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
  */
 int sst_table_load_dict(sst_table *t, sst_err *err);
 
-/* Decodes an index entry's value into a handle; -1 on garbage. */
+/* Decodes an index entry's value into a handle: SST_OK, or SST_EDATA on garbage. */
 int sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h);
 
 /* Reads the top-level index (once). */

@@ -11,13 +11,21 @@
 #include "filter.h"
 #include "table_int.h"
 
+/* Damage in structure what at off: SST_EDATA, "PATH: WHAT @OFF: WHY". */
 static int
 corrupt(sst_table *t, const char *what, uint64_t off, const char *why, sst_err *err)
 {
-	if (why == sst_block_nomem)
-		return sst_nomem(err, t->path);
 	return sst_error(err, SST_EDATA, "%s: %s @%llu: %s", t->path, what,
 	    (unsigned long long)off, why);
+}
+
+/* The message of a block decoder's failure rc (SST_EDATA or SST_ESYS, block.h). */
+static int
+bad_block(sst_table *t, const char *what, uint64_t off, int rc, const char *why, sst_err *err)
+{
+	if (rc == SST_ESYS)
+		return sst_nomem(err, t->path);
+	return corrupt(t, what, off, why, err);
 }
 
 int
@@ -25,9 +33,10 @@ sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h)
 {
 	const uint8_t *end = p + n;
 
-	if (sst_get_varint(&p, end, &h->off) || sst_get_varint(&p, end, &h->len) || p != end)
-		return -1;
-	return 0;
+	if (sst_get_varint(&p, end, &h->off) != SST_OK || sst_get_varint(&p, end, &h->len) != SST_OK ||
+	    p != end)
+		return SST_EDATA;
+	return SST_OK;
 }
 
 int
@@ -256,8 +265,8 @@ sst_table_load_index(sst_table *t, sst_err *err)
 	if ((rc = sst_read_block(t, t->f.index, "index", &t->index_file, &t->index_raw,
 	    &data, &len, err)) != SST_OK)
 		return rc;
-	if (sst_block_init(&t->index, data, len, &why) != 0)
-		return corrupt(t, "index", t->f.index.off, why, err);
+	if ((rc = sst_block_init(&t->index, data, len, &why)) != SST_OK)
+		return bad_block(t, "index", t->f.index.off, rc, why, err);
 	t->index_loaded = 1;
 	return SST_OK;
 }
@@ -296,15 +305,15 @@ ic_load(sst_icursor *c, sst_err *err)
 	c->pit.valid = 0;
 	if (!c->top.valid)
 		return SST_OK;
-	if (sst_decode_handle(c->top.val, c->top.vlen, &h) != 0)
+	if (sst_decode_handle(c->top.val, c->top.vlen, &h) != SST_OK)
 		return corrupt(t, "index", t->f.index.off, "bad partition handle", err);
 	if (c->loaded && h.off == c->ph.off && h.len == c->ph.len)
 		return SST_OK;
 	c->loaded = 0;
 	if ((rc = sst_read_block(t, h, "index partition", &c->file, &c->raw, &data, &len, err)) != SST_OK)
 		return rc;
-	if (sst_block_init(&c->part, data, len, &why) != 0)
-		return corrupt(t, "index partition", h.off, why, err);
+	if ((rc = sst_block_init(&c->part, data, len, &why)) != SST_OK)
+		return bad_block(t, "index partition", h.off, rc, why, err);
 	c->ph = h;
 	c->loaded = 1;
 	return SST_OK;
@@ -318,12 +327,12 @@ ic_settle(sst_icursor *c, sst_err *err)
 	int rc;
 
 	while (!c->pit.valid && c->top.valid) {
-		if (sst_block_iter_next(&c->top, &why) != 0)
-			return corrupt(c->t, "index", c->t->f.index.off, why, err);
+		if ((rc = sst_block_iter_next(&c->top, &why)) != SST_OK)
+			return bad_block(c->t, "index", c->t->f.index.off, rc, why, err);
 		if ((rc = ic_load(c, err)) != SST_OK)
 			return rc;
-		if (c->top.valid && sst_block_iter_first(&c->pit, &why) != 0)
-			return corrupt(c->t, "index partition", c->ph.off, why, err);
+		if (c->top.valid && (rc = sst_block_iter_first(&c->pit, &why)) != SST_OK)
+			return bad_block(c->t, "index partition", c->ph.off, rc, why, err);
 	}
 	return SST_OK;
 }
@@ -336,12 +345,12 @@ sst_ic_first(sst_icursor *c, sst_err *err)
 
 	if ((rc = sst_table_load_index(c->t, err)) != SST_OK)
 		return rc;
-	if (sst_block_iter_first(&c->top, &why) != 0)
-		return corrupt(c->t, "index", c->t->f.index.off, why, err);
+	if ((rc = sst_block_iter_first(&c->top, &why)) != SST_OK)
+		return bad_block(c->t, "index", c->t->f.index.off, rc, why, err);
 	if ((rc = ic_load(c, err)) != SST_OK)
 		return rc;
-	if (c->top.valid && sst_block_iter_first(&c->pit, &why) != 0)
-		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	if (c->top.valid && (rc = sst_block_iter_first(&c->pit, &why)) != SST_OK)
+		return bad_block(c->t, "index partition", c->ph.off, rc, why, err);
 	return ic_settle(c, err);
 }
 
@@ -353,12 +362,12 @@ sst_ic_seek(sst_icursor *c, const uint8_t *key, size_t klen, sst_err *err)
 
 	if ((rc = sst_table_load_index(c->t, err)) != SST_OK)
 		return rc;
-	if (sst_block_iter_seek(&c->top, key, klen, &why) != 0)
-		return corrupt(c->t, "index", c->t->f.index.off, why, err);
+	if ((rc = sst_block_iter_seek(&c->top, key, klen, &why)) != SST_OK)
+		return bad_block(c->t, "index", c->t->f.index.off, rc, why, err);
 	if ((rc = ic_load(c, err)) != SST_OK)
 		return rc;
-	if (c->top.valid && sst_block_iter_seek(&c->pit, key, klen, &why) != 0)
-		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	if (c->top.valid && (rc = sst_block_iter_seek(&c->pit, key, klen, &why)) != SST_OK)
+		return bad_block(c->t, "index partition", c->ph.off, rc, why, err);
 	return ic_settle(c, err);
 }
 
@@ -366,9 +375,10 @@ int
 sst_ic_next(sst_icursor *c, sst_err *err)
 {
 	const char *why;
+	int rc;
 
-	if (sst_block_iter_next(&c->pit, &why) != 0)
-		return corrupt(c->t, "index partition", c->ph.off, why, err);
+	if ((rc = sst_block_iter_next(&c->pit, &why)) != SST_OK)
+		return bad_block(c->t, "index partition", c->ph.off, rc, why, err);
 	return ic_settle(c, err);
 }
 
@@ -386,11 +396,11 @@ sst_table_props(sst_table *t, sst_props *p, sst_err *err)
 		rc = sst_read_block(t, t->f.props, "properties", &t->props_file, &t->props_raw, &data, &len, err);
 		if (rc != SST_OK)
 			return rc;
-		if (sst_block_init(&blk, data, len, &why) != 0)
-			return corrupt(t, "properties", t->f.props.off, why, err);
+		if ((rc = sst_block_init(&blk, data, len, &why)) != SST_OK)
+			return bad_block(t, "properties", t->f.props.off, rc, why, err);
 		memset(&t->props, 0, sizeof(t->props));
 		sst_block_iter_init(&it, &blk);
-		for (rc = sst_block_iter_first(&it, &why); rc == 0 && it.valid;
+		for (rc = sst_block_iter_first(&it, &why); rc == SST_OK && it.valid;
 		    rc = sst_block_iter_next(&it, &why)) {
 			static const struct { const char *name; size_t off; } num[] = {
 #define P(n) { #n, offsetof(sst_props, n) }
@@ -415,8 +425,8 @@ sst_table_props(sst_table *t, sst_props *p, sst_err *err)
 			}
 		}
 		sst_block_iter_free(&it);
-		if (rc != 0)
-			return corrupt(t, "properties", t->f.props.off, why, err);
+		if (rc != SST_OK)
+			return bad_block(t, "properties", t->f.props.off, rc, why, err);
 		t->props.format_version = t->f.version;
 		t->props.dict_bytes = t->f.dict.len;
 		t->props.file_size = t->size;
@@ -488,10 +498,10 @@ load_cached(sst_table *t, sst_handle h, sst_err *err)
 	t->cached_off = UINT64_MAX;
 	if ((rc = sst_read_block(t, h, "data block", &t->blk_file, &t->blk_raw, &data, &len, err)) != SST_OK)
 		return rc;
-	if (sst_block_init(&t->blk, data, len, &why) != 0)
-		return corrupt(t, "data block", h.off, why, err);
-	if (sst_block_iter_first(&t->blk_it, &why) != 0)
-		return corrupt(t, "data block", h.off, why, err);
+	if ((rc = sst_block_init(&t->blk, data, len, &why)) != SST_OK)
+		return bad_block(t, "data block", h.off, rc, why, err);
+	if ((rc = sst_block_iter_first(&t->blk_it, &why)) != SST_OK)
+		return bad_block(t, "data block", h.off, rc, why, err);
 	if (!t->blk_it.valid)
 		return corrupt(t, "data block", h.off, "empty data block", err);
 	t->cached_first.len = t->cached_sep.len = 0;
@@ -531,7 +541,7 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 			return rc;
 		if (!t->ic.pit.valid)
 			return SST_OK;
-		if (sst_decode_handle(t->ic.pit.val, t->ic.pit.vlen, &h) != 0)
+		if (sst_decode_handle(t->ic.pit.val, t->ic.pit.vlen, &h) != SST_OK)
 			return corrupt(t, "index partition", t->ic.ph.off, "bad block handle", err);
 		walk = h.off == t->cached_off;
 		if (!walk && (rc = load_cached(t, h, err)) != SST_OK)
@@ -547,17 +557,17 @@ sst_table_get(sst_table *t, const uint8_t *key, size_t klen, sst_rec *out,
 
 		while (t->blk_it.valid && steps++ < 12 &&
 		    sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) < 0)
-			if (sst_block_iter_next(&t->blk_it, &why) != 0)
+			if ((rc = sst_block_iter_next(&t->blk_it, &why)) != SST_OK)
 				goto bad;
 		if (!t->blk_it.valid || sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) >= 0)
 			goto at;
 	}
-	if (sst_block_iter_seek(&t->blk_it, key, klen, &why) != 0) {
+	if ((rc = sst_block_iter_seek(&t->blk_it, key, klen, &why)) != SST_OK) {
 bad:;
 		uint64_t off = t->cached_off;
 
 		t->cached_off = UINT64_MAX;
-		return corrupt(t, "data block", off, why, err);
+		return bad_block(t, "data block", off, rc, why, err);
 	}
 at:
 	if (t->blk_it.valid && sst_keycmp(t->blk_it.key.p, t->blk_it.key.len, key, klen) == 0) {
@@ -610,12 +620,12 @@ titer_load(titer *it, sst_err *err)
 	it->di.valid = 0;
 	if (!it->ic.pit.valid)
 		return SST_OK;
-	if (sst_decode_handle(it->ic.pit.val, it->ic.pit.vlen, &h) != 0)
+	if (sst_decode_handle(it->ic.pit.val, it->ic.pit.vlen, &h) != SST_OK)
 		return corrupt(t, "index partition", it->ic.ph.off, "bad block handle", err);
 	if ((rc = sst_read_block(t, h, "data block", &it->file, &it->raw, &data, &len, err)) != SST_OK)
 		return rc;
-	if (sst_block_init(&it->blk, data, len, &why) != 0)
-		return corrupt(t, "data block", h.off, why, err);
+	if ((rc = sst_block_init(&it->blk, data, len, &why)) != SST_OK)
+		return bad_block(t, "data block", h.off, rc, why, err);
 	it->blk_off = h.off;
 	return SST_OK;
 }
@@ -631,8 +641,8 @@ titer_settle(titer *it, sst_err *err)
 		if ((rc = sst_ic_next(&it->ic, err)) != SST_OK ||
 		    (rc = titer_load(it, err)) != SST_OK)
 			return rc;
-		if (it->ic.pit.valid && sst_block_iter_first(&it->di, &why) != 0)
-			return corrupt(it->t, "data block", it->blk_off, why, err);
+		if (it->ic.pit.valid && (rc = sst_block_iter_first(&it->di, &why)) != SST_OK)
+			return bad_block(it->t, "data block", it->blk_off, rc, why, err);
 	}
 	titer_set(it);
 	return SST_OK;
@@ -647,8 +657,8 @@ titer_first(sst_iter *base, sst_err *err)
 
 	if ((rc = sst_ic_first(&it->ic, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
-	if (it->ic.pit.valid && sst_block_iter_first(&it->di, &why) != 0)
-		return corrupt(it->t, "data block", it->blk_off, why, err);
+	if (it->ic.pit.valid && (rc = sst_block_iter_first(&it->di, &why)) != SST_OK)
+		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
 	return titer_settle(it, err);
 }
 
@@ -661,8 +671,8 @@ titer_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 
 	if ((rc = sst_ic_seek(&it->ic, key, klen, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
-	if (it->ic.pit.valid && sst_block_iter_seek(&it->di, key, klen, &why) != 0)
-		return corrupt(it->t, "data block", it->blk_off, why, err);
+	if (it->ic.pit.valid && (rc = sst_block_iter_seek(&it->di, key, klen, &why)) != SST_OK)
+		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
 	return titer_settle(it, err);
 }
 
@@ -671,9 +681,10 @@ titer_next(sst_iter *base, sst_err *err)
 {
 	titer *it = (titer *)base;
 	const char *why;
+	int rc;
 
-	if (sst_block_iter_next(&it->di, &why) != 0)
-		return corrupt(it->t, "data block", it->blk_off, why, err);
+	if ((rc = sst_block_iter_next(&it->di, &why)) != SST_OK)
+		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
 	return titer_settle(it, err);
 }
 

@@ -24,11 +24,18 @@ typedef struct vstate {
 static int
 damage(vstate *v, const char *what, uint64_t off, const char *fmt, const char *why)
 {
-	if (why == sst_block_nomem)
-		return sst_nomem(v->err, v->t->path);
 	sst_error(v->err, SST_EDAMAGE, "%s: %s @%llu: %s%s", v->t->path, what,
 	    (unsigned long long)off, fmt, why ? why : "");
 	return SST_EDAMAGE;
+}
+
+/* A block decoder's failure rc (block.h): out of memory, or damage. */
+static int
+bad_block(vstate *v, const char *what, uint64_t off, int rc, const char *why)
+{
+	if (rc == SST_ESYS)
+		return sst_nomem(v->err, v->t->path);
+	return damage(v, what, off, "", why);
 }
 
 /* Maps a reader error to verify's code: data faults are damage. */
@@ -50,10 +57,10 @@ check_block_entries(vstate *v, const uint8_t *data, size_t len, uint64_t off,
 	uint64_t n = 0;
 	int rc = SST_OK;
 
-	if (sst_block_init(&blk, data, len, &why) != 0)
-		return damage(v, "data block", off, "", why);
+	if ((rc = sst_block_init(&blk, data, len, &why)) != SST_OK)
+		return bad_block(v, "data block", off, rc, why);
 	sst_block_iter_init(&it, &blk);
-	for (rc = sst_block_iter_first(&it, &why); rc == 0 && it.valid;
+	for (rc = sst_block_iter_first(&it, &why); rc == SST_OK && it.valid;
 	    rc = sst_block_iter_next(&it, &why)) {
 		if (v->got.records > 0 &&
 		    sst_keycmp(v->prev.p, v->prev.len, it.key.p, it.key.len) >= 0) {
@@ -89,8 +96,8 @@ check_block_entries(vstate *v, const uint8_t *data, size_t len, uint64_t off,
 		v->got.raw_value_bytes += it.vlen;
 		n++;
 	}
-	if (rc != 0) {
-		rc = damage(v, "data block", off, "", why);
+	if (rc != SST_OK) {
+		rc = bad_block(v, "data block", off, rc, why);
 		goto out;
 	}
 	if (n == 0) {
@@ -187,10 +194,10 @@ check_partition(vstate *v, const uint8_t *pdata, size_t plen, sst_handle ph,
 	size_t len, n = 0;
 	int rc;
 
-	if (sst_block_init(&part, pdata, plen, &why) != 0)
-		return damage(v, "index partition", ph.off, "", why);
+	if ((rc = sst_block_init(&part, pdata, plen, &why)) != SST_OK)
+		return bad_block(v, "index partition", ph.off, rc, why);
 	sst_block_iter_init(&pi, &part);
-	for (rc = sst_block_iter_first(&pi, &why); rc == 0 && pi.valid;
+	for (rc = sst_block_iter_first(&pi, &why); rc == SST_OK && pi.valid;
 	    rc = sst_block_iter_next(&pi, &why), n++) {
 		sst_handle h;
 
@@ -205,7 +212,7 @@ check_partition(vstate *v, const uint8_t *pdata, size_t plen, sst_handle ph,
 			rc = SST_ESYS;
 			goto out;
 		}
-		if (sst_decode_handle(pi.val, pi.vlen, &h) != 0) {
+		if (sst_decode_handle(pi.val, pi.vlen, &h) != SST_OK) {
 			rc = damage(v, "index partition", ph.off, "bad block handle", NULL);
 			goto out;
 		}
@@ -222,8 +229,8 @@ check_partition(vstate *v, const uint8_t *pdata, size_t plen, sst_handle ph,
 		v->got.raw_data_bytes += len;
 		v->got.data_bytes += h.len + SST_TRAILER_SIZE;
 	}
-	if (rc != 0)
-		rc = damage(v, "index partition", ph.off, "", why);
+	if (rc != SST_OK)
+		rc = bad_block(v, "index partition", ph.off, rc, why);
 	else if (n == 0)
 		rc = damage(v, "index partition", ph.off, "empty index partition", NULL);
 	else if (sst_keycmp(top_key->p, top_key->len, sep->p, sep->len) != 0)
@@ -263,11 +270,11 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 		rc = as_damage(rc, err);
 		goto out;
 	}
-	for (rc = sst_block_iter_first(&ti, &why); rc == 0 && ti.valid;
+	for (rc = sst_block_iter_first(&ti, &why); rc == SST_OK && ti.valid;
 	    rc = sst_block_iter_next(&ti, &why)) {
 		sst_handle ph, *np;
 
-		if (sst_decode_handle(ti.val, ti.vlen, &ph) != 0) {
+		if (sst_decode_handle(ti.val, ti.vlen, &ph) != SST_OK) {
 			rc = damage(&v, "index", v.t->f.index.off, "bad partition handle", NULL);
 			goto out;
 		}
@@ -287,8 +294,8 @@ sst_table_verify(const char *path, sst_props *out, sst_err *err)
 		    &file, &raw)) != SST_OK)
 			goto out;
 	}
-	if (rc != 0) {
-		rc = damage(&v, "index", v.t->f.index.off, "", why);
+	if (rc != SST_OK) {
+		rc = bad_block(&v, "index", v.t->f.index.off, rc, why);
 		goto out;
 	}
 	if ((v.t->f.dict.len > 0 && (rc = check_structure(&v, "dictionary", v.t->f.dict)) != SST_OK) ||

@@ -35,15 +35,15 @@ sst_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 		uint8_t b = *p++;
 
 		if (shift == 63 && b > 1)
-			return -1;
+			return SST_EDATA;
 		r |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
 			*pp = p;
 			*v = r;
-			return 0;
+			return SST_OK;
 		}
 	}
-	return -1;
+	return SST_EDATA;
 }
 
 size_t
@@ -157,12 +157,12 @@ sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	const char *p = s;
 
 	if (s == NULL || !isdigit((unsigned char)*p))
-		return -1;
+		return SST_EDATA;
 	for (; isdigit((unsigned char)*p); p++) {
 		unsigned d = (unsigned)(*p - '0');
 
 		if (v > (UINT64_MAX - d) / 10)
-			return -1;
+			return SST_EDATA;
 		v = v * 10 + d;
 	}
 	switch (*p) {
@@ -176,14 +176,14 @@ sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	else if (*p == 'B' || *p == 'b')
 		p++;
 	if (*p != '\0')
-		return -1;
+		return SST_EDATA;
 	if (v > UINT64_MAX / mul)
-		return -1;
+		return SST_EDATA;
 	v *= mul;
 	if (v < min || v > max)
-		return -1;
+		return SST_EDATA;
 	*out = v;
-	return 0;
+	return SST_OK;
 }
 
 int
@@ -193,13 +193,13 @@ sst_parse_int(const char *s, long long min, long long max, long long *out)
 	long long v;
 
 	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
-		return -1;
+		return SST_EDATA;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
+		return SST_EDATA;
 	*out = v;
-	return 0;
+	return SST_OK;
 }
 
 double

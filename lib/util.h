@@ -50,8 +50,8 @@ sst_get_le64(const uint8_t *p)
 size_t sst_put_varint(uint8_t *p, uint64_t v);
 
 /*
- * Decodes a varint from [*p, end). On success advances *p and returns 0;
- * returns -1 on truncation or a varint longer than 10 bytes (garbage).
+ * Decodes a varint from [*p, end). On success advances *p and returns SST_OK;
+ * returns SST_EDATA on truncation or a varint longer than 10 bytes (garbage).
  */
 int sst_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
 
@@ -93,12 +93,12 @@ void sst_buf_free(sst_buf *b);
 /*
  * Parses a SIZE argument: decimal digits with an optional K, M or G suffix
  * (powers of 1024; lower case accepted, an optional trailing B or iB too).
- * Returns 0 and sets *out, or -1 for garbage, overflow, or a value outside
- * [min, max].
+ * Returns SST_OK and sets *out, or SST_EDATA for garbage, overflow, or a value
+ * outside [min, max] (the caller says what: err.h, "Parsers").
  */
 int sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/* Parses a decimal integer in [min, max] (strtonum-like); 0 or -1. */
+/* Parses a decimal integer in [min, max] (strtonum-like): SST_OK or SST_EDATA. */
 int sst_parse_int(const char *s, long long min, long long max, long long *out);
 
 /* Unsigned bytewise key order: memcmp, a prefix sorts first. */

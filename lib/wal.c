@@ -47,8 +47,8 @@ sst_wal_sync_parse(const char *s, int *sync)
 	else if (strcmp(s, "none") == 0)
 		*sync = SST_WAL_SYNC_NONE;
 	else
-		return -1;
-	return 0;
+		return SST_EDATA;
+	return SST_OK;
 }
 
 /* ---- reader ---- */
@@ -210,32 +210,40 @@ fault(sst_wal_reader *r, uint64_t fault_off, uint64_t search_from, const char *w
 	return SST_OK;
 }
 
-/* Decodes a record payload into rec; NULL or the fault. */
-static const char *
-decode(const uint8_t *p, size_t n, sst_rec *rec)
+/* Decodes a record payload into rec: SST_OK, or SST_EDATA with *why the fault. */
+static int
+decode(const uint8_t *p, size_t n, sst_rec *rec, const char **why)
 {
 	const uint8_t *q, *end;
 	uint64_t klen;
 
-	if (n < 1 || p[0] > SST_DEL)	/* (an empty payload may be NULL) */
-		return "unknown record kind";
+	if (n < 1 || p[0] > SST_DEL) {	/* (an empty payload may be NULL) */
+		*why = "unknown record kind";
+		return SST_EDATA;
+	}
 	q = p + 1;
 	end = p + n;
-	if (sst_get_varint(&q, end, &klen) != 0 || klen < 1 || klen > SST_MAX_KEY ||
-	    klen > (uint64_t)(end - q))
-		return "bad key length in record";
+	if (sst_get_varint(&q, end, &klen) != SST_OK || klen < 1 || klen > SST_MAX_KEY ||
+	    klen > (uint64_t)(end - q)) {
+		*why = "bad key length in record";
+		return SST_EDATA;
+	}
 	rec->kind = p[0];
 	rec->key = q;
 	rec->klen = (size_t)klen;
 	rec->val = q + klen;
 	rec->vlen = (size_t)(end - q - klen);
-	if (rec->kind == SST_DEL && rec->vlen != 0)
-		return "delete record with a value";
-	if (rec->vlen > SST_MAX_VALUE)
-		return "value longer than the limit";
+	if (rec->kind == SST_DEL && rec->vlen != 0) {
+		*why = "delete record with a value";
+		return SST_EDATA;
+	}
+	if (rec->vlen > SST_MAX_VALUE) {
+		*why = "value longer than the limit";
+		return SST_EDATA;
+	}
 	if (rec->vlen == 0)
 		rec->val = NULL;
-	return NULL;
+	return SST_OK;
 }
 
 int
@@ -316,12 +324,17 @@ fail:
 	return rc;
 }
 
+/*
+ * Appends a fragment to the record being gathered: SST_OK, SST_EDATA (no
+ * message: the caller reports the fault) when the record grows past the
+ * limit, or SST_ESYS with err set.
+ */
 static int
 append_frag(sst_wal_reader *r, const uint8_t *p, size_t n, sst_err *err)
 {
 	if (r->rec.len + n > SST_WAL_MAX_RECORD)
-		return -1;
-	return sst_buf_append(&r->rec, p, n, err) == SST_OK ? 0 : SST_ESYS;
+		return SST_EDATA;
+	return sst_buf_append(&r->rec, p, n, err);
 }
 
 int
@@ -382,8 +395,8 @@ sst_wal_reader_next(sst_wal_reader *r, sst_rec *rec, int *eof, sst_err *err)
 			sst_buf_clear(&r->rec);
 		}
 		if (type != FT_FULL) {
-			if ((a = append_frag(r, payload, len, err)) != 0) {
-				if (a != -1)
+			if ((a = append_frag(r, payload, len, err)) != SST_OK) {
+				if (a != SST_EDATA)
 					return a;
 				if ((rc = fault(r, off, off + 1, "record longer than the limit", err)) != SST_OK)
 					return rc;
@@ -394,7 +407,7 @@ sst_wal_reader_next(sst_wal_reader *r, sst_rec *rec, int *eof, sst_err *err)
 			payload = r->rec.p;
 			len = r->rec.len;
 		}
-		if ((why = decode(payload, len, rec)) != NULL) {
+		if (decode(payload, len, rec, &why) != SST_OK) {
 			if ((rc = fault(r, off, off + 1, why, err)) != SST_OK)
 				return rc;
 			continue;

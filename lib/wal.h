@@ -36,7 +36,7 @@
 
 enum sst_wal_sync { SST_WAL_SYNC_NONE = 0, SST_WAL_SYNC_BATCH = 1, SST_WAL_SYNC_ALWAYS = 2 };
 
-/* Parses "always", "batch" or "none"; 0 or -1. */
+/* Parses "always", "batch" or "none": SST_OK, or SST_EDATA for another word. */
 int sst_wal_sync_parse(const char *s, int *sync);
 
 /*

@@ -1,12 +1,23 @@
-/* test_err.c - the exit-status table of err.h and the JSON key writer of util.h. */
+/*
+ * test_err.c - the exit-status table of err.h, the codes of the decoders and
+ * parsers that keep err.h's convention without an sst_err, and the JSON key
+ * writer of util.h.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "err.h"
+#include "format.h"
+#include "records.h"
+#include "store.h"
+#include "store_int.h"
+#include "table_int.h"
 #include "unit.h"
 #include "util.h"
+#include "wal.h"
 
 static void
 test_table(void)
@@ -37,6 +48,68 @@ test_table(void)
 	CHECK(strcmp(e.msg, "stdout: write: Broken pipe") == 0);
 	CHECK_RC(sst_err_path(NULL, "x"), SST_ESYS);
 	CHECK_RC(sst_err_notwhat(NULL, "x", "y"), SST_EDATA);
+}
+
+/* Decoders: SST_OK, or SST_EDATA with a detail string (never -1). */
+static void
+test_decoder_codes(void)
+{
+	static const uint8_t cut[] = { 0x80 }, one[] = { 0x05 }, handle[] = { 0x07, 0x80 };
+	static const uint8_t bad_entry[] = { 0x00, 0x05, 0x00, 'a', 0, 0, 0, 0, 1, 0, 0, 0 };
+	uint8_t foot[SST_FOOTER_SIZE] = { 0 };
+	const uint8_t *p;
+	const char *why = NULL;
+	uint64_t v;
+	sst_footer f;
+	sst_handle h;
+	sst_block blk;
+	sst_block_iter it;
+
+	p = one;
+	CHECK_RC(sst_get_varint(&p, one + 1, &v), SST_OK);
+	CHECK(v == 5 && p == one + 1);
+	p = cut;
+	CHECK_RC(sst_get_varint(&p, cut + 1, &v), SST_EDATA);
+	CHECK_RC(sst_decode_handle(handle, sizeof(handle), &h), SST_EDATA);
+	CHECK_RC(sst_block_init(&blk, bad_entry, 2, &why), SST_EDATA);
+	CHECK(why != NULL && strcmp(why, "block too short") == 0);
+	/* one restart at 0, an entry whose key runs past the block */
+	CHECK_RC(sst_block_init(&blk, bad_entry, sizeof(bad_entry), &why), SST_OK);
+	sst_block_iter_init(&it, &blk);
+	why = NULL;
+	CHECK_RC(sst_block_iter_first(&it, &why), SST_EDATA);
+	CHECK(why != NULL && strcmp(why, "entry overruns block") == 0);
+	why = NULL;
+	CHECK_RC(sst_block_iter_seek(&it, (const uint8_t *)"b", 1, &why), SST_EDATA);
+	CHECK(why != NULL);
+	sst_block_iter_free(&it);
+	why = NULL;
+	CHECK_RC(sst_footer_decode(foot, sizeof(foot), 0, &f, &why), SST_EDATA);
+	CHECK(why != NULL && strstr(why, "bad magic") != NULL);
+}
+
+/* Parsers of one word or number: SST_OK or SST_EDATA (the caller says what). */
+static void
+test_parser_codes(void)
+{
+	uint64_t u;
+	long long ll;
+	int x;
+
+	CHECK_RC(sst_parse_size("4K", 0, UINT64_MAX, &u), SST_OK);
+	CHECK(u == 4096);
+	CHECK_RC(sst_parse_size("4Q", 0, UINT64_MAX, &u), SST_EDATA);
+	CHECK_RC(sst_parse_size("9", 10, 20, &u), SST_EDATA);
+	CHECK_RC(sst_parse_int("-3", -5, 5, &ll), SST_OK);
+	CHECK_RC(sst_parse_int("", -5, 5, &ll), SST_EDATA);
+	CHECK_RC(sst_fmt_parse("csv", &x), SST_EDATA);
+	CHECK_RC(sst_wal_sync_parse("sometimes", &x), SST_EDATA);
+	CHECK_RC(sst_wal_sync_parse("none", &x), SST_OK);
+	CHECK_RC(sst_strategy_parse("tiered", &x), SST_EDATA);
+	CHECK_RC(sst_strategy_parse("leveled", &x), SST_OK);
+	CHECK_RC(sst_store_table_number("000012.sst", 10, &u), SST_OK);
+	CHECK(u == 12);
+	CHECK_RC(sst_store_table_number("12.sst", 6, &u), SST_EDATA);
 }
 
 static void
@@ -98,6 +171,8 @@ int
 main(void)
 {
 	test_table();
+	test_decoder_codes();
+	test_parser_codes();
 	test_utf8();
 	test_json();
 	UNIT_DONE();

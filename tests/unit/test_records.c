@@ -494,10 +494,10 @@ test_write(void)
 	}
 
 	int fmt = -1;
-	CHECK(sst_fmt_parse("tsv", &fmt) == 0 && fmt == SST_FMT_TSV);
-	CHECK(sst_fmt_parse("cdb", &fmt) == 0 && fmt == SST_FMT_CDB);
-	CHECK(sst_fmt_parse("csv", &fmt) == -1);
-	CHECK(sst_fmt_parse("", &fmt) == -1);
+	CHECK(sst_fmt_parse("tsv", &fmt) == SST_OK && fmt == SST_FMT_TSV);
+	CHECK(sst_fmt_parse("cdb", &fmt) == SST_OK && fmt == SST_FMT_CDB);
+	CHECK(sst_fmt_parse("csv", &fmt) == SST_EDATA);
+	CHECK(sst_fmt_parse("", &fmt) == SST_EDATA);
 }
 
 static uint64_t rng = 88172645463325252ull;
