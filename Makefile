@@ -40,7 +40,7 @@ LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 # bin/: one main per tool, and the tools' helper files (option parsing,
 # messages, progress lines), linked into the tools and never into a library.
-CLI_SRC   = bin/cli.c bin/cli_progress.c
+CLI_SRC   = bin/cli.c bin/cli_input.c bin/cli_progress.c
 CLI_OBJ   = $(CLI_SRC:bin/%.c=$(BUILD)/cli/%.o)
 CLI_LIB   = $(BUILD)/libsstcli.a
 TOOLS_SRC = $(filter-out $(CLI_SRC),$(wildcard bin/*.c))

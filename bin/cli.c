@@ -159,6 +159,15 @@ sst_cli_table_opt(int c, const char *arg, sst_table_opts *o)
 	}
 }
 
+void
+sst_cli_out_or_into(const char *out, const char *into, int wait)
+{
+	if ((out == NULL) == (into == NULL))
+		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
+	if (wait && into == NULL)
+		sst_cli_usage_error("--wait goes with --into");
+}
+
 int
 sst_cli_records_opt(int c, const char *arg, sst_rec_opts *ro)
 {
@@ -176,40 +185,4 @@ sst_cli_records_opt(int c, const char *arg, sst_rec_opts *ro)
 	default:
 		return 0;
 	}
-}
-
-/* One input: the hint, its records to fn, the reader's hint. */
-static int
-read_input(const char *path, const sst_rec_opts *ro, sst_cli_rec_fn fn, void *arg,
-    uint64_t *before, sst_err *err)
-{
-	sst_reader *rd;
-	sst_rec r;
-	int eof = 0, rc;
-
-	sst_cli_records_hint(path, ro->fmt);
-	if ((rc = sst_reader_open(&rd, path, ro, err)) != SST_OK)
-		return rc;
-	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof)
-		if ((rc = fn(arg, rd, &r, *before, err)) != SST_OK)
-			break;
-	*before += sst_reader_bytes_in(rd);
-	if (sst_reader_hint(rd) != NULL)
-		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
-	sst_reader_close(&rd);
-	return rc;
-}
-
-int
-sst_cli_read_inputs(char *const *paths, int n, const sst_rec_opts *ro, sst_cli_rec_fn fn,
-    void *arg, sst_err *err)
-{
-	uint64_t before = 0;
-	int i, rc = SST_OK;
-
-	if (n == 0)
-		return read_input(NULL, ro, fn, arg, &before, err);
-	for (i = 0; i < n && rc == SST_OK; i++)
-		rc = read_input(paths[i], ro, fn, arg, &before, err);
-	return rc;
 }

@@ -90,6 +90,13 @@ int sst_cli_read_inputs(char *const *paths, int n, const sst_rec_opts *ro, sst_c
  */
 int sst_cli_records_opt(int c, const char *arg, sst_rec_opts *ro);
 
+/*
+ * The output rule of the tools that write a table or into a store: exactly
+ * one of -o OUT (out) and --into STORE (into), and --wait only with --into;
+ * exits 2 otherwise.
+ */
+void sst_cli_out_or_into(const char *out, const char *into, int wait);
+
 /* The getopt_long entries of the options sst_cli_table_opt handles. */
 #define SST_CLI_TABLE_LONGOPTS \
 	{ "block-size", required_argument, NULL, 'b' }, \

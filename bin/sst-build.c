@@ -161,10 +161,7 @@ main(int argc, char **argv)
 		default: sst_cli_bad_option();
 		}
 	}
-	if ((out == NULL) == (into == NULL))
-		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
-	if (wait && into == NULL)
-		sst_cli_usage_error("--wait goes with --into");
+	sst_cli_out_or_into(out, into, wait);
 	if (split_at != NULL && into != NULL)
 		sst_cli_usage_error("--split-at goes with -o, not --into");
 	/*

@@ -110,10 +110,7 @@ main(int argc, char **argv)
 		default: sst_cli_bad_option();
 		}
 	}
-	if ((out == NULL) == (into == NULL))
-		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
-	if (wait && into == NULL)
-		sst_cli_usage_error("--wait goes with --into");
+	sst_cli_out_or_into(out, into, wait);
 	if (optind >= argc)
 		sst_cli_usage_error("missing WAL operand");
 	/*
