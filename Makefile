@@ -38,11 +38,17 @@ LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lz -lm
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-TOOLS_SRC = $(wildcard bin/*.c)
+# bin/: one main per tool, and the tools' helper files (option parsing,
+# messages, progress lines), linked into the tools and never into a library.
+CLI_SRC   = bin/cli.c bin/cli_input.c bin/cli_progress.c
+CLI_OBJ   = $(CLI_SRC:bin/%.c=$(BUILD)/cli/%.o)
+CLI_LIB   = $(BUILD)/libsstcli.a
+TOOLS_SRC = $(filter-out $(CLI_SRC),$(wildcard bin/*.c))
 TOOLS     = $(TOOLS_SRC:bin/%.c=$(BUILD)/bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS   = $(wildcard lib/*.h) $(PUB_HEADERS)
+CLI_HEADERS = $(wildcard bin/*.h)
 MANS      = $(wildcard man/*.1)
 MAN3      = $(wildcard man/*.3)
 # the scale-out drivers (shell scripts over the tools)
@@ -80,6 +86,14 @@ $(BUILD)/libsst.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/cli/%.o: bin/%.c $(HEADERS) $(CLI_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
+
+$(CLI_LIB): $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/pic/%.o: lib/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
@@ -99,13 +113,13 @@ $(PUBLIB): $(PIC_OBJ)
 	objcopy --localize-hidden $(BUILD)/pic/sstkit-all.o
 	ar rcs $@ $(BUILD)/pic/sstkit-all.o
 
-$(BUILD)/bin/%: bin/%.c $(BUILD)/libsst.a $(HEADERS)
+$(BUILD)/bin/%: bin/%.c $(CLI_LIB) $(BUILD)/libsst.a $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ilib -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ilib -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libsst.a $(HEADERS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLI_LIB) $(BUILD)/libsst.a $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ilib -Itests/unit -o $@ $< $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ilib -Ibin -Itests/unit -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
 
 # The installed API as a user sees it (tests/api/run): staged install,
 # C and C++ programs built with pkg-config, shared and static.

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "dedup.h"
-#include "progress.h"
+#include "cli_progress.h"
 #include "records.h"
 #include "sorter.h"
 #include "splitw.h"
@@ -15,7 +15,7 @@
 #include "table.h"
 #include "util.h"
 
-enum { OPT_DELETE = SST_OPT_FIRST_TOOL, OPT_SORTED, OPT_INTO, OPT_WAIT, OPT_SPLIT_AT };
+enum { OPT_SORTED = SST_OPT_FIRST_TOOL, OPT_INTO, OPT_WAIT, OPT_SPLIT_AT };
 
 static const char usage_text[] =
 "Usage: sst-build [OPTIONS] -o OUT.sst [INPUT...]\n"
@@ -52,18 +52,13 @@ static const struct option longopts[] = {
 	{ "split-at", required_argument, NULL, OPT_SPLIT_AT },
 	{ "format", required_argument, NULL, 'f' },
 	{ "escape", no_argument, NULL, 'e' },
-	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "delete", no_argument, NULL, SST_OPT_DELETE },
 	{ "sorted", no_argument, NULL, OPT_SORTED },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "tmpdir", required_argument, NULL, 'T' },
-	{ "block-size", required_argument, NULL, 'b' },
-	{ "compression", required_argument, NULL, 'c' },
-	{ "level", required_argument, NULL, 'l' },
-	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
-	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE },
+	SST_CLI_TABLE_LONGOPTS,
 	{ "threads", required_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
+	SST_PROGRESS_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, SST_OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -73,7 +68,7 @@ typedef struct build {
 	sst_rec_opts ropts;
 	int sorted;
 	sst_progress prog;
-	uint64_t records, bytes_done;
+	uint64_t records;
 	sst_writer *w;
 	sst_splitw *sw;		/* --split-at: the parts, instead of w */
 	sst_sorter *sorter;
@@ -88,46 +83,27 @@ out_add(void *arg, const sst_rec *r, sst_err *err)
 	return b->sw != NULL ? sst_splitw_add(b->sw, r, err) : sst_writer_add(b->w, r, err);
 }
 
-/* --sorted: stream into the writer, keeping only the last of equal keys. */
+/*
+ * One input record: into the sorter, or with --sorted into the writer,
+ * keeping only the last of equal keys.
+ */
 static int
-add_sorted(build *b, sst_reader *rd, const sst_rec *r, sst_err *err)
+add_record(void *arg, sst_reader *rd, sst_rec *r, uint64_t before, sst_err *err)
 {
-	int rc = sst_dedup_add(&b->dedup, r, err);
+	build *b = arg;
+	int rc;
 
-	if (rc != SST_OK && b->dedup.disorder)
+	if (!b->sorted)
+		rc = sst_sorter_add(b->sorter, r, err);
+	else if ((rc = sst_dedup_add(&b->dedup, r, err)) != SST_OK && b->dedup.disorder)
 		return sst_error(err, SST_EDATA, "%s: key out of order (--sorted input must be sorted)",
 		    sst_reader_where(rd));
-	return rc;
-}
-
-static int
-read_input(build *b, const char *path, sst_err *err)
-{
-	sst_reader *rd;
-	sst_rec r;
-	int eof = 0, rc;
-
-	sst_cli_records_hint(path, b->ropts.fmt);
-	if ((rc = sst_reader_open(&rd, path, &b->ropts, err)) != SST_OK)
+	if (rc != SST_OK)
 		return rc;
-	for (;;) {
-		if ((rc = sst_reader_next(rd, &r, &eof, err)) != SST_OK || eof)
-			break;
-		if (b->sorted)
-			rc = add_sorted(b, rd, &r, err);
-		else
-			rc = sst_sorter_add(b->sorter, &r, err);
-		if (rc != SST_OK)
-			break;
-		b->records++;
-		sst_progress_update(&b->prog, "reading", b->records,
-		    b->bytes_done + sst_reader_bytes_in(rd), sst_reader_total(rd));
-	}
-	b->bytes_done += sst_reader_bytes_in(rd);
-	if (sst_reader_hint(rd) != NULL)
-		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
-	sst_reader_close(&rd);
-	return rc;
+	b->records++;
+	sst_progress_update(&b->prog, "reading", b->records, before + sst_reader_bytes_in(rd),
+	    sst_reader_total(rd));
+	return SST_OK;
 }
 
 static int
@@ -156,7 +132,7 @@ main(int argc, char **argv)
 	const char *out = NULL, *into = NULL, *split_at = NULL;
 	sst_splits splits = { 0 };
 	char *table_path = NULL;
-	int c, rc, wait = 0, progress = SST_PROGRESS_AUTO, i;
+	int c, rc, wait = 0, progress = SST_PROGRESS_AUTO;
 	sst_store *store = NULL;
 	build b;
 	sst_err err = { 0, "" };
@@ -168,34 +144,24 @@ main(int argc, char **argv)
 	sst_sorter_opts_default(&sopts);
 	topts.threads = sopts.threads = sst_cli_ncpu();
 	while ((c = getopt_long(argc, argv, "o:f:em:T:b:c:l:j:qh", longopts, NULL)) != -1) {
-		if (sst_cli_table_opt(c, optarg, &topts))
+		if (sst_cli_table_opt(c, optarg, &topts) || sst_cli_records_opt(c, optarg, &b.ropts) ||
+		    sst_progress_opt(c, &progress))
 			continue;
 		switch (c) {
 		case 'o': out = optarg; break;
 		case OPT_INTO: into = optarg; break;
 		case OPT_WAIT: wait = 1; break;
 		case OPT_SPLIT_AT: split_at = optarg; break;
-		case 'f':
-			if (sst_fmt_parse(optarg, &b.ropts.fmt) != 0)
-				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
-			break;
-		case 'e': b.ropts.escape = 1; break;
-		case OPT_DELETE: b.ropts.all_delete = 1; break;
 		case OPT_SORTED: b.sorted = 1; break;
 		case 'm': sopts.memory = sst_cli_size("--memory", optarg, 1u << 20, UINT64_MAX / 4); break;
 		case 'T': sopts.tmpdir = optarg; break;
 		case 'j': topts.threads = sopts.threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
-		case 'q': progress = SST_PROGRESS_QUIET; break;
-		case SST_OPT_PROGRESS: progress = SST_PROGRESS_FORCE; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}
 	}
-	if ((out == NULL) == (into == NULL))
-		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
-	if (wait && into == NULL)
-		sst_cli_usage_error("--wait goes with --into");
+	sst_cli_out_or_into(out, into, wait);
 	if (split_at != NULL && into != NULL)
 		sst_cli_usage_error("--split-at goes with -o, not --into");
 	/*
@@ -222,11 +188,8 @@ main(int argc, char **argv)
 		goto done;
 	if (!b.sorted && (rc = sst_sorter_new(&b.sorter, &sopts, &err)) != SST_OK)
 		goto done;
-	if (optind == argc)
-		rc = read_input(&b, NULL, &err);
-	for (i = optind; i < argc && (rc = read_input(&b, argv[i], &err)) == SST_OK; i++)
-		;
-	if (rc != SST_OK)
+	if ((rc = sst_cli_read_inputs(argv + optind, argc - optind, &b.ropts, add_record, &b,
+	    &err)) != SST_OK)
 		goto done;
 	if (b.sorted)
 		rc = sst_dedup_finish(&b.dedup, &err);

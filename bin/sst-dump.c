@@ -69,15 +69,12 @@ main(int argc, char **argv)
 
 	sst_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "f:eh", longopts, NULL)) != -1) {
+		if (sst_cli_records_opt(c, optarg, &wopts))
+			continue;
 		switch (c) {
 		case OPT_PREFIX: prefix_arg = optarg; break;
 		case OPT_FROM: from_arg = optarg; break;
 		case OPT_TO: to_arg = optarg; break;
-		case 'f':
-			if (sst_fmt_parse(optarg, &wopts.fmt) != 0)
-				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
-			break;
-		case 'e': wopts.escape = 1; break;
 		case OPT_TOMBSTONES: tombstones = 1; break;
 		case OPT_COUNT: count_only = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;

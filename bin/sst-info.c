@@ -54,9 +54,10 @@ print_key(FILE *f, const uint8_t *k, size_t n)
 
 /* A store: its strategy, options, levels and tables (name, level, size,
  * records, deletes, key range). */
-static void
-print_store(FILE *out, const char *dir, const sst_store_info *si)
+static int
+print_store(void *arg, const char *dir, const sst_store_info *si, sst_err *err)
 {
+	FILE *out = arg;
 	const sst_manifest *m = &si->sn.m;
 	const char *name;
 	size_t i;
@@ -96,26 +97,15 @@ print_store(FILE *out, const char *dir, const sst_store_info *si)
 			print_key(out, e->hi, e->hilen);
 		fputc('\n', out);
 	}
+	if (fflush(out) != 0 || ferror(out))
+		return sst_syserr(err, "write");
+	return SST_OK;
 }
 
 static int
-show_store(const char *dir, sst_err *err)
+print_table(void *arg, const char *path, const sst_props *p, sst_err *err)
 {
-	sst_store_info si;
-	int rc;
-
-	if ((rc = sst_store_info_open(&si, dir, err)) != SST_OK)
-		return rc;
-	print_store(stdout, dir, &si);
-	sst_store_info_close(&si);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		rc = sst_syserr(err, "write");
-	return rc;
-}
-
-static void
-print_table(const char *path, const sst_props *p)
-{
+	FILE *out = arg;
 	char when[32];
 	time_t ct = (time_t)p->created;
 	struct tm tm;
@@ -125,36 +115,38 @@ print_table(const char *path, const sst_props *p)
 
 	gmtime_r(&ct, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("file:               %s\n", path);
-	printf("format version:     %" PRIu32 "\n", p->format_version);
-	printf("records:            %" PRIu64 "\n", p->records);
-	printf("deletes:            %" PRIu64 "\n", p->deletes);
-	printf("data blocks:        %" PRIu64 "\n", p->data_blocks);
-	printf("raw key bytes:      %" PRIu64 "\n", p->raw_key_bytes);
-	printf("raw value bytes:    %" PRIu64 "\n", p->raw_value_bytes);
-	printf("file size:          %" PRIu64 "\n", p->file_size);
+	fprintf(out, "file:               %s\n", path);
+	fprintf(out, "format version:     %" PRIu32 "\n", p->format_version);
+	fprintf(out, "records:            %" PRIu64 "\n", p->records);
+	fprintf(out, "deletes:            %" PRIu64 "\n", p->deletes);
+	fprintf(out, "data blocks:        %" PRIu64 "\n", p->data_blocks);
+	fprintf(out, "raw key bytes:      %" PRIu64 "\n", p->raw_key_bytes);
+	fprintf(out, "raw value bytes:    %" PRIu64 "\n", p->raw_value_bytes);
+	fprintf(out, "file size:          %" PRIu64 "\n", p->file_size);
 	if (p->compression == 1)
-		printf("compression:        zstd level %" PRId64 ", ratio %.2f\n", (int64_t)p->level, sst_info_ratio(p));
+		fprintf(out, "compression:        zstd level %" PRId64 ", ratio %.2f\n", (int64_t)p->level, sst_info_ratio(p));
 	else
-		printf("compression:        none, ratio %.2f\n", sst_info_ratio(p));
+		fprintf(out, "compression:        none, ratio %.2f\n", sst_info_ratio(p));
 	if (p->dict_bytes > 0)
-		printf("dictionary:         %" PRIu64 " bytes\n", p->dict_bytes);
+		fprintf(out, "dictionary:         %" PRIu64 " bytes\n", p->dict_bytes);
 	else
-		printf("dictionary:         none\n");
-	printf("block size:         %" PRIu64 "\n", p->block_size);
+		fprintf(out, "dictionary:         none\n");
+	fprintf(out, "block size:         %" PRIu64 "\n", p->block_size);
 	if (empty_filter)
-		printf("filter:             %" PRIu64 " bits per key, empty (no keys), "
+		fprintf(out, "filter:             %" PRIu64 " bits per key, empty (no keys), "
 		    "expected false-positive rate 0.00%%\n", p->bloom_bits);
 	else if (p->bloom_bits)
-		printf("filter:             %" PRIu64 " bits per key, %" PRIu64 " probes, "
+		fprintf(out, "filter:             %" PRIu64 " bits per key, %" PRIu64 " probes, "
 		    "expected false-positive rate %.2f%%\n", p->bloom_bits, p->filter_k, 100 * fpr);
 	else
-		printf("filter:             none\n");
-	printf("smallest key:       ");
-	if (p->smallest) print_key(stdout, p->smallest, p->smallest_len);
-	printf("\nlargest key:        ");
-	if (p->largest) print_key(stdout, p->largest, p->largest_len);
-	printf("\ncreated:            %s\n", when);
+		fprintf(out, "filter:             none\n");
+	fprintf(out, "smallest key:       ");
+	if (p->smallest) print_key(out, p->smallest, p->smallest_len);
+	fprintf(out, "\nlargest key:        ");
+	if (p->largest) print_key(out, p->largest, p->largest_len);
+	fprintf(out, "\ncreated:            %s\n", when);
+	(void)err;
+	return SST_OK;
 }
 
 int
@@ -178,25 +170,14 @@ main(int argc, char **argv)
 	if (json && many)
 		printf("[");
 	for (i = optind; i < argc; i++) {
-		int r, store;
+		int r;
 
 		if (i > optind)
 			printf(json ? ",\n" : "\n");
 		if (json)
 			r = sst_info_json(stdout, argv[i], &err);
-		else if ((r = sst_store_check_path(argv[i], &store, &err)) == SST_OK && store)
-			r = show_store(argv[i], &err);
-		else if (r == SST_OK) {
-			sst_table *t;
-			sst_props p;
-
-			r = sst_table_open(&t, argv[i], &err);
-			if (r == SST_OK)
-				r = sst_table_props(t, &p, &err);
-			if (r == SST_OK)
-				print_table(argv[i], &p);
-			sst_table_close(&t);
-		}
+		else
+			r = sst_info_show(argv[i], print_table, print_store, stdout, &err);
 		if (r != SST_OK) {
 			fflush(stdout);
 			rc = rc ? rc : sst_cli_fail(&err);

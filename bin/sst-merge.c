@@ -15,7 +15,7 @@
 #include "compact.h"
 #include "err.h"
 #include "fileio.h"
-#include "progress.h"
+#include "cli_progress.h"
 #include "sources.h"
 #include "splitw.h"
 #include "store.h"
@@ -64,14 +64,9 @@ static const char usage_text[] =
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "block-size", required_argument, NULL, 'b' },
-	{ "compression", required_argument, NULL, 'c' },
-	{ "level", required_argument, NULL, 'l' },
-	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
-	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE },
+	SST_CLI_TABLE_LONGOPTS,
 	{ "threads", required_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
+	SST_PROGRESS_LONGOPTS,
 	{ "drop-deletes", no_argument, NULL, OPT_DROP_DELETES },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "split-at", required_argument, NULL, OPT_SPLIT_AT },
@@ -195,7 +190,8 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 		return sst_cli_fail(&e);
 	}
 	sst_progress_init(&prog, sst_prog, pmode);
-	mo->progress = &prog;
+	mo->progress = sst_progress_cb;
+	mo->progress_arg = &prog;
 	mo->keep_empty = 1;
 	if (split_at == NULL || (rc = sst_splitw_open(&sw, out, &keys, &mo->table, &e)) == SST_OK) {
 		mo->split_at = sw;
@@ -208,6 +204,7 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	sst_splits_free(&keys);
 	sst_progress_done(&prog);
 	mo->progress = NULL;	/* prog ends with this function */
+	mo->progress_arg = NULL;
 	if (rc == SST_OK && sn.split)
 		rc = split_publish(&sn, &e);
 	if (rc != SST_OK && sn.split)
@@ -225,13 +222,15 @@ typedef struct compact_out {
 	int werrno;		/* the first failed write's errno, 0 if none */
 } compact_out;
 
-/* One line on stdout per compaction, then a fresh progress for the next. */
+/* The merge's progress ends; one line on stdout per compaction, then a
+ * fresh progress for the next. */
 static void
 print_compaction(void *arg, const sst_compaction *c)
 {
 	compact_out *co = arg;
 	const char *strategy = sst_strategy_name(c->strategy);
 
+	sst_progress_done(&co->prog);
 	if (c->move && c->moved != NULL)
 		printf("%s: compact %s: moved %s from level %d to level %d "
 		    "(%" PRIu64 " bytes, not rewritten: a trivial move)\n", sst_prog,
@@ -264,10 +263,12 @@ do_compact(const char *store, const sst_compact_opts *o, int pmode)
 	out.pmode = pmode;
 	out.werrno = 0;
 	sst_progress_init(&out.prog, sst_prog, pmode);
-	co.progress = &out.prog;
+	co.progress = sst_progress_cb;
+	co.progress_arg = &out.prog;
 	co.on_compaction = print_compaction;
 	co.arg = &out;
 	rc = sst_compact(store, &co, NULL, &e);
+	sst_progress_done(&out.prog);
 	if (rc == SST_OK && (fflush(stdout) != 0 || ferror(stdout))) {
 		if (out.werrno != 0)
 			errno = out.werrno;	/* the summary's write failed first */
@@ -296,13 +297,11 @@ main(int argc, char **argv)
 		return SST_ESYS;
 	}
 	while ((c = getopt_long(argc, argv, "o:b:c:l:j:qh", longopts, NULL)) != -1) {
-		if (sst_cli_table_opt(c, optarg, &mo.table))
+		if (sst_cli_table_opt(c, optarg, &mo.table) || sst_progress_opt(c, &pmode))
 			continue;
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'j': threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
-		case 'q': pmode = SST_PROGRESS_QUIET; break;
-		case SST_OPT_PROGRESS: pmode = SST_PROGRESS_FORCE; break;
 		case OPT_DROP_DELETES: mo.drop_deletes = 1; break;
 		case OPT_SPLIT:
 			mo.split_size = sst_cli_size("--split", optarg, 1, UINT64_C(1) << 50);

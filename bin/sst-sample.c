@@ -41,23 +41,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* One input record into the sample: its key and the bytes it stands for. */
 static int
-sample_input(sst_sampler *s, const char *path, const sst_rec_opts *ro, sst_err *err)
+sample_record(void *arg, sst_reader *rd, sst_rec *r, uint64_t before, sst_err *err)
 {
-	sst_reader *rd;
-	sst_rec r;
-	int eof = 0, rc;
-
-	sst_cli_records_hint(path, ro->fmt);
-	if ((rc = sst_reader_open(&rd, path, ro, err)) != SST_OK)
-		return rc;
-	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof)
-		if ((rc = sst_sampler_add(s, r.key, r.klen, r.klen + r.vlen, err)) != SST_OK)
-			break;
-	if (sst_reader_hint(rd) != NULL)
-		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
-	sst_reader_close(&rd);
-	return rc;
+	(void)rd;
+	(void)before;
+	return sst_sampler_add(arg, r->key, r->klen, r->klen + r->vlen, err);
 }
 
 static int
@@ -65,14 +55,11 @@ do_sample(char **inputs, int n, size_t count, uint64_t seed, const sst_rec_opts 
     sst_err *err)
 {
 	sst_sampler *s;
-	int i, rc;
+	int rc;
 
 	if ((rc = sst_sampler_new(&s, count, seed, err)) != SST_OK)
 		return rc;
-	if (n == 0)
-		rc = sample_input(s, NULL, ro, err);
-	for (i = 0; i < n && rc == SST_OK; i++)
-		rc = sample_input(s, inputs[i], ro, err);
+	rc = sst_cli_read_inputs(inputs, n, ro, sample_record, s, err);
 	if (rc == SST_OK)
 		rc = sst_sampler_write(s, stdout, err);
 	sst_sampler_free(&s);
@@ -116,6 +103,10 @@ main(int argc, char **argv)
 
 	sst_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "n:f:eh", longopts, NULL)) != -1) {
+		if (sst_cli_records_opt(c, optarg, &ro)) {
+			sample_opts = 1;
+			continue;
+		}
 		switch (c) {
 		case 'n':
 			count = sst_cli_int("--count", optarg, 1, 100000000);
@@ -125,12 +116,6 @@ main(int argc, char **argv)
 			seed = (uint64_t)sst_cli_int("--seed", optarg, 0, INT64_MAX);
 			sample_opts = 1;
 			break;
-		case 'f':
-			if (sst_fmt_parse(optarg, &ro.fmt) != 0)
-				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
-			sample_opts = 1;
-			break;
-		case 'e': ro.escape = 1; sample_opts = 1; break;
 		case OPT_SPLITS: splits = sst_cli_int("--splits", optarg, 1, 10000000); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();

@@ -8,7 +8,7 @@
 #include "records.h"
 #include "wal.h"
 
-enum { OPT_DELETE = SST_OPT_FIRST_TOOL, OPT_SYNC };
+enum { OPT_SYNC = SST_OPT_FIRST_TOOL };
 
 static const char usage_text[] =
 "Usage: wal-append [-f FMT] [-e] [--delete] [--sync always|batch|none] WAL [INPUT...]\n"
@@ -26,7 +26,7 @@ static const char usage_text[] =
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "escape", no_argument, NULL, 'e' },
-	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "delete", no_argument, NULL, SST_OPT_DELETE },
 	{ "sync", required_argument, NULL, OPT_SYNC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, SST_OPT_VERSION },
@@ -47,26 +47,15 @@ report(void *arg, const sst_wal_event *ev)
 		    (unsigned long long)ev->dropped, ev->why);
 }
 
+/* One input record into the log (a delete carries no value). */
 static int
-append_input(sst_wal_writer *w, const char *path, const sst_rec_opts *ro, sst_err *err)
+append_record(void *arg, sst_reader *rd, sst_rec *r, uint64_t before, sst_err *err)
 {
-	sst_reader *rd;
-	sst_rec r;
-	int eof = 0, rc;
-
-	sst_cli_records_hint(path, ro->fmt);
-	if ((rc = sst_reader_open(&rd, path, ro, err)) != SST_OK)
-		return rc;
-	while ((rc = sst_reader_next(rd, &r, &eof, err)) == SST_OK && !eof) {
-		if (r.kind == SST_DEL)
-			r.vlen = 0;
-		if ((rc = sst_wal_writer_add(w, &r, err)) != SST_OK)
-			break;
-	}
-	if (sst_reader_hint(rd) != NULL)
-		fprintf(stderr, "%s: %s\n", sst_prog, sst_reader_hint(rd));
-	sst_reader_close(&rd);
-	return rc;
+	(void)rd;
+	(void)before;
+	if (r->kind == SST_DEL)
+		r->vlen = 0;
+	return sst_wal_writer_add(arg, r, err);
 }
 
 int
@@ -76,7 +65,7 @@ main(int argc, char **argv)
 	sst_wal_writer *w = NULL;
 	sst_rec_opts ro;
 	const char *wal;
-	int c, i, rc;
+	int c, rc;
 	sst_err err = { 0, "" };
 
 	sst_cli_init(argv[0]);
@@ -84,13 +73,9 @@ main(int argc, char **argv)
 	sst_wal_writer_opts_default(&wo);
 	wo.report = report;
 	while ((c = getopt_long(argc, argv, "f:eh", longopts, NULL)) != -1) {
+		if (sst_cli_records_opt(c, optarg, &ro))
+			continue;
 		switch (c) {
-		case 'f':
-			if (sst_fmt_parse(optarg, &ro.fmt) != 0)
-				sst_cli_usage_error("--format: want tsv or cdb, not '%s'", optarg);
-			break;
-		case 'e': ro.escape = 1; break;
-		case OPT_DELETE: ro.all_delete = 1; break;
 		case OPT_SYNC:
 			if (sst_wal_sync_parse(optarg, &wo.sync) != 0)
 				sst_cli_usage_error("--sync: want always, batch or none, not '%s'", optarg);
@@ -105,10 +90,7 @@ main(int argc, char **argv)
 	wal = argv[optind++];
 	if ((rc = sst_wal_writer_open(&w, wal, &wo, &err)) != SST_OK)
 		return sst_cli_fail(&err);
-	if (optind == argc)
-		rc = append_input(w, NULL, &ro, &err);
-	for (i = optind; i < argc && rc == SST_OK; i++)
-		rc = append_input(w, argv[i], &ro, &err);
+	rc = sst_cli_read_inputs(argv + optind, argc - optind, &ro, append_record, w, &err);
 	if (rc == SST_OK)
 		rc = sst_wal_writer_sync(w, &err);
 	if (rc != SST_OK) {

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "fileio.h"
-#include "progress.h"
+#include "cli_progress.h"
 #include "replay.h"
 #include "store.h"
 
@@ -47,13 +47,8 @@ static const struct option longopts[] = {
 	{ "memtable-size", required_argument, NULL, OPT_MEMTABLE },
 	{ "skip-corrupt", no_argument, NULL, OPT_SKIP },
 	{ "remove", no_argument, NULL, OPT_REMOVE },
-	{ "block-size", required_argument, NULL, 'b' },
-	{ "compression", required_argument, NULL, 'c' },
-	{ "level", required_argument, NULL, 'l' },
-	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS },
-	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "progress", no_argument, NULL, SST_OPT_PROGRESS },
+	SST_CLI_TABLE_LONGOPTS,
+	SST_PROGRESS_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, SST_OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -98,7 +93,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:b:c:l:qh", longopts, NULL)) != -1) {
 		if (c == SST_OPT_DICT_SIZE)
 			dict_given = 1;
-		if (sst_cli_table_opt(c, optarg, &ro.table))
+		if (sst_cli_table_opt(c, optarg, &ro.table) || sst_progress_opt(c, &progress))
 			continue;
 		switch (c) {
 		case 'o': out = optarg; break;
@@ -110,17 +105,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_SKIP: ro.skip_corrupt = 1; break;
 		case OPT_REMOVE: remove = 1; break;
-		case 'q': progress = SST_PROGRESS_QUIET; break;
-		case SST_OPT_PROGRESS: progress = SST_PROGRESS_FORCE; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}
 	}
-	if ((out == NULL) == (into == NULL))
-		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
-	if (wait && into == NULL)
-		sst_cli_usage_error("--wait goes with --into");
+	sst_cli_out_or_into(out, into, wait);
 	if (optind >= argc)
 		sst_cli_usage_error("missing WAL operand");
 	/*
@@ -132,7 +122,8 @@ main(int argc, char **argv)
 	if (into != NULL && !dict_given)
 		ro.table.dict_size = 0;
 	sst_progress_init(&prog, sst_prog, progress);
-	ro.progress = &prog;
+	ro.progress = sst_progress_cb;
+	ro.progress_arg = &prog;
 	ro.report = report;
 	/* Before any input is read. */
 	if (out != NULL && (rc = sst_out_check(out, &err)) != SST_OK)

@@ -125,7 +125,7 @@ merge_loop(merge_run *r, sst_iter *it, uint64_t *nrec, sst_err *err)
 		(*nrec)++;
 		r->done_raw += it->rec.klen + it->rec.vlen;
 		if (r->o->progress != NULL)
-			sst_progress_update(r->o->progress, "merge", *nrec, r->done_raw,
+			r->o->progress(r->o->progress_arg, "merge", *nrec, r->done_raw,
 			    r->total_raw);
 		if (r->o->split_size > 0 && r->w != NULL && sst_writer_size(r->w) >= r->o->split_size &&
 		    (rc = finish_output(r, err)) != SST_OK)
@@ -840,9 +840,8 @@ run_plan(sst_store *s, const sst_compact_opts *o, const plan *pl, sst_err *err)
 		mo.drop_deletes = pl->drop;
 		mo.split_size = pl->split;
 		mo.progress = o->progress;
+		mo.progress_arg = o->progress_arg;
 		rc = sst_merge_sources(&src, &mo, store_out, s, &outs, &nouts, &st, err);
-		if (o->progress != NULL)
-			sst_progress_done(o->progress);
 		sst_sources_close(&src);
 		st.inputs = pl->nin;
 		if (rc != SST_OK)

@@ -24,7 +24,8 @@ typedef struct sst_merge_opts {
 	int drop_deletes;	/* leave out keys whose newest record is a delete */
 	uint64_t split_size;	/* > 0: start a new output once one reaches this size */
 	int keep_empty;		/* write one (empty) output when no record survives */
-	sst_progress *progress;	/* NULL: none */
+	sst_progress_fn progress;	/* each merged record (progress.h); NULL: none */
+	void *progress_arg;
 	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h),
 					 * no output of out_fn; the caller finishes it */
 } sst_merge_opts;
@@ -88,7 +89,8 @@ typedef struct sst_compact_opts {
 	int wait;			/* wait for the writer lock instead of SST_ELOCKED */
 	int once;			/* at most one compaction */
 	sst_table_opts table;		/* options of the tables written */
-	sst_progress *progress;		/* each merge's progress, then sst_progress_done; NULL: none */
+	sst_progress_fn progress;	/* each merge's progress (progress.h); NULL: none */
+	void *progress_arg;
 	sst_compaction_fn on_compaction;	/* each compaction before its commit; NULL: none */
 	void *arg;
 } sst_compact_opts;

@@ -154,27 +154,51 @@ sst_table_info_json(FILE *f, const char *path, const sst_props *p)
 }
 
 int
-sst_info_json(FILE *out, const char *path, sst_err *err)
+sst_info_show(const char *path, sst_info_table_fn table, sst_info_store_fn store, void *arg,
+    sst_err *err)
 {
 	sst_table *t = NULL;
 	sst_store_info si;
 	sst_props p;
-	int rc, store;
+	int rc, is_store;
 
-	if ((rc = sst_store_check_path(path, &store, err)) != SST_OK)
+	if ((rc = sst_store_check_path(path, &is_store, err)) != SST_OK)
 		return rc;
-	if (store) {
+	if (is_store) {
 		if ((rc = sst_store_info_open(&si, path, err)) != SST_OK)
 			return rc;
-		sst_store_info_json(out, path, &si);
+		rc = store(arg, path, &si, err);
 		sst_store_info_close(&si);
-		if (fflush(out) != 0 || ferror(out))
-			rc = sst_syserr(err, "write");
 		return rc;
 	}
 	if ((rc = sst_table_open(&t, path, err)) == SST_OK &&
 	    (rc = sst_table_props(t, &p, err)) == SST_OK)
-		sst_table_info_json(out, path, &p);
+		rc = table(arg, path, &p, err);
 	sst_table_close(&t);
 	return rc;
+}
+
+static int
+table_json(void *arg, const char *path, const sst_props *p, sst_err *err)
+{
+	(void)err;
+	sst_table_info_json(arg, path, p);
+	return SST_OK;
+}
+
+static int
+store_json(void *arg, const char *dir, const sst_store_info *si, sst_err *err)
+{
+	FILE *out = arg;
+
+	sst_store_info_json(out, dir, si);
+	if (fflush(out) != 0 || ferror(out))
+		return sst_syserr(err, "write");
+	return SST_OK;
+}
+
+int
+sst_info_json(FILE *out, const char *path, sst_err *err)
+{
+	return sst_info_show(path, table_json, store_json, out, err);
 }

@@ -33,8 +33,19 @@ void sst_store_info_json(FILE *out, const char *dir, const sst_store_info *si);
 void sst_table_info_json(FILE *out, const char *path, const sst_props *p);
 
 /*
- * The JSON object of path, a table or a store; SST_ESYS when writing to out
- * fails.
+ * Shows path, a table or a store: opens it, gives its properties to table
+ * or its store info to store (each returns an sst code), closes it.
+ */
+typedef int (*sst_info_table_fn)(void *arg, const char *path, const sst_props *p,
+    sst_err *err);
+typedef int (*sst_info_store_fn)(void *arg, const char *dir, const sst_store_info *si,
+    sst_err *err);
+int sst_info_show(const char *path, sst_info_table_fn table, sst_info_store_fn store,
+    void *arg, sst_err *err);
+
+/*
+ * The JSON object of path, a table or a store (sst_info_show); SST_ESYS
+ * when writing a store's to out fails.
  */
 int sst_info_json(FILE *out, const char *path, sst_err *err);
 

@@ -1,49 +1,21 @@
 /*
- * progress.h - progress lines on stderr for long-running tools: phase,
- * records, bytes, rate and, where the total is known, the time left.
- * Shown when stderr is a terminal (or forced), redrawn at most ~6 times a
- * second, erased at the end. A line reads
- *   "TOOL: PHASE  1.25M records  143.2 MiB  98.4 MiB/s  12% ETA 0:07"
- * and is redrawn in place with \r (padded with spaces over the last one).
- * When stderr is not a terminal (--progress into a log file or a pipe),
- * each update is instead a whole line ending in LF, never a CR: at most one
- * every SST_PROGRESS_LOG_EVERY seconds, plus a final line at the end.
+ * progress.h - how the library reports the progress of a long run (a merge,
+ * a replay): a callback the caller supplies, with its closure. The library
+ * prints nothing; the tools' progress lines are bin/cli_progress.h.
  *
- * Thread-safety: one thread.
+ * Thread-safety: called on the thread that runs the operation.
  */
 #ifndef SST_PROGRESS_H
 #define SST_PROGRESS_H
 
 #include <stdint.h>
 
-#define SST_PROGRESS_LOG_EVERY 5.0
-
-enum sst_progress_mode { SST_PROGRESS_AUTO = 0, SST_PROGRESS_FORCE = 1, SST_PROGRESS_QUIET = 2 };
-
-typedef struct sst_progress {
-	const char *tool;
-	int enabled;
-	double start, last;
-	const char *phase;
-	double phase_start;
-	unsigned tick;
-	int drawn;		/* width of the line on screen, 0 if none */
-	uint64_t check_bytes;	/* look at the clock again past these bytes */
-	int lines;		/* stderr is no terminal: whole lines, no CR */
-	double every;		/* seconds between lines (lines mode) */
-	uint64_t records, bytes, total;	/* the last update, for the final line */
-} sst_progress;
-
-/* mode: enum sst_progress_mode (AUTO: shown when stderr is a terminal). */
-void sst_progress_init(sst_progress *p, const char *tool, int mode);
 /*
- * total: bytes expected in this phase, 0 if unknown (then no ETA). Cheap:
- * call per record; the clock is read only every 4096 calls or 8 MiB.
- * A new phase (a different string) starts its own rate and is drawn at once.
+ * Called per record (keep it cheap): phase names the stage ("merge",
+ * "replaying"), records and bytes are the counts so far in it, total the
+ * bytes expected (0 when unknown).
  */
-void sst_progress_update(sst_progress *p, const char *phase, uint64_t records,
+typedef void (*sst_progress_fn)(void *arg, const char *phase, uint64_t records,
     uint64_t bytes, uint64_t total);
-/* Erases the progress line (the tool may then print its summary). */
-void sst_progress_done(sst_progress *p);
 
 #endif

@@ -41,7 +41,6 @@ typedef struct replay {
 	sst_table_opts flush;	/* the flushed tables' options: into a table
 				 * they are temporary and merged, so no
 				 * dictionary is trained for each of them */
-	sst_progress *prog;
 	uint64_t records, bytes_done, bytes_total;
 } replay;
 
@@ -212,8 +211,9 @@ replay_wal(replay *rp, const char *path, sst_err *err)
 		    (rc = flush_active(rp, err)) != SST_OK)
 			break;
 		rp->records++;
-		sst_progress_update(rp->prog, "replaying", rp->records,
-		    rp->bytes_done + sst_wal_reader_pos(r), rp->bytes_total);
+		if (rp->o->progress != NULL)
+			rp->o->progress(rp->o->progress_arg, "replaying", rp->records,
+			    rp->bytes_done + sst_wal_reader_pos(r), rp->bytes_total);
 	}
 	rp->bytes_done += sst_wal_reader_size(r);
 	sst_wal_reader_close(&r);
@@ -245,7 +245,8 @@ merge_out(replay *rp, sst_err *err)
 	memset(&mo, 0, sizeof(mo));
 	mo.table = rp->o->table;
 	mo.keep_empty = 1;
-	mo.progress = rp->prog;
+	mo.progress = rp->o->progress;
+	mo.progress_arg = rp->o->progress_arg;
 	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
 		return rc;
 	rc = sst_merge_sources(&src, &mo, out_path, (void *)rp->out, &outs, &nouts, NULL, err);
@@ -311,7 +312,6 @@ int
 sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
     const sst_replay_opts *o, sst_err *err)
 {
-	sst_progress quiet;
 	replay rp;
 	size_t i;
 	int rc;
@@ -323,11 +323,6 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	rp.flush = o->table;
 	if (out != NULL)
 		rp.flush.dict_size = 0;
-	rp.prog = o->progress;
-	if (rp.prog == NULL) {
-		sst_progress_init(&quiet, o->tmp_prefix, SST_PROGRESS_QUIET);
-		rp.prog = &quiet;
-	}
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.cv, NULL);
 	/* Before any input is read; stale flushed tables of killed runs go. */

@@ -34,7 +34,8 @@ typedef struct sst_replay_opts {
 	int skip_corrupt;		/* skip damaged records (see wal.h) */
 	sst_wal_report report;		/* damage and torn tails; may be NULL */
 	void *report_arg;
-	sst_progress *progress;		/* NULL: none */
+	sst_progress_fn progress;	/* each record replayed, then the merge (progress.h); NULL: none */
+	void *progress_arg;
 	const char *tmp_prefix;		/* name of the temporary group ("wal-replay") */
 } sst_replay_opts;
 

@@ -266,3 +266,18 @@ squeeze() {
 	grep -q -- '-o .*/b/bin/sst-get .*libzstd\.a' <<<"$output" ||
 		fail "link command does not test for libzstd.a: $output"
 }
+
+@test "build: the libraries hold no command-line code (exit, stderr, bin/cli*.c)" {
+	# lib/ never prints and never exits: the tools' option parsing,
+	# messages and progress lines are bin/cli*.c, linked into the tools only.
+	local l found=0 bad
+	command -v nm >/dev/null || skip "no nm"
+	for l in libsst.a libsstkit.a; do
+		[ -f "$SST_BIN/../$l" ] || continue
+		found=1
+		bad=$(nm -A "$SST_BIN/../$l" 2>/dev/null |
+		    grep -E ' U (exit|_exit|stderr|printf|puts|perror)$| [TtDdBb] (sst_cli_|sst_progress_|sst_prog$)') || true
+		[ -z "$bad" ] || fail "$l holds command-line code: $bad"
+	done
+	[ "$found" -eq 1 ] || skip "no libsst.a beside $SST_BIN"
+}

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "cli_progress.h"
 #include "records.h"
 #include "unit.h"
 #include "util.h"

@@ -1,9 +1,10 @@
-#include "progress.h"
+#include "cli_progress.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "util.h"
 
 #define REDRAW		(1.0 / 6)
@@ -160,4 +161,22 @@ sst_progress_done(sst_progress *p)
 	fprintf(stderr, "\r%*s\r", p->drawn, "");
 	fflush(stderr);
 	p->drawn = 0;
+}
+
+void
+sst_progress_cb(void *arg, const char *phase, uint64_t records, uint64_t bytes, uint64_t total)
+{
+	sst_progress_update(arg, phase, records, bytes, total);
+}
+
+int
+sst_progress_opt(int c, int *mode)
+{
+	if (c == 'q')
+		*mode = SST_PROGRESS_QUIET;
+	else if (c == SST_OPT_PROGRESS)
+		*mode = SST_PROGRESS_FORCE;
+	else
+		return 0;
+	return 1;
 }

@@ -158,3 +158,31 @@ sst_cli_table_opt(int c, const char *arg, sst_table_opts *o)
 		return 0;
 	}
 }
+
+void
+sst_cli_out_or_into(const char *out, const char *into, int wait)
+{
+	if ((out == NULL) == (into == NULL))
+		sst_cli_usage_error("give exactly one of -o OUT.sst and --into STORE");
+	if (wait && into == NULL)
+		sst_cli_usage_error("--wait goes with --into");
+}
+
+int
+sst_cli_records_opt(int c, const char *arg, sst_rec_opts *ro)
+{
+	switch (c) {
+	case 'f':
+		if (sst_fmt_parse(arg, &ro->fmt) != 0)
+			sst_cli_usage_error("--format: want tsv or cdb, not '%s'", arg);
+		return 1;
+	case 'e':
+		ro->escape = 1;
+		return 1;
+	case SST_OPT_DELETE:
+		ro->all_delete = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}

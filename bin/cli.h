@@ -1,5 +1,6 @@
 /*
- * cli.h - what every tool's main shares: the program name, "TOOL: message"
+ * cli.h (bin/, linked into the tools, never into the library) - what every
+ * tool's main shares: the program name, "TOOL: message"
  * errors with the contract's exit codes, usage errors (exit 2), --version,
  * range-checked SIZE and integer options, and the table options common to
  * sst-build, sst-merge and wal-replay (-b, -c, -l, --bloom-bits, --dict-size).
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "records.h"
 #include "table.h"
 
 /* Long-only option codes shared by the tools (getopt_long `val`s). */
@@ -20,6 +22,7 @@ enum {
 	SST_OPT_BLOOM_BITS,
 	SST_OPT_PROGRESS,
 	SST_OPT_DICT_SIZE,
+	SST_OPT_DELETE,
 	SST_OPT_FIRST_TOOL = 1100	/* tools number their own from here */
 };
 
@@ -66,6 +69,41 @@ void sst_cli_records_hint(const char *path, int fmt);
 
 /* Number of online cores (>= 1). */
 int sst_cli_ncpu(void);
+
+/*
+ * Reads the records of the inputs paths[0..n) in order (n == 0: stdin),
+ * each through a reader with ro (records.h), and gives each record to fn
+ * until fn or a reader returns a code other than SST_OK (returned). Before
+ * an input from stdin it prints the terminal hint (sst_cli_records_hint),
+ * after each input the reader's hint, if any ("PROG: HINT"). fn gets the
+ * reader (for sst_reader_where, sst_reader_bytes_in) and before: the input
+ * bytes of the inputs read before this one.
+ */
+typedef int (*sst_cli_rec_fn)(void *arg, sst_reader *rd, sst_rec *r, uint64_t before,
+    sst_err *err);
+int sst_cli_read_inputs(char *const *paths, int n, const sst_rec_opts *ro, sst_cli_rec_fn fn,
+    void *arg, sst_err *err);
+
+/*
+ * Handles the record format options (c = 'f', 'e' or SST_OPT_DELETE) into
+ * ro; returns 1 if c was one of them, 0 otherwise. Exits 2 on a bad format.
+ */
+int sst_cli_records_opt(int c, const char *arg, sst_rec_opts *ro);
+
+/*
+ * The output rule of the tools that write a table or into a store: exactly
+ * one of -o OUT (out) and --into STORE (into), and --wait only with --into;
+ * exits 2 otherwise.
+ */
+void sst_cli_out_or_into(const char *out, const char *into, int wait);
+
+/* The getopt_long entries of the options sst_cli_table_opt handles. */
+#define SST_CLI_TABLE_LONGOPTS \
+	{ "block-size", required_argument, NULL, 'b' }, \
+	{ "compression", required_argument, NULL, 'c' }, \
+	{ "level", required_argument, NULL, 'l' }, \
+	{ "bloom-bits", required_argument, NULL, SST_OPT_BLOOM_BITS }, \
+	{ "dict-size", required_argument, NULL, SST_OPT_DICT_SIZE }
 
 /*
  * Handles one of the shared table options (c = 'b', 'c', 'l',
