@@ -18,6 +18,7 @@
 #include "runfile.h"
 #include "sortbuf.h"
 #include "util.h"
+#include "worker.h"
 
 #define MIN_BUF		(16u << 10)
 #define NOFILE_RESERVE	32
@@ -62,14 +63,8 @@ struct sst_sorter {
 	int finished;
 	int iter_live;
 
-	int th_started;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	sst_sortbuf *job;
-	int quit;
-	int wrc;
-	sst_err werr;
+	pthread_mutex_t mu;	/* runs and st, shared with the worker */
+	sst_worker wk;		/* sorts and spills full buffers */
 };
 
 struct siter {
@@ -194,78 +189,37 @@ spill_buf(sst_sorter *s, sst_sortbuf *b, sst_run *r, sst_err *err)
 	return SST_OK;
 }
 
-/* ---- the worker ---- */
-
-static void *
-worker_main(void *arg)
-{
-	sst_sorter *s = arg;
-	sst_run r;
-	sst_err e;
-	int rc, failed;
-
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		sst_sortbuf *b;
-
-		while (s->job == NULL && !s->quit)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (s->job == NULL)
-			break;
-		b = s->job;
-		failed = s->wrc != SST_OK;	/* then the job is dropped */
-		pthread_mutex_unlock(&s->mu);
-		rc = failed ? SST_OK : spill_buf(s, b, &r, &e);
-		pthread_mutex_lock(&s->mu);
-		if (!failed && rc == SST_OK) {
-			rc = runs_push(s, &r, &e);
-			if (rc == SST_OK) {
-				s->st.runs++;
-				s->st.bytes_spilled += r.len;
-			}
-			else
-				sst_tfile_unref(r.f);
-		}
-		if (!failed && rc != SST_OK) {
-			s->wrc = rc;
-			s->werr = e;
-		}
-		s->job = NULL;
-		pthread_cond_broadcast(&s->cv);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/* Waits until the worker has no job; returns its error, if any. */
+/* Adds a spilled run to the sorter's runs; on failure drops it. */
 static int
-wait_idle(sst_sorter *s, sst_err *err)
+commit_run(sst_sorter *s, const sst_run *r, sst_err *err)
 {
 	int rc;
 
-	if (!s->th_started)
-		return SST_OK;
 	pthread_mutex_lock(&s->mu);
-	while (s->job != NULL)
-		pthread_cond_wait(&s->cv, &s->mu);
-	rc = s->wrc;
-	if (rc != SST_OK && err != NULL)
-		*err = s->werr;
+	rc = runs_push(s, r, err);
+	if (rc == SST_OK) {
+		s->st.runs++;
+		s->st.bytes_spilled += r->len;
+	}
 	pthread_mutex_unlock(&s->mu);
+	if (rc != SST_OK)
+		sst_tfile_unref(r->f);
 	return rc;
 }
 
-static void
-stop_worker(sst_sorter *s)
+/* The worker's job: sort and spill a full buffer (worker.h). */
+static int
+spill_job(void *arg, void *job, int skip, sst_err *err)
 {
-	if (!s->th_started)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->quit = 1;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->th, NULL);
-	s->th_started = 0;
+	sst_sorter *s = arg;
+	sst_run r;
+	int rc;
+
+	if (skip)
+		return SST_OK;
+	if ((rc = spill_buf(s, job, &r, err)) != SST_OK)
+		return rc;
+	return commit_run(s, &r, err);
 }
 
 /* Sorts and spills the current buffer inline, committing the run. */
@@ -277,16 +231,7 @@ spill_inline(sst_sorter *s, sst_sortbuf *b, sst_err *err)
 
 	if ((rc = spill_buf(s, b, &r, err)) != SST_OK)
 		return rc;
-	pthread_mutex_lock(&s->mu);
-	rc = runs_push(s, &r, err);
-	if (rc == SST_OK) {
-		s->st.runs++;
-		s->st.bytes_spilled += r.len;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (rc != SST_OK)
-		sst_tfile_unref(r.f);
-	return rc;
+	return commit_run(s, &r, err);
 }
 
 /* The current buffer is full: spill it (in the worker when there is one). */
@@ -300,19 +245,12 @@ flush_cur(sst_sorter *s, sst_err *err)
 		return SST_OK;
 	if (s->nbuf == 1)
 		return spill_inline(s, b, err);
-	if ((rc = wait_idle(s, err)) != SST_OK)
-		return rc;
-	if (!s->th_started) {
-		if (pthread_create(&s->th, NULL, worker_main, s) != 0) {
-			s->nbuf = 1;
-			return spill_inline(s, b, err);
-		}
-		s->th_started = 1;
+	if (sst_worker_start(&s->wk, NULL) != SST_OK) {
+		s->nbuf = 1;
+		return spill_inline(s, b, err);
 	}
-	pthread_mutex_lock(&s->mu);
-	s->job = b;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	if ((rc = sst_worker_submit(&s->wk, b, err)) != SST_OK)
+		return rc;
 	s->cur = b == &s->bufs[0] ? &s->bufs[1] : &s->bufs[0];
 	sst_sortbuf_reset(s->cur);
 	return sst_sortbuf_alloc(s->cur, s->bufcap, err);
@@ -326,7 +264,7 @@ spill_big(sst_sorter *s, const sst_rec *r, sst_err *err)
 	sst_run run;
 	int rc;
 
-	if ((rc = flush_cur(s, err)) != SST_OK || (rc = wait_idle(s, err)) != SST_OK)
+	if ((rc = flush_cur(s, err)) != SST_OK || (rc = sst_worker_wait(&s->wk, err)) != SST_OK)
 		return rc;
 	if ((rc = writer_open(s, err)) != SST_OK || (rc = spill_file(s, err)) != SST_OK)
 		return rc;
@@ -338,16 +276,7 @@ spill_big(sst_sorter *s, const sst_rec *r, sst_err *err)
 		return rc;
 	run = w->run;
 	s->spillf->refs++;
-	pthread_mutex_lock(&s->mu);
-	rc = runs_push(s, &run, err);
-	if (rc == SST_OK) {
-		s->st.runs++;
-		s->st.bytes_spilled += run.len;
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (rc != SST_OK)
-		sst_tfile_unref(run.f);
-	return rc;
+	return commit_run(s, &run, err);
 }
 
 /* ---- the sorter ---- */
@@ -393,7 +322,7 @@ sst_sorter_new(sst_sorter **sp, const sst_sorter_opts *o, sst_err *err)
 	if (s->fanin < 2)
 		s->fanin = 2;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	sst_worker_init(&s->wk, spill_job, s, s->tmpdir);
 	s->cur = &s->bufs[0];
 	*sp = s;
 	return SST_OK;
@@ -872,8 +801,8 @@ sst_sorter_finish(sst_sorter *s, sst_iter **itp, sst_err *err)
 	if (s->finished)
 		return sst_error(err, SST_EDATA, "%s: sorter: finish called twice", s->tmpdir);
 	s->finished = 1;
-	rc = wait_idle(s, err);
-	stop_worker(s);
+	rc = sst_worker_wait(&s->wk, err);
+	sst_worker_stop(&s->wk, 0);
 	if (rc != SST_OK)
 		return fail(s, rc, err);
 	used = sst_sortbuf_used(b);
@@ -928,12 +857,8 @@ sst_sorter_free(sst_sorter **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
-	if (s->th_started) {
-		sst_err e;
-
-		(void)wait_idle(s, &e);
-		stop_worker(s);
-	}
+	(void)sst_worker_wait(&s->wk, NULL);
+	sst_worker_destroy(&s->wk);
 	for (i = 0; i < s->nruns; i++)
 		sst_tfile_unref(s->runs[i].f);
 	free(s->runs);
@@ -945,7 +870,6 @@ sst_sorter_free(sst_sorter **sp)
 	ZSTD_freeDCtx(s->io.dctx);
 	free(s->io.big);
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
 	free(s->tmpdir);
 	free(s);
 	*sp = NULL;
