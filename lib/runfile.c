@@ -110,14 +110,15 @@ sst_run_writer_open(sst_run_writer *w, const char *tmpdir, int level, sst_err *e
 		if ((w->out = sst_malloc(w->outcap, err)) == NULL)
 			goto fail;
 		if ((w->cctx = ZSTD_createCCtx()) == NULL) {
-			sst_nomem(err, "sorter compressor");
+			sst_error(err, SST_ESYS, "%s: sorter compressor: out of memory", tmpdir);
 			goto fail;
 		}
 		zr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
 		if (!ZSTD_isError(zr))
 			zr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, RUN_WLOG);
 		if (ZSTD_isError(zr)) {
-			sst_error(err, SST_ESYS, "sorter compressor: %s", ZSTD_getErrorName(zr));
+			sst_error(err, SST_ESYS, "%s: sorter compressor: %s", tmpdir,
+			    ZSTD_getErrorName(zr));
 			goto fail;
 		}
 	}

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 int
-sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, sst_err *err)
+sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, const char *name, sst_err *err)
 {
 	void *p;
 
@@ -18,7 +18,7 @@ sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, sst_err *err)
 	p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return sst_syserr(err, "sort buffer of %zu bytes", cap);
+		return sst_syserr(err, "%s: sort buffer of %zu bytes", name, cap);
 	b->base = p;
 	b->cap = cap;
 	b->alen = b->n = b->nsorted = 0;

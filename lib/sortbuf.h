@@ -42,8 +42,11 @@ typedef struct sst_sortbuf {
 	size_t nsorted;
 } sst_sortbuf;
 
-/* Maps cap bytes for b unless b is mapped already. SST_ESYS on failure. */
-int sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, sst_err *err);
+/*
+ * Maps cap bytes for b unless b is mapped already. SST_ESYS on failure,
+ * "NAME: sort buffer of CAP bytes: strerror" (name: the sorter's tmpdir).
+ */
+int sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, const char *name, sst_err *err);
 
 /* Unmaps b and zeroes it. NULL-base safe. */
 void sst_sortbuf_release(sst_sortbuf *b);

@@ -253,7 +253,7 @@ flush_cur(sst_sorter *s, sst_err *err)
 		return rc;
 	s->cur = b == &s->bufs[0] ? &s->bufs[1] : &s->bufs[0];
 	sst_sortbuf_reset(s->cur);
-	return sst_sortbuf_alloc(s->cur, s->bufcap, err);
+	return sst_sortbuf_alloc(s->cur, s->bufcap, s->tmpdir, err);
 }
 
 /* A record larger than a buffer: spill it from the caller's memory. */
@@ -297,7 +297,7 @@ sst_sorter_new(sst_sorter **sp, const sst_sorter_opts *o, sst_err *err)
 		s->o.memory = 1;
 	if ((s->tmpdir = strdup(sst_tmpdir(o->tmpdir))) == NULL) {
 		free(s);
-		return sst_nomem(err, "sorter");
+		return sst_error(err, SST_ESYS, "%s: sorter: out of memory", sst_tmpdir(o->tmpdir));
 	}
 	s->io.tmpdir = s->tmpdir;
 	s->nbuf = o->threads > 1 ? 2 : 1;
@@ -341,8 +341,8 @@ sst_sorter_add(sst_sorter *s, const sst_rec *r, sst_err *err)
 		return sst_error(err, SST_EDATA, "%s: sorter: add after finish", s->tmpdir);
 	if (r->klen == 0 || r->klen > SST_MAX_KEY || r->vlen > SST_MAX_VALUE ||
 	    (r->kind != SST_PUT && r->kind != SST_DEL))
-		return sst_error(err, SST_EDATA, "sorter: record out of bounds (key %zu bytes, value %zu bytes)",
-		    r->klen, r->vlen);
+		return sst_error(err, SST_EDATA, "%s: sorter: record out of bounds (key %zu bytes, value %zu bytes)",
+		    s->tmpdir, r->klen, r->vlen);
 	s->st.records_in++;
 	need = sst_sortbuf_need(r);
 	if (need > s->bufcap) {
@@ -350,7 +350,7 @@ sst_sorter_add(sst_sorter *s, const sst_rec *r, sst_err *err)
 			return fail(s, rc, err);
 		return SST_OK;
 	}
-	if (b->base == NULL && (rc = sst_sortbuf_alloc(b, s->bufcap, err)) != SST_OK)
+	if (b->base == NULL && (rc = sst_sortbuf_alloc(b, s->bufcap, s->tmpdir, err)) != SST_OK)
 		return fail(s, rc, err);
 	if (sst_sortbuf_used(b) + need > b->cap) {
 		if ((rc = flush_cur(s, err)) != SST_OK)
@@ -809,7 +809,8 @@ sst_sorter_finish(sst_sorter *s, sst_iter **itp, sst_err *err)
 	sst_sortbuf_trim(b);
 	sst_sortbuf_sort(b);
 	if (s->io.dctx == NULL && (s->io.dctx = ZSTD_createDCtx()) == NULL)
-		return fail(s, sst_nomem(err, "sorter decompressor"), err);
+		return fail(s, sst_error(err, SST_ESYS, "%s: sorter decompressor: out of memory",
+		    s->tmpdir), err);
 	if (s->nruns > 0) {
 		sst_sortbuf_release(b == &s->bufs[0] ? &s->bufs[1] : &s->bufs[0]);
 		if (b->nsorted > 0 && !final_fits(s, s->runs, s->nruns, NULL, 0, used)) {

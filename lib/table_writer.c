@@ -949,7 +949,7 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 		slice_lines = lines;
 	if ((slice = malloc((size_t)slice_lines * SST_FILTER_LINE)) == NULL ||
 	    (sums = malloc(4 * (size_t)nchunks)) == NULL) {
-		rc = sst_nomem(err, "filter");
+		rc = sst_nomem(err, w->out.path);
 		goto out;
 	}
 	h.off = w->written;
