@@ -2,7 +2,7 @@
  * runfile.h - the sorter's run codec (internal to lib/sorter): writing
  * sorted runs to anonymous temporary files and reading them back.
  *
- * Run files (see sorter.h): a sequence of blocks of whole records, each
+ * Run files: a sequence of blocks of whole records, each
  *	le32 checksum | le32 stored_len | le32 raw_len | stored bytes
  * where the checksum is sst_checksum() of the 8 length bytes and the stored
  * bytes, seeded with the block's file offset; stored bytes are a zstd frame

@@ -561,7 +561,8 @@ merge_step(sst_sorter *s, struct merge *m, struct src **out, sst_err *err)
 	m->win = m->heap[0];
 	heap_pop(m);
 	x = &m->srcs[m->win];
-	if (x->mem == NULL && (rc = sst_run_reader_value(&s->io, &x->rd, &x->r, err)) != SST_OK)
+	if (x->mem == NULL && x->rd.lazy &&
+	    (rc = sst_run_reader_value(&s->io, &x->rd, &x->r, err)) != SST_OK)
 		return rc;
 	*out = x;
 	return SST_OK;

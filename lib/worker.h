@@ -14,6 +14,13 @@
  * job; everything the job wrote is visible to the caller once wait (or a
  * later submit) returned.
  *
+ * The table writer (table_writer.c) keeps its own queue: eight blocks deep,
+ * written in order by its worker while the caller, when the queue is full,
+ * compresses the newest queued block itself (each block's state, queued,
+ * busy or done, is shared under the queue's lock, and the worker waits for
+ * a block the caller is compressing). One slot would leave one core idle
+ * while the other compresses and writes.
+ *
  * Thread-safety: one thread (the owner) calls these functions.
  */
 #ifndef SST_WORKER_H
