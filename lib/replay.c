@@ -4,7 +4,6 @@
  */
 #include "replay.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "memtable.h"
 #include "sources.h"
 #include "util.h"
+#include "worker.h"
 
 #define DEFAULT_MEMTABLE	(4u << 20)
 
@@ -23,15 +23,9 @@ typedef struct replay {
 	const char *out;
 	sst_store *store;
 	sst_memtable *active;
-	/* flusher: one job at a time */
-	pthread_t thread;
-	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	sst_memtable *job;
+	/* the flusher: one memtable at a time, written as job_path */
+	sst_worker flusher;
 	char *job_path;
-	int quit, frc;
-	sst_err ferr;
 	/* tables written (or being written), oldest first */
 	char **paths;
 	size_t npaths;
@@ -78,70 +72,17 @@ write_table(const sst_table_opts *o, sst_memtable *m, const char *path, sst_err 
 	return sst_writer_finish(&w, err);
 }
 
-static void *
-flusher(void *arg)
+/* The flusher's job (worker.h): writes the memtable handed over, frees it. */
+static int
+flush_job(void *arg, void *job, int skip, sst_err *err)
 {
 	replay *rp = arg;
-
-	pthread_mutex_lock(&rp->mu);
-	for (;;) {
-		sst_memtable *m;
-		char *path;
-		sst_err e = { 0, "" };
-		int rc, skipjob;
-
-		while (rp->job == NULL && !rp->quit)
-			pthread_cond_wait(&rp->cv, &rp->mu);
-		if (rp->job == NULL)
-			break;
-		m = rp->job;
-		path = rp->job_path;
-		skipjob = rp->frc != SST_OK;
-		pthread_mutex_unlock(&rp->mu);
-		rc = skipjob ? SST_OK : write_table(&rp->flush, m, path, &e);
-		sst_memtable_free(&m);
-		pthread_mutex_lock(&rp->mu);
-		if (rc != SST_OK && rp->frc == SST_OK) {
-			rp->frc = rc;
-			rp->ferr = e;
-		}
-		rp->job = NULL;
-		pthread_cond_broadcast(&rp->cv);
-	}
-	pthread_mutex_unlock(&rp->mu);
-	return NULL;
-}
-
-/* Waits until the flusher is idle; returns its first error. */
-static int
-flush_wait(replay *rp, sst_err *err)
-{
+	sst_memtable *m = job;
 	int rc;
 
-	pthread_mutex_lock(&rp->mu);
-	while (rp->job != NULL)
-		pthread_cond_wait(&rp->cv, &rp->mu);
-	rc = rp->frc;
-	if (rc != SST_OK)
-		*err = rp->ferr;
-	pthread_mutex_unlock(&rp->mu);
+	rc = skip ? SST_OK : write_table(&rp->flush, m, rp->job_path, err);
+	sst_memtable_free(&m);
 	return rc;
-}
-
-/* Stops the flusher; with rc != SST_OK its queued work is skipped. */
-static void
-flusher_stop(replay *rp, int rc)
-{
-	if (!rp->started)
-		return;
-	pthread_mutex_lock(&rp->mu);
-	rp->quit = 1;
-	if (rc != SST_OK && rp->frc == SST_OK)
-		rp->frc = rc;	/* skip queued work */
-	pthread_cond_broadcast(&rp->cv);
-	pthread_mutex_unlock(&rp->mu);
-	pthread_join(rp->thread, NULL);
-	rp->started = 0;
 }
 
 /* A path for the next flushed table. */
@@ -176,21 +117,14 @@ flush_active(replay *rp, sst_err *err)
 	char *path;
 	int rc;
 
-	if ((rc = flush_wait(rp, err)) != SST_OK)
+	if ((rc = sst_worker_wait(&rp->flusher, err)) != SST_OK)
 		return rc;
 	if ((rc = next_path(rp, &path, err)) != SST_OK)
 		return rc;
-	if (!rp->started) {
-		if (pthread_create(&rp->thread, NULL, flusher, rp) != 0)
-			return sst_error(err, SST_ESYS, "cannot start the flusher thread");
-		rp->started = 1;
-	}
-	pthread_mutex_lock(&rp->mu);
-	rp->job = rp->active;
-	rp->job_path = path;
+	rp->job_path = path;	/* the flusher is idle: its job's fields are free */
+	if ((rc = sst_worker_submit(&rp->flusher, rp->active, err)) != SST_OK)
+		return rc;
 	rp->active = NULL;
-	pthread_cond_broadcast(&rp->cv);
-	pthread_mutex_unlock(&rp->mu);
 	return sst_memtable_new(&rp->active, err);
 }
 
@@ -264,7 +198,7 @@ finish(replay *rp, sst_err *err)
 		return write_table(&rp->o->table, rp->active, rp->out, err);
 	if (sst_memtable_count(rp->active) > 0 && (rc = flush_active(rp, err)) != SST_OK)
 		return rc;
-	if ((rc = flush_wait(rp, err)) != SST_OK)
+	if ((rc = sst_worker_wait(&rp->flusher, err)) != SST_OK)
 		return rc;
 	if (rp->store != NULL) {
 		if (rp->npaths && (rc = sst_store_add(rp->store, rp->paths, rp->npaths, err)) != SST_OK)
@@ -323,8 +257,8 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	rp.flush = o->table;
 	if (out != NULL)
 		rp.flush.dict_size = 0;
-	pthread_mutex_init(&rp.mu, NULL);
-	pthread_cond_init(&rp.cv, NULL);
+	sst_worker_init(&rp.flusher, flush_job, &rp,
+	    out != NULL ? out : store != NULL ? sst_store_dir(store) : o->tmp_prefix);
 	/* Before any input is read; stale flushed tables of killed runs go. */
 	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(NULL), o->tmp_prefix,
 	    err)) != SST_OK)
@@ -337,7 +271,7 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 			goto done;
 	rc = finish(&rp, err);
 done:
-	flusher_stop(&rp, rc);
+	sst_worker_stop(&rp.flusher, rc != SST_OK);	/* on failure queued work is skipped */
 	if (!rp.added)
 		drop_tables(&rp);
 	sst_tmpgroup_close(&rp.group);
@@ -345,7 +279,6 @@ done:
 	for (i = 0; i < rp.npaths; i++)
 		free(rp.paths[i]);
 	free(rp.paths);
-	pthread_cond_destroy(&rp.cv);
-	pthread_mutex_destroy(&rp.mu);
+	sst_worker_destroy(&rp.flusher);
 	return rc;
 }

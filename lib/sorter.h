@@ -31,15 +31,10 @@
  * one such value at a time (up to SST_MAX_VALUE) and 64 KiB for the key of
  * each run that has such records.
  *
- * Run files: a sequence of blocks of whole records, each block
- *	le32 checksum | le32 stored_len | le32 raw_len | stored bytes
- * where the checksum is sst_checksum() of the 8 length bytes and the stored
- * bytes, seeded with the block's file offset; stored bytes are a zstd frame
- * (windowLog 17) when stored_len < raw_len, else the raw bytes. Raw bytes
- * are records: varint klen, varint (vlen << 1 | kind), key, value. Blocks
- * hold about 128 KiB; a larger record is a raw block of its own. Every
- * length is checked against bounds the sorter kept in memory, so a damaged
- * temporary file is SST_EDATA, never garbage.
+ * Run files (runfile.h): blocks of about 128 KiB of whole records, each
+ * checksummed and optionally zstd-compressed. Every length is checked
+ * against bounds the sorter kept in memory, so a damaged temporary file is
+ * SST_EDATA, never garbage.
  *
  * Thread-safety: one thread calls the sorter; with threads > 1 it sorts and
  * spills one buffer in a worker thread while the caller fills the next.

@@ -30,8 +30,6 @@
 #define ZDICT_STATIC_LINKING_ONLY	/* ZDICT_trainFromBuffer_fastCover: its f, for memory */
 #include <zdict.h>
 #include <zstd.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "block.h"
 #include "fileio.h"
@@ -927,7 +925,7 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 	uint8_t *slice = NULL, *sums = NULL, trailer[SST_TRAILER_SIZE];
 	int k = sst_filter_k(w->o.bloom_bits), rc = SST_OK;
 	size_t bytes, plen, mem;
-	XXH3_state_t xs;
+	sst_checksum_state cs;
 	sst_handle h;
 
 	memset(&f->filter, 0, sizeof(f->filter));
@@ -951,13 +949,12 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 		slice_lines = lines;
 	if ((slice = malloc((size_t)slice_lines * SST_FILTER_LINE)) == NULL ||
 	    (sums = malloc(4 * (size_t)nchunks)) == NULL) {
-		rc = sst_nomem(err, "filter");
+		rc = sst_nomem(err, w->out.path);
 		goto out;
 	}
 	h.off = w->written;
 	h.len = plen;
-	memset(&xs, 0, sizeof(xs));
-	XXH3_64bits_reset_withSeed(&xs, h.off);
+	sst_checksum_begin(&cs, h.off);
 	for (lo = 0; lo < lines && rc == SST_OK; lo += slice_lines) {
 		uint64_t sn = lines - lo < slice_lines ? lines - lo : slice_lines;
 		size_t sbytes = (size_t)sn * SST_FILTER_LINE, c, off = 0;
@@ -984,18 +981,18 @@ write_filter(sst_writer *w, sst_footer *f, sst_err *err)
 			sst_put_le32(sums + 4 * (fo / SST_FILTER_CHUNK),
 			    sst_checksum(slice + coff, clen, h.off + fo));
 		}
-		XXH3_64bits_update(&xs, slice, sbytes);
+		sst_checksum_update(&cs, slice, sbytes);
 		rc = owrite(w, slice, sbytes, err);
 	}
 	if (rc == SST_OK) {
-		XXH3_64bits_update(&xs, sums, 4 * (size_t)nchunks);
+		sst_checksum_update(&cs, sums, 4 * (size_t)nchunks);
 		rc = owrite(w, sums, 4 * (size_t)nchunks, err);
 	}
 	if (rc == SST_OK) {
 		trailer[0] = SST_BLOCK_RAW;
 		sst_put_le32(trailer + 1, (uint32_t)plen);
-		XXH3_64bits_update(&xs, trailer, 5);
-		sst_put_le32(trailer + 5, (uint32_t)XXH3_64bits_digest(&xs));
+		sst_checksum_update(&cs, trailer, 5);
+		sst_put_le32(trailer + 5, sst_checksum_final(&cs));
 		rc = owrite(w, trailer, sizeof(trailer), err);
 	}
 	f->filter = h;

@@ -64,29 +64,51 @@ sst_checksum(const void *data, size_t len, uint64_t seed)
 	return (uint32_t)XXH3_64bits_withSeed(data, len, seed);
 }
 
+_Static_assert(sizeof(XXH3_state_t) <= sizeof(((sst_checksum_state *)0)->st) &&
+    _Alignof(XXH3_state_t) <= _Alignof(sst_checksum_state), "sst_checksum_state too small");
+
+void
+sst_checksum_begin(sst_checksum_state *cs, uint64_t seed)
+{
+	XXH3_state_t *st = (XXH3_state_t *)(void *)cs->st;
+
+	memset(st, 0, sizeof(*st));	/* the state's padding is read, not used */
+	XXH3_64bits_reset_withSeed(st, seed);
+}
+
+void
+sst_checksum_update(sst_checksum_state *cs, const void *data, size_t len)
+{
+	XXH3_64bits_update((XXH3_state_t *)(void *)cs->st, data, len);
+}
+
+uint32_t
+sst_checksum_final(sst_checksum_state *cs)
+{
+	return (uint32_t)XXH3_64bits_digest((XXH3_state_t *)(void *)cs->st);
+}
+
 uint32_t
 sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, uint64_t seed)
 {
-	XXH3_state_t st;
+	sst_checksum_state cs;
 
-	memset(&st, 0, sizeof(st));
-	XXH3_64bits_reset_withSeed(&st, seed);
-	XXH3_64bits_update(&st, a, alen);
-	XXH3_64bits_update(&st, b, blen);
-	return (uint32_t)XXH3_64bits_digest(&st);
+	sst_checksum_begin(&cs, seed);
+	sst_checksum_update(&cs, a, alen);
+	sst_checksum_update(&cs, b, blen);
+	return sst_checksum_final(&cs);
 }
 
 uint32_t
 sst_checksumv(const struct iovec *iov, int n, uint64_t seed)
 {
-	XXH3_state_t st;
+	sst_checksum_state cs;
 	int i;
 
-	memset(&st, 0, sizeof(st));	/* the state's padding is read, not used */
-	XXH3_64bits_reset_withSeed(&st, seed);
+	sst_checksum_begin(&cs, seed);
 	for (i = 0; i < n; i++)
-		XXH3_64bits_update(&st, iov[i].iov_base, iov[i].iov_len);
-	return (uint32_t)XXH3_64bits_digest(&st);
+		sst_checksum_update(&cs, iov[i].iov_base, iov[i].iov_len);
+	return sst_checksum_final(&cs);
 }
 
 uint64_t

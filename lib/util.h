@@ -72,6 +72,19 @@ uint32_t sst_checksum2(const void *a, size_t alen, const void *b, size_t blen, u
 struct iovec;
 uint32_t sst_checksumv(const struct iovec *iov, int n, uint64_t seed);
 
+/*
+ * sst_checksum of data given piece by piece, for data never in memory
+ * whole (the filter block, built and written in slices): begin with the
+ * seed, update with each piece in order, final. The state lives in the
+ * caller (it is XXH3_state_t; util.c checks that it fits).
+ */
+typedef struct sst_checksum_state {
+	_Alignas(64) unsigned char st[640];
+} sst_checksum_state;
+void sst_checksum_begin(sst_checksum_state *cs, uint64_t seed);
+void sst_checksum_update(sst_checksum_state *cs, const void *data, size_t len);
+uint32_t sst_checksum_final(sst_checksum_state *cs);
+
 /* XXH3_64bits(data, len): the key hash used by the bloom filter. */
 uint64_t sst_hash64(const void *data, size_t len);
 

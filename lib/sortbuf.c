@@ -1,0 +1,198 @@
+/*
+ * sortbuf.c - the sorter's in-memory sort buffer (sortbuf.h): an
+ * introsort of the entries (median of three, heapsort past a depth limit,
+ * insertion sort of short ranges), then latest-wins dedup.
+ */
+#include "sortbuf.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+int
+sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, const char *name, sst_err *err)
+{
+	void *p;
+
+	if (b->base != NULL)
+		return SST_OK;
+	p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return sst_syserr(err, "%s: sort buffer of %zu bytes", name, cap);
+	b->base = p;
+	b->cap = cap;
+	b->alen = b->n = b->nsorted = 0;
+	b->sorted = NULL;
+	return SST_OK;
+}
+
+void
+sst_sortbuf_release(sst_sortbuf *b)
+{
+	if (b->base != NULL)
+		munmap(b->base, b->cap);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+sst_sortbuf_reset(sst_sortbuf *b)
+{
+	b->alen = b->n = b->nsorted = 0;
+	b->sorted = NULL;
+}
+
+void
+sst_sortbuf_trim(sst_sortbuf *b)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)(b->base + b->alen);
+	uintptr_t hi = (uintptr_t)sst_sortbuf_ents(b);
+
+	if (b->base == NULL || page == 0 || page == (uintptr_t)-1)
+		return;
+	lo = (lo + page - 1) / page * page;
+	hi = hi / page * page;
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static inline int
+ent_lt(const sst_sortent *a, const sst_sortent *b, const uint8_t *base)
+{
+	int c;
+
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx;
+	c = sst_key_tail_cmp(base + a->off, a->klen, base + b->off, b->klen);
+	if (c != 0)
+		return c < 0;
+	return a->off < b->off;
+}
+
+static inline void
+ent_swap(sst_sortent *a, sst_sortent *b)
+{
+	sst_sortent t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void
+ent_isort(sst_sortent *e, size_t n, const uint8_t *base)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		sst_sortent t = e[i];
+
+		for (j = i; j > 0 && ent_lt(&t, &e[j - 1], base); j--)
+			e[j] = e[j - 1];
+		e[j] = t;
+	}
+}
+
+static void
+ent_sift(sst_sortent *e, size_t i, size_t n, const uint8_t *base)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && ent_lt(&e[c], &e[c + 1], base))
+			c++;
+		if (!ent_lt(&e[i], &e[c], base))
+			return;
+		ent_swap(&e[i], &e[c]);
+		i = c;
+	}
+}
+
+static void
+ent_heapsort(sst_sortent *e, size_t n, const uint8_t *base)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		ent_sift(e, i, n, base);
+	for (i = n; i-- > 1;) {
+		ent_swap(&e[0], &e[i]);
+		ent_sift(e, 0, i, base);
+	}
+}
+
+/* Introsort: quicksort, median of three, heapsort past a depth limit. */
+static void
+ent_sort(sst_sortent *e, size_t n, const uint8_t *base, int depth)
+{
+	while (n > 16) {
+		size_t m = n / 2, i, j;
+
+		if (depth-- == 0) {
+			ent_heapsort(e, n, base);
+			return;
+		}
+		if (ent_lt(&e[m], &e[0], base))
+			ent_swap(&e[m], &e[0]);
+		if (ent_lt(&e[n - 1], &e[0], base))
+			ent_swap(&e[n - 1], &e[0]);
+		if (ent_lt(&e[n - 1], &e[m], base))
+			ent_swap(&e[n - 1], &e[m]);
+		ent_swap(&e[m], &e[n - 2]);
+		i = 0;
+		j = n - 2;
+		for (;;) {
+			while (ent_lt(&e[++i], &e[n - 2], base))
+				;
+			while (ent_lt(&e[n - 2], &e[--j], base))
+				;
+			if (i >= j)
+				break;
+			ent_swap(&e[i], &e[j]);
+		}
+		ent_swap(&e[i], &e[n - 2]);
+		if (i < n - i) {
+			ent_sort(e, i, base, depth);
+			e += i + 1;
+			n -= i + 1;
+		} else {
+			ent_sort(e + i + 1, n - i - 1, base, depth);
+			n = i;
+		}
+	}
+	ent_isort(e, n, base);
+}
+
+static inline int
+ent_key_eq(const sst_sortent *a, const sst_sortent *b, const uint8_t *base)
+{
+	return a->pfx == b->pfx && a->klen == b->klen &&
+	    sst_key_tail_cmp(base + a->off, a->klen, base + b->off, b->klen) == 0;
+}
+
+/* Sorts the buffer and keeps the latest entry of each key. */
+void
+sst_sortbuf_sort(sst_sortbuf *b)
+{
+	sst_sortent *e;
+	size_t i, u = 0, n = b->n;
+	int depth = 0;
+
+	if (b->base == NULL || n == 0) {
+		b->sorted = NULL;
+		b->nsorted = 0;
+		return;
+	}
+	e = sst_sortbuf_ents(b);
+	for (i = n; i > 0; i >>= 1)
+		depth += 2;
+	ent_sort(e, n, b->base, depth);
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && ent_key_eq(&e[i], &e[i + 1], b->base))
+			continue;
+		e[u++] = e[i];
+	}
+	b->sorted = e;
+	b->nsorted = u;
+}

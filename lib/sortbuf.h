@@ -1,0 +1,138 @@
+/*
+ * sortbuf.h - the sorter's in-memory sort buffer (internal to lib/sorter).
+ *
+ * One anonymous mapping of cap bytes: record bytes (key then value) grow up
+ * from base, fixed-size entries grow down from base + cap. sort() orders
+ * the entries by key, then input order, and keeps the latest entry of each
+ * key in sorted[0..nsorted).
+ *
+ * Thread-safety: a buffer belongs to one thread at a time (the sorter hands
+ * a full one to its worker).
+ */
+#ifndef SST_SORTBUF_H
+#define SST_SORTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "err.h"
+#include "iter.h"
+
+/*
+ * A record in a buffer: its bytes (key then value) at base + off, and the
+ * first 8 key bytes big-endian, zero-padded, so most comparisons are one
+ * integer compare. off grows with input order, so it is the tie-breaker
+ * that keeps equal keys in input order.
+ */
+typedef struct sst_sortent {
+	uint64_t pfx;
+	uint64_t off;
+	uint32_t klen;
+	uint32_t vk;		/* vlen << 1 | kind */
+} sst_sortent;
+
+/* Record bytes grow up from base, entries grow down from base + cap. */
+typedef struct sst_sortbuf {
+	uint8_t *base;
+	size_t cap;
+	size_t alen;
+	size_t n;
+	sst_sortent *sorted;	/* after sst_sortbuf_sort: unique entries */
+	size_t nsorted;
+} sst_sortbuf;
+
+/*
+ * Maps cap bytes for b unless b is mapped already. SST_ESYS on failure,
+ * "NAME: sort buffer of CAP bytes: strerror" (name: the sorter's tmpdir).
+ */
+int sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, const char *name, sst_err *err);
+
+/* Unmaps b and zeroes it. NULL-base safe. */
+void sst_sortbuf_release(sst_sortbuf *b);
+
+/* Empties b, keeping its mapping. */
+void sst_sortbuf_reset(sst_sortbuf *b);
+
+/* Returns the pages between the record bytes and the entries to the system. */
+void sst_sortbuf_trim(sst_sortbuf *b);
+
+/* Sorts the buffer and keeps the latest entry of each key (b->sorted). */
+void sst_sortbuf_sort(sst_sortbuf *b);
+
+/* The bytes a record takes in a buffer. */
+static inline size_t
+sst_sortbuf_need(const sst_rec *r)
+{
+	return r->klen + r->vlen + sizeof(sst_sortent);
+}
+
+/* The bytes used: records and entries. */
+static inline size_t
+sst_sortbuf_used(const sst_sortbuf *b)
+{
+	return b->alen + b->n * sizeof(sst_sortent);
+}
+
+static inline sst_sortent *
+sst_sortbuf_ents(sst_sortbuf *b)
+{
+	return (sst_sortent *)(void *)(b->base + b->cap) - b->n;
+}
+
+/* The first 8 key bytes, big-endian, zero-padded. */
+static inline uint64_t
+sst_key_pfx(const uint8_t *k, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i < 8; i++)
+			v = v << 8 | k[i];
+		return v;
+	}
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? k[i] : 0);
+	return v;
+}
+
+/*
+ * Order of (pfx, key, len) when the prefixes are equal: the first
+ * min(8, len) bytes agree, so only bytes past 8 need a memcmp, and
+ * otherwise the shorter key (a prefix of the longer) comes first.
+ */
+static inline int
+sst_key_tail_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	if (alen > 8 && blen > 8) {
+		size_t n = (alen < blen ? alen : blen) - 8;
+		int c = memcmp(a + 8, b + 8, n);
+
+		if (c != 0)
+			return c;
+	}
+	return alen < blen ? -1 : alen > blen;
+}
+
+/*
+ * Copies r in. REQUIRES: b mapped, sst_sortbuf_used(b) +
+ * sst_sortbuf_need(r) <= b->cap, r within the sorter's bounds.
+ */
+static inline void
+sst_sortbuf_add(sst_sortbuf *b, const sst_rec *r)
+{
+	sst_sortent *e = sst_sortbuf_ents(b) - 1;
+
+	e->pfx = sst_key_pfx(r->key, r->klen);
+	e->off = b->alen;
+	e->klen = (uint32_t)r->klen;
+	e->vk = (uint32_t)r->vlen << 1 | (uint32_t)r->kind;
+	memcpy(b->base + b->alen, r->key, r->klen);
+	if (r->vlen > 0)
+		memcpy(b->base + b->alen + r->klen, r->val, r->vlen);
+	b->alen += r->klen + r->vlen;
+	b->n++;
+}
+
+#endif
