@@ -218,16 +218,6 @@ paths_ok(const char *const *p, size_t n)
 	return 1;
 }
 
-static int
-one_output(void *clos, size_t i, char **path, sst_err *err)
-{
-	if (i > 0)	/* no split size: one output */
-		return sst_error(err, SST_EUSAGE, "sstkit_merge: a second output");
-	if ((*path = strdup(clos)) == NULL)
-		return sst_nomem(err, "sstkit_merge");
-	return SST_OK;
-}
-
 int
 sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_options *o,
     sstkit_error *err)
@@ -249,7 +239,7 @@ sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_
 	mo.drop_deletes = op->drop_deletes;
 	mo.keep_empty = 1;
 	if ((rc = sst_sources_open(&src, (char *const *)inputs, n, &ie)) == SST_OK)
-		rc = sst_merge_sources(&src, &mo, one_output, (void *)out, &outs, &nouts, NULL, &ie);
+		rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)out, &outs, &nouts, NULL, &ie);
 	if (src.p != NULL)
 		sst_sources_close(&src);
 	if (outs != NULL)

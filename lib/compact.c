@@ -49,6 +49,17 @@ sst_merge_outs_free(char **outs, size_t n)
 	free(outs);
 }
 
+int
+sst_merge_out_path(void *clos, size_t i, char **path, sst_err *err)
+{
+	if (i > 0)
+		return sst_error(err, SST_EUSAGE, "%s: a second output of a merge into one table",
+		    (const char *)clos);
+	if ((*path = strdup(clos)) == NULL)
+		return sst_nomem(err, clos);
+	return SST_OK;
+}
+
 /* Removes new tables, except those a store (if any) now lists. */
 static void
 remove_outs(const sst_store *s, char **outs, size_t n)

@@ -25,8 +25,9 @@ typedef struct sst_merge_opts {
 	uint64_t split_size;	/* > 0: start a new output once one reaches this size */
 	int keep_empty;		/* write one (empty) output when no record survives */
 	sst_progress *progress;	/* NULL: none */
-	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h),
-					 * no output of out_fn; the caller finishes it */
+	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h:
+					 * cut at keys or by size), no output of
+					 * out_fn; the caller finishes it */
 } sst_merge_opts;
 
 typedef struct sst_merge_stats {
@@ -41,6 +42,10 @@ typedef struct sst_merge_stats {
 
 /* Supplies the path of output number i (0-based), malloc'd, owned by the caller. */
 typedef int (*sst_merge_out_fn)(void *clos, size_t i, char **path, sst_err *err);
+
+/* An sst_merge_out_fn for one output: clos is its path (a second output,
+ * which only split_size asks for, is SST_EUSAGE). */
+int sst_merge_out_path(void *clos, size_t i, char **path, sst_err *err);
 
 /*
  * Merges the n tables (oldest first: for a key held by several, the last

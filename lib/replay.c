@@ -220,15 +220,6 @@ replay_wal(replay *rp, const char *path, sst_err *err)
 	return rc;
 }
 
-static int
-out_path(void *clos, size_t i, char **path, sst_err *err)
-{
-	(void)i;
-	if ((*path = strdup(clos)) == NULL)
-		return sst_nomem(err, clos);
-	return SST_OK;
-}
-
 /*
  * Into a table with several flushes: merges the temporary tables, oldest
  * first, into the output (in passes when there are more than may be open).
@@ -248,7 +239,7 @@ merge_out(replay *rp, sst_err *err)
 	mo.progress = rp->prog;
 	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
 		return rc;
-	rc = sst_merge_sources(&src, &mo, out_path, (void *)rp->out, &outs, &nouts, NULL, err);
+	rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)rp->out, &outs, &nouts, NULL, err);
 	sst_sources_close(&src);
 	sst_merge_outs_free(outs, nouts);
 	return rc;
