@@ -7,7 +7,9 @@
 
 #include "compact.h"
 #include "ingest.h"
+#include "fileio.h"
 #include "progress.h"
+#include "replay.h"
 #include "sources.h"
 #include "wal.h"
 
@@ -383,30 +385,28 @@ sstkit_wal_replay(const char *out, const char *const *wals, size_t n, const sstk
     sstkit_error *err)
 {
 	struct sstkit_options tmp;
-	sst_wal_reader_opts ro = { 0, NULL, NULL };
-	sst_wal_reader *rd = NULL;
-	sstkit_builder *b = NULL;
+	const struct sstkit_options *op;
+	sst_replay_opts ro;
 	sst_err ie = { 0, "" };
-	sst_rec r;
-	size_t i;
-	int rc, eof = 0;
+	uint64_t half;
+	int rc;
 
 	if (out == NULL || *out == '\0' || !paths_ok(wals, n))
 		return sstkit_misuse(err, "sstkit_wal_replay", "no output or no WAL");
-	ro.skip_corrupt = sstkit_options_or_default(o, &tmp)->skip_corrupt;
-	if ((rc = sstkit_builder_open(&b, out, o, err)) != SSTKIT_OK)
-		return rc;
-	for (i = 0; i < n && rc == SST_OK && b != NULL; i++) {
-		if ((rc = sst_wal_reader_open(&rd, wals[i], &ro, &ie)) != SST_OK)
-			break;
-		for (eof = 0; (rc = sst_wal_reader_next(rd, &r, &eof, &ie)) == SST_OK && !eof; )
-			if ((rc = sst_sorter_add(b->s, &r, &ie)) != SST_OK)
-				break;
-		sst_wal_reader_close(&rd);
-	}
-	if (rc != SST_OK) {
-		sstkit_builder_abort(&b);
+	op = sstkit_options_or_default(o, &tmp);
+	/* wal-replay -o's pipeline; its two memtables stay within the memory cap */
+	sst_replay_opts_default(&ro);
+	ro.table = table_opts(op);
+	ro.skip_corrupt = op->skip_corrupt;
+	ro.tmpdir = op->sort.tmpdir;
+	half = op->sort.memory / 2;
+	if (ro.memtable_size > half)
+		ro.memtable_size = half;
+	/* a bad output path fails before any input is read */
+	if ((rc = sst_out_check(out, &ie)) == SST_OK)
+		rc = sst_replay(out, NULL, (char *const *)wals, n, &ro, &ie);
+	if (rc != SST_OK)
 		return sstkit_fail(err, rc, &ie);
-	}
-	return sstkit_builder_finish(&b, err);
+	sstkit_ok(err);
+	return SSTKIT_OK;
 }

@@ -237,6 +237,7 @@ merge_out(replay *rp, sst_err *err)
 	mo.table = rp->o->table;
 	mo.keep_empty = 1;
 	mo.progress = rp->prog;
+	mo.tmpdir = rp->o->tmpdir;
 	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
 		return rc;
 	rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)rp->out, &outs, &nouts, NULL, err);
@@ -322,7 +323,7 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.cv, NULL);
 	/* Before any input is read; stale flushed tables of killed runs go. */
-	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(NULL), o->tmp_prefix,
+	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(o->tmpdir), o->tmp_prefix,
 	    err)) != SST_OK)
 		goto done;
 	rp.bytes_total = wal_bytes(wals, n);

@@ -36,6 +36,8 @@ typedef struct sst_replay_opts {
 	void *report_arg;
 	sst_progress *progress;		/* NULL: none */
 	const char *tmp_prefix;		/* name of the temporary group ("wal-replay") */
+	const char *tmpdir;		/* into a table: where the flushes go; NULL:
+					 * $TMPDIR, else /tmp (sst_tmpdir) */
 } sst_replay_opts;
 
 void sst_replay_opts_default(sst_replay_opts *o);

@@ -125,7 +125,10 @@ SST_API void sstkit_wal_abort(sstkit_wal **w);
  * table at out, deletes kept as tombstones (as `wal-replay -o`). A torn
  * tail ends a log normally; damage before it is SSTKIT_EDATA unless
  * sstkit_options_set_skip_corrupt(o, 1). Options: memory, tmpdir, those of
- * the table. The WALs are left in place.
+ * the table. The pipeline is wal-replay's: a memtable (at most 4 MiB, and
+ * two of them at most half the memory cap each) flushed to temporary
+ * tables in tmpdir while replay goes on, merged into out at the end. The
+ * WALs are left in place.
  */
 SST_API SSTKIT_WUR int sstkit_wal_replay(const char *out, const char *const *wals, size_t n,
     const sstkit_options *o, sstkit_error *err);
