@@ -284,19 +284,21 @@ pass_table(sst_sources *src, size_t first, size_t n, const sst_merge_opts *o,
 {
 	const char *dir = sst_tmpdir(o->tmpdir);
 	static unsigned long seq;
+	sst_table_opts topts = o->table;
 	char p[PATH_MAX];
 	sst_writer *w = NULL;
 	sst_iter *it = NULL;
 	int rc;
 
 	*path = NULL;
+	topts.temporary = SST_TEMP_SCRATCH;	/* read once by the next pass */
 	if ((size_t)snprintf(p, sizeof(p), "%s/" PASS_PREFIX "%ld-%lu.sst",
 	    dir, (long)getpid(), seq++) >= sizeof(p))
 		return sst_error(err, SST_ESYS, "%s: temporary path too long", dir);
 	if ((rc = sst_sources_iter_runs(src, first, n, 0, &it, err)) != SST_OK)
 		return rc;
 	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
-		if ((w == NULL && (rc = sst_writer_open(&w, p, &o->table, err)) != SST_OK) ||
+		if ((w == NULL && (rc = sst_writer_open(&w, p, &topts, err)) != SST_OK) ||
 		    (rc = sst_writer_add(w, &it->rec, err)) != SST_OK)
 			break;
 	sst_iter_destroy(&it);

@@ -38,9 +38,9 @@ typedef struct replay {
 	int added;		/* into a store: the tables are live in it */
 	uint64_t tmpseq;
 	sst_tmpgroup group;	/* into a table: the flushed tables, in $TMPDIR */
-	sst_table_opts flush;	/* the flushed tables' options: into a table
-				 * they are temporary and merged, so no
-				 * dictionary is trained for each of them */
+	sst_table_opts flush;	/* the flushed tables' options: temporary
+				 * (table.h), scratch into a table, merged
+				 * later into a store */
 	sst_progress *prog;
 	uint64_t records, bytes_done, bytes_total;
 } replay;
@@ -313,8 +313,7 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	rp.out = out;
 	rp.store = store;
 	rp.flush = o->table;
-	if (out != NULL)
-		rp.flush.dict_size = 0;
+	rp.flush.temporary = out != NULL ? SST_TEMP_SCRATCH : SST_TEMP_MERGED;
 	rp.prog = o->progress;
 	if (rp.prog == NULL) {
 		sst_progress_init(&quiet, o->tmp_prefix, SST_PROGRESS_QUIET);

@@ -12,7 +12,9 @@
  * locked group, fileio.h sst_tmpgroup, so a killed run's are removed by the
  * next), merged (later wins, tombstones kept) into the output at the end by
  * sst_merge_sources (compact.h); a replay that needs one flush only writes
- * the output directly.
+ * the output directly. The flushes are temporary tables (table.h): into a
+ * store SST_TEMP_MERGED (no dictionary unless table.dict_size is set), into
+ * a table SST_TEMP_SCRATCH (neither dictionary nor filter).
  *
  * Thread-safety: one thread (the flusher is internal).
  */
