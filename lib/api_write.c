@@ -240,6 +240,7 @@ sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_
 	mo.table = op->table;
 	mo.drop_deletes = op->drop_deletes;
 	mo.keep_empty = 1;
+	mo.tmpdir = op->sort.tmpdir;
 	if ((rc = sst_sources_open(&src, (char *const *)inputs, n, &ie)) == SST_OK)
 		rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)out, &outs, &nouts, NULL, &ie);
 	if (src.p != NULL)

@@ -72,7 +72,8 @@ SST_API void sstkit_builder_abort(sstkit_builder **b);
  * Merges the tables and stores inputs[0..n) (oldest first, later wins)
  * into one table at out, streaming (memory independent of their sizes).
  * Tombstones are kept unless sstkit_options_set_drop_deletes(o, 1).
- * An empty result is an empty table.
+ * An empty result is an empty table. More inputs than may be open at once
+ * are merged in passes through temporary tables in the tmpdir option.
  */
 SST_API SSTKIT_WUR int sstkit_merge(const char *out, const char *const *inputs, size_t n,
     const sstkit_options *o, sstkit_error *err);
