@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "compact.h"
-#include "ingest.h"
 #include "fileio.h"
+#include "ingest.h"
 #include "progress.h"
 #include "replay.h"
 #include "sources.h"
@@ -242,7 +242,8 @@ sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_
 	mo.keep_empty = 1;
 	mo.tmpdir = op->sort.tmpdir;
 	if ((rc = sst_sources_open(&src, (char *const *)inputs, n, &ie)) == SST_OK)
-		rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)out, &outs, &nouts, NULL, &ie);
+		rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)out, &outs, &nouts,
+		    NULL, &ie);
 	if (src.p != NULL)
 		sst_sources_close(&src);
 	if (outs != NULL)

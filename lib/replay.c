@@ -37,7 +37,7 @@ typedef struct replay {
 	size_t npaths;
 	int added;		/* into a store: the tables are live in it */
 	uint64_t tmpseq;
-	sst_tmpgroup group;	/* into a table: the flushed tables, in $TMPDIR */
+	sst_tmpgroup group;	/* into a table: the flushed tables, in o->tmpdir */
 	sst_table_opts flush;	/* the flushed tables' options: temporary
 				 * (table.h), scratch into a table, merged
 				 * later into a store */
@@ -240,7 +240,8 @@ merge_out(replay *rp, sst_err *err)
 	mo.tmpdir = rp->o->tmpdir;
 	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
 		return rc;
-	rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)rp->out, &outs, &nouts, NULL, err);
+	rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)rp->out, &outs, &nouts,
+	    NULL, err);
 	sst_sources_close(&src);
 	sst_merge_outs_free(outs, nouts);
 	return rc;
