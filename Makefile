@@ -53,6 +53,8 @@ MANS      = $(wildcard man/*.1)
 MAN3      = $(wildcard man/*.3)
 # the scale-out drivers (shell scripts over the tools)
 DRIVERS   = scripts/sst-parallel-build scripts/sst-slurm-build
+# what they share, sourced from beside them or from PREFIX/share/sstkit
+DRIVER_LIB = scripts/sst-driver.sh
 
 # The public library (sstkit(3)): the headers of include/sstkit/ only,
 # every lib/ object again as position-independent code with hidden
@@ -169,8 +171,10 @@ PYDIR_CMD = $(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 	    $(DESTDIR)$(PREFIX)/include/sstkit $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/sstkit
 	install -m 0755 $(TOOLS) $(DRIVERS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(DRIVER_LIB) $(DESTDIR)$(PREFIX)/share/sstkit/
 	install -m 0755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libsstkit.so
 	install -m 0644 $(PUBLIB) $(DESTDIR)$(PREFIX)/lib/
@@ -187,6 +191,8 @@ install: all
 uninstall:
 	rm -f $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) \
 	    $(DRIVERS:scripts/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(DRIVER_LIB:scripts/%=$(DESTDIR)$(PREFIX)/share/sstkit/%)
+	-rmdir $(DESTDIR)$(PREFIX)/share/sstkit
 	rm -f $(DESTDIR)$(PREFIX)/lib/$(SONAME) $(DESTDIR)$(PREFIX)/lib/libsstkit.so \
 	    $(DESTDIR)$(PREFIX)/lib/libsstkit.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/sstkit.pc
 	rm -f $(PUB_HEADERS:include/sstkit/%=$(DESTDIR)$(PREFIX)/include/sstkit/%)

@@ -80,105 +80,23 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/*
- * Where the parts of a split output go: locked temporary names beside each
- * part's file (".day-0001.sst.tmp-partPID") until all are done.
- */
-typedef struct split_names {
-	const char *out;
-	int split;
-	char **finals, **parts;
-	size_t n;
-} split_names;
-
-static int
-split_out(void *clos, size_t i, char **path, sst_err *err)
-{
-	split_names *sn = clos;
-	char **f, **p, tag[32];
-	int rc;
-
-	if (!sn->split) {
-		if ((*path = strdup(sn->out)) == NULL)
-			return sst_nomem(err, sn->out);
-		return SST_OK;
-	}
-	if ((f = sst_realloc(sn->finals, (i + 1) * sizeof(*f), err)) == NULL)
-		return SST_ESYS;
-	sn->finals = f;
-	if ((p = sst_realloc(sn->parts, (i + 1) * sizeof(*p), err)) == NULL)
-		return SST_ESYS;
-	sn->parts = p;
-	/* The part goes to the file a link there names, via a locked temporary. */
-	if ((*path = sst_part_name(sn->out, i, 0, "")) == NULL)
-		return sst_nomem(err, sn->out);
-	rc = sst_out_target(*path, &f[i], err);
-	free(*path);
-	*path = NULL;
-	if (rc != SST_OK)
-		return rc;
-	snprintf(tag, sizeof(tag), "part%ld", (long)getpid());
-	p[i] = sst_out_tmp_name(f[i], tag);
-	*path = p[i] ? strdup(p[i]) : NULL;
-	if (*path == NULL) {
-		free(f[i]);
-		free(p[i]);
-		return sst_nomem(err, sn->out);
-	}
-	sn->n = i + 1;
-	sst_cleanup_register_locked(p[i]);
-	return SST_OK;
-}
-
-static void
-split_free(split_names *sn)
-{
-	size_t i;
-
-	for (i = 0; i < sn->n; i++) {
-		sst_cleanup_unregister(sn->parts[i]);
-		free(sn->finals[i]);
-		free(sn->parts[i]);
-	}
-	free(sn->finals);
-	free(sn->parts);
-}
-
-/* Renames every part to its final name: all are complete and fsynced. */
-static int
-split_publish(split_names *sn, sst_err *err)
-{
-	size_t i;
-
-	for (i = 0; i < sn->n; i++) {
-		if (rename(sn->parts[i], sn->finals[i]) != 0) {
-			int rc = sst_syserr(err, "%s: rename", sn->finals[i]);
-
-			while (i-- > 0)		/* none of them, not a prefix */
-				unlink(sn->finals[i]);
-			return rc;
-		}
-	}
-	return sn->n ? sst_fsync_dir(sn->finals[0], err) : SST_OK;
-}
-
 static int
 do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pmode,
-    const char *split_at)
+    uint64_t split, const char *split_at)
 {
 	sst_splits keys = { 0 };
 	sst_splitw *sw = NULL;
-	split_names sn = { out, mo->split_size > 0, NULL, NULL, 0 };
+	int parts = split > 0 || split_at != NULL;
 	sst_progress prog;
 	sst_sources src = { NULL, 0 };
 	char **outs = NULL;
-	size_t nouts = 0, i;
+	size_t nouts = 0;
 	sst_err e = { 0 };
 	int rc;
 
 	/* The outputs before any input is read; stale temporary parts go. */
-	rc = sn.split || split_at != NULL ? sst_out_check_split(out, &e) : sst_out_check(out, &e);
-	if (rc == SST_OK && (sn.split || split_at != NULL))
+	rc = parts ? sst_out_check_split(out, &e) : sst_out_check(out, &e);
+	if (rc == SST_OK && parts)
 		rc = sst_out_clean_split(out, &e);
 	if (rc == SST_OK && split_at != NULL)
 		rc = sst_splits_read(&keys, split_at, &e);
@@ -193,9 +111,15 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	mo->progress = sst_progress_cb;
 	mo->progress_arg = &prog;
 	mo->keep_empty = 1;
-	if (split_at == NULL || (rc = sst_splitw_open(&sw, out, &keys, &mo->table, &e)) == SST_OK) {
+	/* Parts (splitw.h) are published all at once, or none. */
+	if (split_at != NULL)
+		rc = sst_splitw_open(&sw, out, &keys, &mo->table, &e);
+	else if (split > 0)
+		rc = sst_splitw_open_size(&sw, out, split, &mo->table, &e);
+	if (rc == SST_OK) {
 		mo->split_at = sw;
-		rc = sst_merge_sources(&src, mo, split_out, &sn, &outs, &nouts, NULL, &e);
+		rc = sst_merge_sources(&src, mo, sst_merge_out_path, (void *)out, &outs, &nouts,
+		    NULL, &e);
 	}
 	if (rc == SST_OK && sw != NULL)
 		rc = sst_splitw_finish(&sw, &e);
@@ -205,13 +129,7 @@ do_merge(const char *out, char **inputs, int ninputs, sst_merge_opts *mo, int pm
 	sst_progress_done(&prog);
 	mo->progress = NULL;	/* prog ends with this function */
 	mo->progress_arg = NULL;
-	if (rc == SST_OK && sn.split)
-		rc = split_publish(&sn, &e);
-	if (rc != SST_OK && sn.split)
-		for (i = 0; i < sn.n; i++)
-			unlink(sn.parts[i]);
 	sst_merge_outs_free(outs, nouts);
-	split_free(&sn);
 	sst_sources_close(&src);
 	return rc == SST_OK ? 0 : sst_cli_fail(&e);
 }
@@ -283,6 +201,7 @@ main(int argc, char **argv)
 	sst_merge_opts mo;
 	sst_compact_opts co;
 	const char *out = NULL, *split_at = NULL;
+	uint64_t split = 0;
 	char **sets = NULL;
 	size_t nset = 0;
 	int c, compact = 0, pmode = SST_PROGRESS_AUTO, threads;
@@ -304,7 +223,7 @@ main(int argc, char **argv)
 		case 'j': threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
 		case OPT_DROP_DELETES: mo.drop_deletes = 1; break;
 		case OPT_SPLIT:
-			mo.split_size = sst_cli_size("--split", optarg, 1, UINT64_C(1) << 50);
+			split = sst_cli_size("--split", optarg, 1, UINT64_C(1) << 50);
 			break;
 		case OPT_SPLIT_AT: split_at = optarg; break;
 		case OPT_COMPACT: compact = 1; break;
@@ -338,7 +257,7 @@ main(int argc, char **argv)
 	}
 	mo.table.threads = threads;
 	if (compact) {
-		if (out != NULL || mo.drop_deletes || mo.split_size || split_at != NULL)
+		if (out != NULL || mo.drop_deletes || split || split_at != NULL)
 			sst_cli_usage_error("--compact takes no -o, --drop-deletes, --split or --split-at");
 		if (argc - optind != 1)
 			sst_cli_usage_error("--compact wants exactly one STORE");
@@ -353,9 +272,9 @@ main(int argc, char **argv)
 			sst_cli_usage_error("no output: -o OUT is required (or --compact STORE)");
 		if (optind >= argc)
 			sst_cli_usage_error("no INPUT tables");
-		if (mo.split_size && split_at != NULL)
+		if (split && split_at != NULL)
 			sst_cli_usage_error("--split SIZE and --split-at FILE exclude each other");
-		c = do_merge(out, argv + optind, argc - optind, &mo, pmode, split_at);
+		c = do_merge(out, argv + optind, argc - optind, &mo, pmode, split, split_at);
 	}
 	free(sets);
 	return c;

@@ -82,7 +82,7 @@ int
 main(int argc, char **argv)
 {
 	const char *into = NULL, *out = NULL;
-	int c, rc, remove = 0, wait = 0, progress = SST_PROGRESS_AUTO, dict_given = 0;
+	int c, rc, remove = 0, wait = 0, progress = SST_PROGRESS_AUTO;
 	sst_replay_opts ro;
 	sst_progress prog;
 	sst_store *store = NULL;
@@ -91,8 +91,6 @@ main(int argc, char **argv)
 	sst_cli_init(argv[0]);
 	sst_replay_opts_default(&ro);
 	while ((c = getopt_long(argc, argv, "o:b:c:l:qh", longopts, NULL)) != -1) {
-		if (c == SST_OPT_DICT_SIZE)
-			dict_given = 1;
 		if (sst_cli_table_opt(c, optarg, &ro.table) || sst_progress_opt(c, &progress))
 			continue;
 		switch (c) {
@@ -113,14 +111,6 @@ main(int argc, char **argv)
 	sst_cli_out_or_into(out, into, wait);
 	if (optind >= argc)
 		sst_cli_usage_error("missing WAL operand");
-	/*
-	 * Into a store each flush is a memtable-sized table: training a
-	 * dictionary for every one costs more than it saves (a 4 MiB flush:
-	 * 9x the replay time), so none unless asked; compaction trains one
-	 * when it rewrites them.
-	 */
-	if (into != NULL && !dict_given)
-		ro.table.dict_size = 0;
 	sst_progress_init(&prog, sst_prog, progress);
 	ro.progress = sst_progress_cb;
 	ro.progress_arg = &prog;

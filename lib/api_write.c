@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "compact.h"
+#include "fileio.h"
 #include "ingest.h"
 #include "progress.h"
+#include "replay.h"
 #include "sources.h"
 #include "wal.h"
 
@@ -218,16 +220,6 @@ paths_ok(const char *const *p, size_t n)
 	return 1;
 }
 
-static int
-one_output(void *clos, size_t i, char **path, sst_err *err)
-{
-	if (i > 0)	/* no split size: one output */
-		return sst_error(err, SST_EUSAGE, "sstkit_merge: a second output");
-	if ((*path = strdup(clos)) == NULL)
-		return sst_nomem(err, "sstkit_merge");
-	return SST_OK;
-}
-
 int
 sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_options *o,
     sstkit_error *err)
@@ -248,8 +240,10 @@ sstkit_merge(const char *out, const char *const *inputs, size_t n, const sstkit_
 	mo.table = op->table;
 	mo.drop_deletes = op->drop_deletes;
 	mo.keep_empty = 1;
+	mo.tmpdir = op->sort.tmpdir;
 	if ((rc = sst_sources_open(&src, (char *const *)inputs, n, &ie)) == SST_OK)
-		rc = sst_merge_sources(&src, &mo, one_output, (void *)out, &outs, &nouts, NULL, &ie);
+		rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)out, &outs, &nouts,
+		    NULL, &ie);
 	if (src.p != NULL)
 		sst_sources_close(&src);
 	if (outs != NULL)
@@ -393,30 +387,28 @@ sstkit_wal_replay(const char *out, const char *const *wals, size_t n, const sstk
     sstkit_error *err)
 {
 	struct sstkit_options tmp;
-	sst_wal_reader_opts ro = { 0, NULL, NULL };
-	sst_wal_reader *rd = NULL;
-	sstkit_builder *b = NULL;
+	const struct sstkit_options *op;
+	sst_replay_opts ro;
 	sst_err ie = { 0, "" };
-	sst_rec r;
-	size_t i;
-	int rc, eof = 0;
+	uint64_t half;
+	int rc;
 
 	if (out == NULL || *out == '\0' || !paths_ok(wals, n))
 		return sstkit_misuse(err, "sstkit_wal_replay", "no output or no WAL");
-	ro.skip_corrupt = sstkit_options_or_default(o, &tmp)->skip_corrupt;
-	if ((rc = sstkit_builder_open(&b, out, o, err)) != SSTKIT_OK)
-		return rc;
-	for (i = 0; i < n && rc == SST_OK && b != NULL; i++) {
-		if ((rc = sst_wal_reader_open(&rd, wals[i], &ro, &ie)) != SST_OK)
-			break;
-		for (eof = 0; (rc = sst_wal_reader_next(rd, &r, &eof, &ie)) == SST_OK && !eof; )
-			if ((rc = sst_sorter_add(b->s, &r, &ie)) != SST_OK)
-				break;
-		sst_wal_reader_close(&rd);
-	}
-	if (rc != SST_OK) {
-		sstkit_builder_abort(&b);
+	op = sstkit_options_or_default(o, &tmp);
+	/* wal-replay -o's pipeline; its two memtables stay within the memory cap */
+	sst_replay_opts_default(&ro);
+	ro.table = table_opts(op);
+	ro.skip_corrupt = op->skip_corrupt;
+	ro.tmpdir = op->sort.tmpdir;
+	half = op->sort.memory / 2;
+	if (ro.memtable_size > half)
+		ro.memtable_size = half;
+	/* a bad output path fails before any input is read */
+	if ((rc = sst_out_check(out, &ie)) == SST_OK)
+		rc = sst_replay(out, NULL, (char *const *)wals, n, &ro, &ie);
+	if (rc != SST_OK)
 		return sstkit_fail(err, rc, &ie);
-	}
-	return sstkit_builder_finish(&b, err);
+	sstkit_ok(err);
+	return SSTKIT_OK;
 }

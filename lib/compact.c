@@ -49,6 +49,17 @@ sst_merge_outs_free(char **outs, size_t n)
 	free(outs);
 }
 
+int
+sst_merge_out_path(void *clos, size_t i, char **path, sst_err *err)
+{
+	if (i > 0)
+		return sst_error(err, SST_EUSAGE, "%s: a second output of a merge into one table",
+		    (const char *)clos);
+	if ((*path = strdup(clos)) == NULL)
+		return sst_nomem(err, clos);
+	return SST_OK;
+}
+
 /* Removes new tables, except those a store (if any) now lists. */
 static void
 remove_outs(const sst_store *s, char **outs, size_t n)
@@ -268,23 +279,26 @@ remove_dead_passes(const char *dir)
  * came out. The table is registered for removal on a signal.
  */
 static int
-pass_table(sst_sources *src, size_t first, size_t n, const sst_table_opts *topts,
+pass_table(sst_sources *src, size_t first, size_t n, const sst_merge_opts *o,
     char **path, sst_err *err)
 {
+	const char *dir = sst_tmpdir(o->tmpdir);
 	static unsigned long seq;
+	sst_table_opts topts = o->table;
 	char p[PATH_MAX];
 	sst_writer *w = NULL;
 	sst_iter *it = NULL;
 	int rc;
 
 	*path = NULL;
+	topts.temporary = SST_TEMP_SCRATCH;	/* read once by the next pass */
 	if ((size_t)snprintf(p, sizeof(p), "%s/" PASS_PREFIX "%ld-%lu.sst",
-	    sst_tmpdir(NULL), (long)getpid(), seq++) >= sizeof(p))
-		return sst_error(err, SST_ESYS, "%s: temporary path too long", sst_tmpdir(NULL));
+	    dir, (long)getpid(), seq++) >= sizeof(p))
+		return sst_error(err, SST_ESYS, "%s: temporary path too long", dir);
 	if ((rc = sst_sources_iter_runs(src, first, n, 0, &it, err)) != SST_OK)
 		return rc;
 	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
-		if ((w == NULL && (rc = sst_writer_open(&w, p, topts, err)) != SST_OK) ||
+		if ((w == NULL && (rc = sst_writer_open(&w, p, &topts, err)) != SST_OK) ||
 		    (rc = sst_writer_add(w, &it->rec, err)) != SST_OK)
 			break;
 	sst_iter_destroy(&it);
@@ -328,7 +342,7 @@ drop_passes(char **paths, size_t n)
  * with drop_passes(*tmp, *ntmp) after that merge.
  */
 static int
-merge_passes(sst_sources *src, const sst_table_opts *topts, sst_sources *out, int *owned,
+merge_passes(sst_sources *src, const sst_merge_opts *o, sst_sources *out, int *owned,
     char ***tmp, size_t *ntmp, sst_err *err)
 {
 	size_t fan = sst_sources_max_open(src), nr, i, np = 0;
@@ -340,7 +354,7 @@ merge_passes(sst_sources *src, const sst_table_opts *topts, sst_sources *out, in
 	*ntmp = 0;
 	fan = fan > 3 ? fan - 2 : 2;	/* room for the pass's output */
 	if (sst_sources_nruns(src) > fan)
-		remove_dead_passes(sst_tmpdir(NULL));
+		remove_dead_passes(sst_tmpdir(o->tmpdir));
 	while (rc == SST_OK && (nr = sst_sources_nruns(&cur)) > fan) {
 		char **np_paths = sst_calloc(nr / fan + 2, sizeof(*np_paths), err);
 		size_t nn = 0;
@@ -350,8 +364,7 @@ merge_passes(sst_sources *src, const sst_table_opts *topts, sst_sources *out, in
 			break;
 		}
 		for (i = 0; i < nr && rc == SST_OK; i += fan) {
-			rc = pass_table(&cur, i, nr - i < fan ? nr - i : fan, topts, &np_paths[nn],
-			    err);
+			rc = pass_table(&cur, i, nr - i < fan ? nr - i : fan, o, &np_paths[nn], err);
 			if (rc == SST_OK && np_paths[nn] != NULL)
 				nn++;
 		}
@@ -398,7 +411,7 @@ sst_merge_sources(sst_sources *src, const sst_merge_opts *o, sst_merge_out_fn ou
 	sst_sources_totals(src, &s.bytes_in, &s.records_in);
 	r.total_raw = s.bytes_in;
 	/* More inputs than may be open at once: passes through temporary tables. */
-	rc = merge_passes(src, &o->table, &last, &owned, &tmp, &ntmp, err);
+	rc = merge_passes(src, o, &last, &owned, &tmp, &ntmp, err);
 	if (rc == SST_OK)
 		rc = sst_sources_iter(&last, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, &it, err);
 	if (rc == SST_OK)

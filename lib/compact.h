@@ -26,8 +26,10 @@ typedef struct sst_merge_opts {
 	int keep_empty;		/* write one (empty) output when no record survives */
 	sst_progress_fn progress;	/* each merged record (progress.h); NULL: none */
 	void *progress_arg;
-	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h),
-					 * no output of out_fn; the caller finishes it */
+	const char *tmpdir;	/* pass tables (sst_merge_sources); NULL: $TMPDIR, else /tmp */
+	struct sst_splitw *split_at;	/* not NULL: every record goes to it (splitw.h:
+					 * cut at keys or by size), no output of
+					 * out_fn; the caller finishes it */
 } sst_merge_opts;
 
 typedef struct sst_merge_stats {
@@ -42,6 +44,9 @@ typedef struct sst_merge_stats {
 
 /* Supplies the path of output number i (0-based), malloc'd, owned by the caller. */
 typedef int (*sst_merge_out_fn)(void *clos, size_t i, char **path, sst_err *err);
+/* An sst_merge_out_fn for one output: clos is its path (a second output,
+ * which only split_size asks for, is SST_EUSAGE). */
+int sst_merge_out_path(void *clos, size_t i, char **path, sst_err *err);
 
 /*
  * Merges the n tables (oldest first: for a key held by several, the last
@@ -58,7 +63,7 @@ void sst_merge_outs_free(char **outs, size_t n);
 /*
  * The same over sources (sources.h): any number of tables, at most a
  * bounded number open at once; with more runs (tables, levels) than that,
- * in passes through temporary tables in the temporary directory (named
+ * in passes through temporary tables in o->tmpdir (sst_tmpdir; named
  * sst-merge-pass-PID-N.sst; removed once read, on a signal, and when a
  * killed process left them, by the next merge in passes). Input figures
  * come from the manifests (records) and file sizes.

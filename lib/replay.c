@@ -31,10 +31,10 @@ typedef struct replay {
 	size_t npaths;
 	int added;		/* into a store: the tables are live in it */
 	uint64_t tmpseq;
-	sst_tmpgroup group;	/* into a table: the flushed tables, in $TMPDIR */
-	sst_table_opts flush;	/* the flushed tables' options: into a table
-				 * they are temporary and merged, so no
-				 * dictionary is trained for each of them */
+	sst_tmpgroup group;	/* into a table: the flushed tables, in o->tmpdir */
+	sst_table_opts flush;	/* the flushed tables' options: temporary
+				 * (table.h), scratch into a table, merged
+				 * later into a store */
 	uint64_t records, bytes_done, bytes_total;
 } replay;
 
@@ -154,15 +154,6 @@ replay_wal(replay *rp, const char *path, sst_err *err)
 	return rc;
 }
 
-static int
-out_path(void *clos, size_t i, char **path, sst_err *err)
-{
-	(void)i;
-	if ((*path = strdup(clos)) == NULL)
-		return sst_nomem(err, clos);
-	return SST_OK;
-}
-
 /*
  * Into a table with several flushes: merges the temporary tables, oldest
  * first, into the output (in passes when there are more than may be open).
@@ -181,9 +172,11 @@ merge_out(replay *rp, sst_err *err)
 	mo.keep_empty = 1;
 	mo.progress = rp->o->progress;
 	mo.progress_arg = rp->o->progress_arg;
+	mo.tmpdir = rp->o->tmpdir;
 	if ((rc = sst_sources_open(&src, rp->paths, rp->npaths, err)) != SST_OK)
 		return rc;
-	rc = sst_merge_sources(&src, &mo, out_path, (void *)rp->out, &outs, &nouts, NULL, err);
+	rc = sst_merge_sources(&src, &mo, sst_merge_out_path, (void *)rp->out, &outs, &nouts,
+	    NULL, err);
 	sst_sources_close(&src);
 	sst_merge_outs_free(outs, nouts);
 	return rc;
@@ -255,12 +248,11 @@ sst_replay(const char *out, sst_store *store, char *const *wals, size_t n,
 	rp.out = out;
 	rp.store = store;
 	rp.flush = o->table;
-	if (out != NULL)
-		rp.flush.dict_size = 0;
+	rp.flush.temporary = out != NULL ? SST_TEMP_SCRATCH : SST_TEMP_MERGED;
 	sst_worker_init(&rp.flusher, flush_job, &rp,
 	    out != NULL ? out : store != NULL ? sst_store_dir(store) : o->tmp_prefix);
 	/* Before any input is read; stale flushed tables of killed runs go. */
-	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(NULL), o->tmp_prefix,
+	if (out != NULL && (rc = sst_tmpgroup_open(&rp.group, sst_tmpdir(o->tmpdir), o->tmp_prefix,
 	    err)) != SST_OK)
 		goto done;
 	rp.bytes_total = wal_bytes(wals, n);

@@ -12,7 +12,9 @@
  * locked group, fileio.h sst_tmpgroup, so a killed run's are removed by the
  * next), merged (later wins, tombstones kept) into the output at the end by
  * sst_merge_sources (compact.h); a replay that needs one flush only writes
- * the output directly.
+ * the output directly. The flushes are temporary tables (table.h): into a
+ * store SST_TEMP_MERGED (no dictionary unless table.dict_size is set), into
+ * a table SST_TEMP_SCRATCH (neither dictionary nor filter).
  *
  * Thread-safety: one thread (the flusher is internal).
  */
@@ -37,6 +39,8 @@ typedef struct sst_replay_opts {
 	sst_progress_fn progress;	/* each record replayed, then the merge (progress.h); NULL: none */
 	void *progress_arg;
 	const char *tmp_prefix;		/* name of the temporary group ("wal-replay") */
+	const char *tmpdir;		/* into a table: where the flushes go; NULL:
+					 * $TMPDIR, else /tmp (sst_tmpdir) */
 } sst_replay_opts;
 
 void sst_replay_opts_default(sst_replay_opts *o);

@@ -32,9 +32,12 @@ sst_part_name(const char *out, size_t i, int hidden, const char *suffix)
 }
 
 struct sst_splitw {
-	const sst_splits *s;
+	const sst_splits *s;		/* cut at keys; NULL: cut by size */
+	uint64_t size;			/* cut by size: a part ends at this size */
 	sst_table_opts o;
-	size_t nparts;
+	char *out;
+	char tag[32];
+	size_t nparts;			/* parts named so far (by keys: all) */
 	char **finals, **hidden;	/* nparts each */
 	size_t cur;			/* the part being written; parts 0..cur may
 					 * exist under their hidden names (a part's
@@ -58,28 +61,60 @@ names_free(sst_splitw *sw)
 	}
 	free(sw->hidden);
 	free(sw->finals);
+	free(sw->out);
 	free(sw);
 }
 
-int
-sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
+/*
+ * Names part i: its final name (a link there followed) and the locked
+ * temporary name beside it where it waits until all are done.
+ */
+static int
+name_part(sst_splitw *sw, size_t i, sst_err *err)
+{
+	char **f, **h, *name;
+	int rc;
+
+	if (i < sw->nparts)
+		return SST_OK;
+	if ((f = sst_realloc(sw->finals, (i + 1) * sizeof(*f), err)) == NULL)
+		return SST_ESYS;
+	sw->finals = f;
+	if ((h = sst_realloc(sw->hidden, (i + 1) * sizeof(*h), err)) == NULL)
+		return SST_ESYS;
+	sw->hidden = h;
+	f[i] = h[i] = NULL;
+	sw->nparts = i + 1;
+	if ((name = sst_part_name(sw->out, i, 0, "")) == NULL)
+		return sst_nomem(err, sw->out);
+	rc = sst_out_target(name, &f[i], err);
+	free(name);
+	if (rc != SST_OK)
+		return rc;
+	if ((h[i] = sst_out_tmp_name(f[i], sw->tag)) == NULL)
+		return sst_nomem(err, sw->out);
+	sst_cleanup_register_locked(h[i]);
+	return SST_OK;
+}
+
+/* The writer's state for either cut: the names checked, nothing written. */
+static int
+splitw_new(sst_splitw **swp, const char *out, const sst_splits *s, uint64_t size,
     const sst_table_opts *o, sst_err *err)
 {
 	sst_splitw *sw;
-	char tag[32];
-	size_t i;
 	int rc;
 
 	*swp = NULL;
 	if ((sw = sst_calloc(1, sizeof(*sw), err)) == NULL)
 		return SST_ESYS;
 	sw->s = s;
+	sw->size = size;
 	sw->o = *o;
-	sw->nparts = s->n + 1;
-	if ((sw->finals = sst_calloc(sw->nparts, sizeof(char *), err)) == NULL ||
-	    (sw->hidden = sst_calloc(sw->nparts, sizeof(char *), err)) == NULL) {
+	snprintf(sw->tag, sizeof(sw->tag), "part%ld", (long)getpid());
+	if ((sw->out = strdup(out)) == NULL) {
 		names_free(sw);
-		return SST_ESYS;
+		return sst_nomem(err, out);
 	}
 	/*
 	 * The output rules of fileio.h for every part, before any input: the
@@ -92,38 +127,52 @@ sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
 		names_free(sw);
 		return rc;
 	}
-	snprintf(tag, sizeof(tag), "part%ld", (long)getpid());
-	for (i = 0; i < sw->nparts; i++) {
-		char *name = sst_part_name(out, i, 0, "");
-
-		if (name == NULL) {
-			names_free(sw);
-			return sst_nomem(err, out);
-		}
-		rc = sst_out_target(name, &sw->finals[i], err);
-		free(name);
-		if (rc != SST_OK) {
-			names_free(sw);
-			return rc;
-		}
-		if ((sw->hidden[i] = sst_out_tmp_name(sw->finals[i], tag)) == NULL) {
-			names_free(sw);
-			return sst_nomem(err, out);
-		}
-		sst_cleanup_register_locked(sw->hidden[i]);
-	}
-	if ((rc = sst_writer_open(&sw->w, sw->hidden[0], &sw->o, err)) != SST_OK) {
-		names_free(sw);
-		return rc;
-	}
 	*swp = sw;
 	return SST_OK;
+}
+
+int
+sst_splitw_open(sst_splitw **swp, const char *out, const sst_splits *s,
+    const sst_table_opts *o, sst_err *err)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = splitw_new(swp, out, s, 0, o, err)) != SST_OK)
+		return rc;
+	for (i = 0; rc == SST_OK && i < s->n + 1; i++)
+		rc = name_part(*swp, i, err);
+	if (rc == SST_OK)
+		rc = sst_writer_open(&(*swp)->w, (*swp)->hidden[0], &(*swp)->o, err);
+	if (rc != SST_OK) {
+		names_free(*swp);
+		*swp = NULL;
+	}
+	return rc;
+}
+
+int
+sst_splitw_open_size(sst_splitw **swp, const char *out, uint64_t size,
+    const sst_table_opts *o, sst_err *err)
+{
+	return splitw_new(swp, out, NULL, size > 0 ? size : 1, o, err);
 }
 
 size_t
 sst_splitw_parts(const sst_splitw *sw)
 {
 	return sw->nparts;
+}
+
+/* Opens the writer of part cur. */
+static int
+open_part(sst_splitw *sw, sst_err *err)
+{
+	int rc;
+
+	if ((rc = name_part(sw, sw->cur, err)) != SST_OK)
+		return rc;
+	return sst_writer_open(&sw->w, sw->hidden[sw->cur], &sw->o, err);
 }
 
 /* Finishes the current part and opens the next. */
@@ -135,7 +184,7 @@ next_part(sst_splitw *sw, sst_err *err)
 	if ((rc = sst_writer_finish(&sw->w, err)) != SST_OK)
 		return rc;
 	sw->cur++;
-	return sst_writer_open(&sw->w, sw->hidden[sw->cur], &sw->o, err);
+	return open_part(sw, err);
 }
 
 int
@@ -145,6 +194,17 @@ sst_splitw_add(sst_splitw *sw, const sst_rec *r, sst_err *err)
 	size_t kl;
 	int rc;
 
+	if (sw->s == NULL) {	/* by size: a part ends once it reaches the size */
+		if (sw->w == NULL && (rc = open_part(sw, err)) != SST_OK)
+			return rc;
+		if ((rc = sst_writer_add(sw->w, r, err)) != SST_OK)
+			return rc;
+		if (sst_writer_size(sw->w) < sw->size)
+			return SST_OK;
+		if ((rc = sst_writer_finish(&sw->w, err)) == SST_OK)
+			sw->cur++;
+		return rc;
+	}
 	while (sw->cur < sw->s->n) {
 		k = sst_splits_key(sw->s, sw->cur, &kl);
 		if (sst_keycmp(r->key, r->klen, k, kl) < 0)
@@ -162,9 +222,14 @@ sst_splitw_finish(sst_splitw **swp, sst_err *err)
 	size_t i, j;
 	int rc = SST_OK;
 
-	while (rc == SST_OK && sw->cur < sw->s->n)
-		rc = next_part(sw, err);
-	if (rc == SST_OK)
+	if (sw->s == NULL) {	/* by size: at least one part, maybe empty */
+		if (sw->w == NULL && sw->cur == 0)
+			rc = open_part(sw, err);
+	} else {
+		while (rc == SST_OK && sw->cur < sw->s->n)
+			rc = next_part(sw, err);
+	}
+	if (rc == SST_OK && sw->w != NULL)
 		rc = sst_writer_finish(&sw->w, err);
 	for (i = 0; rc == SST_OK && i < sw->nparts; i++)
 		if (rename(sw->hidden[i], sw->finals[i]) != 0) {
@@ -190,7 +255,8 @@ sst_splitw_abort(sst_splitw **swp)
 		return;
 	sst_writer_abort(&sw->w);
 	for (i = 0; !sw->published && i <= sw->cur && i < sw->nparts; i++)
-		unlink(sw->hidden[i]);
+		if (sw->hidden[i] != NULL)
+			unlink(sw->hidden[i]);
 	names_free(sw);
 	*swp = NULL;
 }

@@ -33,9 +33,26 @@ typedef struct sst_table_opts {
 	int bloom_bits;		/* bits per key, 0 = no filter; default 10 */
 	int threads;		/* >1: compress blocks in a worker thread */
 	size_t filter_mem;	/* filter bytes built at once; 0: 4 MiB */
-	size_t dict_size;	/* zstd dictionary bytes, 0 = none; default 32 KiB */
+	size_t dict_size;	/* zstd dictionary bytes, 0 = none; default SST_DICT_AUTO */
 	size_t dict_sample;	/* raw bytes held back to train on; 0: SST_DICT_SAMPLE */
+	int temporary;		/* SST_TEMP_*: an intermediate that a merge rewrites */
 } sst_table_opts;
+
+/*
+ * Temporary tables (sst_table_opts.temporary): intermediates that a later
+ * merge reads and rewrites, so what pays off only in a final table is left
+ * out. Callers say what a table is; the writer decides what it gets.
+ *   SST_TEMP_NONE     a final table (default).
+ *   SST_TEMP_MERGED   stays readable until a merge rewrites it (a store's
+ *                     memtable flush, compacted later): no dictionary
+ *                     unless dict_size was set (is not SST_DICT_AUTO).
+ *   SST_TEMP_SCRATCH  read once by a merge, then removed (wal-replay -o's
+ *                     flushes, merge passes): no dictionary and no filter,
+ *                     whatever dict_size and bloom_bits say.
+ */
+enum { SST_TEMP_NONE = 0, SST_TEMP_MERGED = 1, SST_TEMP_SCRATCH = 2 };
+/* dict_size's default: SST_DICT_DEFAULT for a final table, none for a temporary one. */
+#define SST_DICT_AUTO		((size_t)-1)
 
 /*
  * Dictionary compression (formats/sstable.md, "Dictionary"): the writer

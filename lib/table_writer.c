@@ -114,7 +114,7 @@ sst_table_opts_default(sst_table_opts *o)
 	o->level = 3;
 	o->bloom_bits = 10;
 	o->threads = 1;
-	o->dict_size = SST_DICT_DEFAULT;
+	o->dict_size = SST_DICT_AUTO;
 }
 
 /* ---- output buffering (job side) ---- */
@@ -762,6 +762,13 @@ sst_writer_open(sst_writer **wp, const char *path, const sst_table_opts *o, sst_
 		w->o.bloom_bits = 0;
 	if (w->o.bloom_bits > SST_MAX_BLOOM_BITS)
 		w->o.bloom_bits = SST_MAX_BLOOM_BITS;
+	/* A temporary table (table.h) gets no dictionary unless asked, no filter if scratch. */
+	if (w->o.dict_size == SST_DICT_AUTO)
+		w->o.dict_size = w->o.temporary != SST_TEMP_NONE ? 0 : SST_DICT_DEFAULT;
+	if (w->o.temporary == SST_TEMP_SCRATCH) {
+		w->o.dict_size = 0;
+		w->o.bloom_bits = 0;
+	}
 	if (w->o.dict_size > SST_DICT_MAX)
 		w->o.dict_size = SST_DICT_MAX;
 	if (w->o.dict_size > 0 && w->o.dict_size < SST_DICT_MIN)

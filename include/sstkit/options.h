@@ -48,10 +48,13 @@ SST_API SSTKIT_WUR int sstkit_options_set_dict_size(sstkit_options *o, size_t by
 /* Threads for compressing and sorting, 1 .. 256; default 1. */
 SST_API SSTKIT_WUR int sstkit_options_set_threads(sstkit_options *o, int threads);
 
-/* Sorting (sstkit_builder, sstkit_wal_replay). */
-/* Memory cap of the sort, at least 1 MiB; default 256 MiB. */
+/* Sorting (sstkit_builder) and replay (sstkit_wal_replay). */
+/* Memory cap of the sort (of replay's two memtables), at least 1 MiB;
+ * default 256 MiB. */
 SST_API SSTKIT_WUR int sstkit_options_set_memory(sstkit_options *o, uint64_t bytes);
-/* Directory for sorted runs (anonymous files); NULL: $TMPDIR, else /tmp. */
+/* Directory for sorted runs (anonymous files), replay's flushed tables and
+ * the temporary tables of a merge of more inputs than may be open at once
+ * (sstkit_merge, sstkit_wal_replay); NULL: $TMPDIR, else /tmp. */
 SST_API SSTKIT_WUR int sstkit_options_set_tmpdir(sstkit_options *o, const char *dir);
 
 /* Merging (sstkit_merge): leave out keys whose newest record is a delete. */

@@ -72,7 +72,8 @@ SST_API void sstkit_builder_abort(sstkit_builder **b);
  * Merges the tables and stores inputs[0..n) (oldest first, later wins)
  * into one table at out, streaming (memory independent of their sizes).
  * Tombstones are kept unless sstkit_options_set_drop_deletes(o, 1).
- * An empty result is an empty table.
+ * An empty result is an empty table. More inputs than may be open at once
+ * are merged in passes through temporary tables in the tmpdir option.
  */
 SST_API SSTKIT_WUR int sstkit_merge(const char *out, const char *const *inputs, size_t n,
     const sstkit_options *o, sstkit_error *err);
@@ -125,7 +126,10 @@ SST_API void sstkit_wal_abort(sstkit_wal **w);
  * table at out, deletes kept as tombstones (as `wal-replay -o`). A torn
  * tail ends a log normally; damage before it is SSTKIT_EDATA unless
  * sstkit_options_set_skip_corrupt(o, 1). Options: memory, tmpdir, those of
- * the table. The WALs are left in place.
+ * the table. The pipeline is wal-replay's: a memtable (at most 4 MiB, and
+ * two of them at most half the memory cap each) flushed to temporary
+ * tables in tmpdir while replay goes on, merged into out at the end. The
+ * WALs are left in place.
  */
 SST_API SSTKIT_WUR int sstkit_wal_replay(const char *out, const char *const *wals, size_t n,
     const sstkit_options *o, sstkit_error *err);

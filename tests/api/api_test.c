@@ -5,6 +5,7 @@
  * the current directory (a fresh one); exits 0 when every check passed.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,66 @@ test_merge_store(void)
 	check_view(st, 1);
 }
 
+/*
+ * A replay larger than its memtables (1 MiB of memory: two of 512 KiB):
+ * flushed to temporary tables in the tmpdir option, merged, later wins
+ * across flushes and logs; nothing left in the tmpdir.
+ */
+static void
+test_wal_flushes(void)
+{
+	const char *wals[] = { "big1.wal", "big2.wal" };
+	const char *out[] = { "big.sst" };
+	sstkit_options *o = NULL;
+	sstkit_wal *w = NULL;
+	sstkit_reader *r = NULL;
+	char key[32], val[128];
+	int i, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	memset(val, 'v', sizeof(val) - 1);
+	val[sizeof(val) - 1] = '\0';
+	OK(sstkit_wal_open(&w, "big1.wal", NULL, e));
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		val[0] = 'a';
+		OK(sstkit_wal_put(w, key, strlen(key), val, strlen(val), e));
+	}
+	OK(sstkit_wal_close(&w, e));
+	OK(sstkit_wal_open(&w, "big2.wal", NULL, e));
+	for (i = 0; i < 20000; i += 2) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		val[0] = 'b';
+		if (i % 4 == 0)
+			OK(sstkit_wal_delete(w, key, strlen(key), e));
+		else
+			OK(sstkit_wal_put(w, key, strlen(key), val, strlen(val), e));
+	}
+	OK(sstkit_wal_close(&w, e));
+	CHECK(mkdir("rtmp", 0777) == 0);
+	OK(sstkit_options_new(&o, e));
+	OK(sstkit_options_set_memory(o, 1u << 20));
+	OK(sstkit_options_set_tmpdir(o, "rtmp"));
+	OK(sstkit_wal_replay("big.sst", wals, 2, o, e));
+	sstkit_options_free(&o);
+	OK(sstkit_reader_open(&r, out, 1, e));
+	CHECK(has(r, "k000000", NULL) && has(r, "k019996", NULL));
+	val[0] = 'b';
+	CHECK(has(r, "k000002", val) && has(r, "k019998", val));
+	val[0] = 'a';
+	CHECK(has(r, "k000001", val) && has(r, "k019999", val));
+	sstkit_reader_close(&r);
+	if ((d = opendir("rtmp")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				n++;
+		closedir(d);
+	}
+	CHECK(d != NULL && n == 0);
+	CHECK(rmdir("rtmp") == 0);
+}
+
 static void
 test_wal(void)
 {
@@ -300,6 +361,7 @@ test_wal(void)
 	sstkit_reader_close(&r);
 	/* a table is not a WAL */
 	CHECK(sstkit_wal_replay("x.sst", out, 1, NULL, e) == SSTKIT_EDATA);
+	test_wal_flushes();
 }
 
 static void

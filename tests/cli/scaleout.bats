@@ -116,3 +116,32 @@ same_as_single() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == Usage:* ]]
 }
+
+@test "drivers: installed by make install they find their shared part (sst-driver.sh), also through a link; make uninstall removes it" {
+	stage=$T/stage
+	make -s -C "$ROOT" BUILD="$(dirname "$SST_BIN")" DESTDIR="$stage" PREFIX=/usr \
+	    PYDIR=/usr/lib/python3/dist-packages install >/dev/null
+	bin=$stage/usr/bin
+	[ -f "$stage/usr/share/sstkit/sst-driver.sh" ]
+	[ ! -e "$bin/sst-driver.sh" ]
+	run sh "$bin/sst-parallel-build" -S 2/: -P 3 -n 500 -B "$bin" -- -b 1K -l 1 st shard1.tsv \
+	    shard2.tsv.gz shard3.tsv shard4.tsv
+	[ "$status" -eq 0 ] || fail "$output"
+	same_as_single st
+	sst-info st/*.sst | grep -q '^block size: *1024' || fail "-b 1K did not reach the tables"
+	ln -s "$bin/sst-slurm-build" slurm-link
+	run sh slurm-link --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == Usage:* ]]
+	run sh slurm-link -n x st2 shard1.tsv
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--sample: want a number, not 'x'"* ]]
+	# die's message is the message alone, its status the status
+	run sh "$bin/sst-parallel-build" -B "$bin" st3 missing.tsv
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"missing.tsv: cannot read" ]] || fail "$output"
+	make -s -C "$ROOT" BUILD="$(dirname "$SST_BIN")" DESTDIR="$stage" PREFIX=/usr \
+	    PYDIR=/usr/lib/python3/dist-packages uninstall >/dev/null
+	[ ! -e "$stage/usr/share/sstkit" ]
+	[ ! -e "$bin/sst-parallel-build" ]
+}

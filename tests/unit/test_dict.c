@@ -88,6 +88,8 @@ value_of(int i, char *v, size_t cap)
 	    i % 17, i % 17, i % 40, i % 9, i);
 }
 
+static int write_temporary;	/* SST_TEMP_* of the tables write_table writes */
+
 static int
 write_table(const char *path, int n, size_t dict, int threads)
 {
@@ -99,6 +101,7 @@ write_table(const char *path, int n, size_t dict, int threads)
 
 	sst_table_opts_default(&o);
 	o.dict_size = dict;
+	o.temporary = write_temporary;
 	o.threads = threads;
 	if (sst_writer_open(&w, path, &o, &e) != SST_OK)
 		return -1;
@@ -294,11 +297,52 @@ test_v1_table(void)
 	sst_table_close(&t);
 }
 
+/* The dictionary (and filter) of a temporary table (table.h) against a final one. */
+static void
+test_temporary(void)
+{
+	static const struct {
+		int temp;
+		size_t dict;
+		int want_dict, want_filter;
+	} c[] = {
+		{ SST_TEMP_NONE, SST_DICT_AUTO, 1, 1 },
+		{ SST_TEMP_NONE, 0, 0, 1 },
+		{ SST_TEMP_MERGED, SST_DICT_AUTO, 0, 1 },
+		{ SST_TEMP_MERGED, SST_DICT_DEFAULT, 1, 1 },
+		{ SST_TEMP_SCRATCH, SST_DICT_AUTO, 0, 0 },
+		{ SST_TEMP_SCRATCH, SST_DICT_DEFAULT, 0, 0 },
+	};
+	sst_table_opts o;
+	sst_err e = { 0, "" };
+	sst_table *t;
+	sst_props p;
+	size_t i;
+
+	sst_table_opts_default(&o);
+	CHECK(o.dict_size == SST_DICT_AUTO && o.temporary == SST_TEMP_NONE);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		write_temporary = c[i].temp;
+		CHECK(write_table(tpath("tmp.sst"), 8000, c[i].dict, 1) == 0);
+		t = NULL;
+		CHECK_RC(sst_table_open(&t, tpath("tmp.sst"), &e), SST_OK);
+		if (t != NULL && sst_table_props(t, &p, &e) == SST_OK) {
+			CHECK((p.dict_bytes > 0) == c[i].want_dict);
+			CHECK((p.bloom_bits > 0) == c[i].want_filter);
+		}
+		sst_table_close(&t);
+		check_table(tpath("tmp.sst"), 8000);
+		unlink(tpath("tmp.sst"));
+	}
+	write_temporary = SST_TEMP_NONE;
+}
+
 int
 main(void)
 {
 	test_v1_table();
 	test_dict_search();
 	test_dictionary();
+	test_temporary();
 	UNIT_DONE();
 }

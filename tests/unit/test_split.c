@@ -346,6 +346,42 @@ test_splitw(void)
 		CHECK(stat(part, &st) != 0);
 	}
 	sst_splits_free(&s);
+
+	/* cut by size: a part ends at the size; no record: one empty part */
+	o.compression = SST_COMP_NONE;
+	o.bloom_bits = 0;
+	CHECK_RC(sst_splitw_open_size(&w, out, 1, &o, &e), SST_OK);
+	CHECK(sst_splitw_parts(w) == 0);
+	for (i = 0; i < 3; i++) {
+		r.key = (const uint8_t *)keys[i];
+		CHECK_RC(sst_splitw_add(w, &r, &e), SST_OK);
+	}
+	CHECK(sst_splitw_parts(w) == 3);
+	CHECK_RC(sst_splitw_finish(&w, &e), SST_OK);
+	for (i = 0; i < 3; i++) {
+		snprintf(part, sizeof(part), "%s/t-%04zu.sst", dir, i + 1);
+		CHECK(table_records(part) == 1);
+		unlink(part);
+	}
+	snprintf(part, sizeof(part), "%s/t-0004.sst", dir);
+	CHECK(stat(part, &st) != 0);
+	CHECK_RC(sst_splitw_open_size(&w, out, 1u << 20, &o, &e), SST_OK);
+	CHECK_RC(sst_splitw_finish(&w, &e), SST_OK);
+	snprintf(part, sizeof(part), "%s/t-0001.sst", dir);
+	CHECK(table_records(part) == 0);
+	unlink(part);
+	/* a failure after a finished part leaves none */
+	CHECK_RC(sst_splitw_open_size(&w, out, 1, &o, &e), SST_OK);
+	r.key = (const uint8_t *)"n";
+	CHECK_RC(sst_splitw_add(w, &r, &e), SST_OK);
+	r.key = (const uint8_t *)"z";
+	CHECK_RC(sst_splitw_add(w, &r, &e), SST_OK);
+	sst_splitw_abort(&w);
+	CHECK(w == NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(part, sizeof(part), "%s/t-%04zu.sst", dir, i + 1);
+		CHECK(stat(part, &st) != 0);
+	}
 	rmdir(dir);
 }
 
