@@ -47,8 +47,8 @@ typedef struct sst_table_opts {
  * pay), and neither does one whose sample zstd cannot train on, or on
  * whose sample the dictionary saves less than its own size.
  * The sample adds at most dict_sample + a block to the writer's memory,
- * training about 5 MiB more for a moment (two candidates at once), the
- * contexts about 1 MiB.
+ * training (lib/dict.c) about 2.5 MiB more for a moment, the contexts
+ * about 1 MiB.
  */
 #define SST_DICT_DEFAULT	(32u << 10)
 #define SST_DICT_MIN		256u
