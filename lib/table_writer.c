@@ -14,7 +14,7 @@
  * With a dictionary (o.dict_size > 0), the first finished blocks are held
  * back, raw, in one buffer (up to o.dict_sample bytes) instead of being
  * queued; then the caller trains a dictionary on them, keeps it if it pays
- * on them (dict_pays), gives both
+ * on them (lib/dict.c), gives both
  * compression contexts the ZSTD_CDict, and queues the held blocks and all
  * later ones as usual. The dictionary block is written after the data.
  */
