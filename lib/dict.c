@@ -1,14 +1,14 @@
 /*
  * dict.c - trains a table's zstd dictionary and decides whether it pays.
  *
- * One fastCover training with fixed parameters: k = 100, d = 8, f = 18,
+ * One fastCover training with fixed parameters: k = 75, d = 8, f = 18,
  * accel = 4. zstd's own parameter search (5 candidates k = 50 ... 1998,
  * each trained, finalized and tried on the whole sample) picked k = 50 on
  * the bench data and k = 537 on Debian package stanzas, and cost 29% of an
- * sst-build's instructions on 60 MB; k = 100 comes within 0.4% of the
+ * sst-build's instructions on 60 MB; k = 75 comes within 0.25% of the
  * search's table on both, and accel 4 (a quarter of the samples for the
- * entropy tables, every 4th position hashed) costs about a tenth of it
- * (docs/bench.md, "Dictionary training").
+ * entropy tables, every 4th position hashed) keeps the training at about
+ * 3% (docs/bench.md, "Dictionary training").
  */
 #include "dict.h"
 
