@@ -64,8 +64,8 @@ enum { SST_TEMP_NONE = 0, SST_TEMP_MERGED = 1, SST_TEMP_SCRATCH = 2 };
  * pay), and neither does one whose sample zstd cannot train on, or on
  * whose sample the dictionary saves less than its own size.
  * The sample adds at most dict_sample + a block to the writer's memory,
- * training about 5 MiB more for a moment (two candidates at once), the
- * contexts about 1 MiB.
+ * training (lib/dict.c) about 2.5 MiB more for a moment, the contexts
+ * about 1 MiB.
  */
 #define SST_DICT_DEFAULT	(32u << 10)
 #define SST_DICT_MIN		256u

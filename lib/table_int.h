@@ -86,16 +86,5 @@ int sst_decode_handle(const uint8_t *p, size_t n, sst_handle *h);
 /* Reads the top-level index (once). */
 int sst_table_load_index(sst_table *t, sst_err *err);
 
-/*
- * Trains a zstd dictionary of at most cap bytes on the n samples (sizes[i]
- * bytes each, concatenated), for compression level level: the search of
- * zstd's ZDICT_optimizeTrainFromBuffer_fastCover (d 8, steps 4, f 18,
- * accel 1, split point 1), giving the same dictionary, with the candidates
- * spread over two threads when threads > 1. *dict (malloc'd, the caller
- * frees it) and *len are NULL and 0 when no dictionary could be trained.
- * Returns 0, or -1 when out of memory.
- */
-int sst_dict_train(const uint8_t *samples, const size_t *sizes, size_t n, size_t cap, int level,
-    int threads, uint8_t **dict, size_t *len);
 
 #endif

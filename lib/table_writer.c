@@ -14,7 +14,7 @@
  * With a dictionary (o.dict_size > 0), the first finished blocks are held
  * back, raw, in one buffer (up to o.dict_sample bytes) instead of being
  * queued; then the caller trains a dictionary on them, keeps it if it pays
- * on them (dict_pays), gives both
+ * on them (lib/dict.c), gives both
  * compression contexts the ZSTD_CDict, and queues the held blocks and all
  * later ones as usual. The dictionary block is written after the data.
  */
@@ -27,11 +27,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#define ZDICT_STATIC_LINKING_ONLY	/* ZDICT_trainFromBuffer_fastCover: its f, for memory */
-#include <zdict.h>
 #include <zstd.h>
 
 #include "block.h"
+#include "dict.h"
 #include "fileio.h"
 #include "filter.h"
 #include "format.h"
@@ -424,191 +423,6 @@ queue_block(sst_writer *w, sst_buf *swap, const uint8_t *raw, size_t rawlen,
 }
 
 /*
- * Keeps the dictionary only if it pays on the sample: up to 64 held blocks,
- * evenly spaced, are compressed with and without it; the saving, scaled to
- * the whole sample, must exceed the dictionary's own size (a conservative
- * test: a table that goes on past the sample saves more).
- */
-static int
-dict_pays(sst_writer *w, sst_err *err)
-{
-	const uint8_t *p = w->hold.p;
-	size_t i, step = w->nhold / 64 + 1, cmp = 0, cap = 0;
-	uint64_t plain = 0, withd = 0;
-	uint8_t *buf = NULL;
-	ZSTD_CCtx *c = ZSTD_createCCtx();	/* the jobs' contexts keep their settings */
-
-	if (c == NULL)
-		return sst_nomem(err, w->out.path);
-
-	for (i = 0; i < w->nhold; i++) {
-		size_t n = w->hold_sizes[i], a, b;
-
-		if (i % step == 0) {
-			if (ZSTD_compressBound(n) > cap) {
-				free(buf);
-				cap = ZSTD_compressBound(n);
-				if ((buf = malloc(cap)) == NULL) {
-					ZSTD_freeCCtx(c);
-					return sst_nomem(err, w->out.path);
-				}
-			}
-			a = ZSTD_compressCCtx(c, buf, cap, p, n, w->o.level);
-			b = ZSTD_compress_usingCDict(c, buf, cap, p, n, w->cdict);
-			if (ZSTD_isError(a) || ZSTD_isError(b)) {
-				free(buf);
-				ZSTD_freeCCtx(c);
-				return sst_error(err, SST_ESYS, "%s: zstd: cannot compress", w->out.path);
-			}
-			plain += a < n - n / 8 ? a : n;
-			withd += b < n - n / 8 ? b : n;
-			cmp++;
-		}
-		p += n;
-	}
-	free(buf);
-	ZSTD_freeCCtx(c);
-	if (cmp == 0 || withd >= plain || (plain - withd) * w->nhold / cmp <= w->dict_len) {
-		ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_and_parameters);
-		if (w->helper_cctx != NULL)
-			ZSTD_CCtx_reset(w->helper_cctx, ZSTD_reset_session_and_parameters);
-		ZSTD_freeCDict(w->cdict);
-		w->cdict = NULL;
-		w->dict_len = 0;
-		w->dict_state = DICT_OFF;
-	}
-	return SST_OK;
-}
-
-/*
- * Dictionary training (sst_dict_train, table_int.h): the search of zstd's
- * ZDICT_optimizeTrainFromBuffer_fastCover with d = 8, steps = 4, f = 18,
- * accel 1 and every sample both trained and tested on, done here because
- * the static libzstd runs that search's pool on one thread. Each candidate
- * k (50, 537, 1024, 1511, 1998) trains a dictionary, then the samples are
- * compressed with it; the smallest total (dictionary included) wins, the
- * lowest k on a tie, as in zstd: the same dictionary, on two threads.
- */
-#define DICT_TRIALS 5
-
-typedef struct dict_trial {
-	unsigned k;
-	uint8_t *dict;
-	size_t len;		/* 0: training failed (not an error) */
-	uint64_t total;		/* len + the samples compressed with it */
-	int nomem;
-} dict_trial;
-
-typedef struct dict_search {
-	const uint8_t *samples;
-	const size_t *sizes;
-	size_t n, cap;
-	int level;
-	dict_trial t[DICT_TRIALS];
-	unsigned next;		/* the next trial to take (atomic) */
-} dict_search;
-
-/* Trains and measures one candidate; sets t->len (0 if it fails). */
-static void
-dict_try(const dict_search *s, dict_trial *t)
-{
-	ZDICT_fastCover_params_t fp;
-	ZSTD_CCtx *c = NULL;
-	ZSTD_CDict *cd = NULL;
-	uint8_t *buf = NULL;
-	const uint8_t *p = s->samples;
-	size_t i, n, cap = 0;
-
-	t->len = 0;
-	if ((t->dict = malloc(s->cap)) == NULL) {
-		t->nomem = 1;
-		return;
-	}
-	memset(&fp, 0, sizeof(fp));
-	fp.k = t->k;
-	fp.d = 8;
-	fp.f = 18;	/* a 1 MiB + 0.5 MiB frequency table: 20 (zstd's default) costs 6 MiB */
-	fp.accel = 1;
-	fp.splitPoint = 1.0;
-	fp.zParams.compressionLevel = s->level;
-	n = ZDICT_trainFromBuffer_fastCover(t->dict, s->cap, s->samples, s->sizes, (unsigned)s->n, fp);
-	if (ZDICT_isError(n) || n == 0)
-		return;
-	for (i = 0; i < s->n; i++)
-		if (ZSTD_compressBound(s->sizes[i]) > cap)
-			cap = ZSTD_compressBound(s->sizes[i]);
-	if ((c = ZSTD_createCCtx()) == NULL || (cd = ZSTD_createCDict(t->dict, n, s->level)) == NULL ||
-	    (buf = malloc(cap ? cap : 1)) == NULL) {
-		t->nomem = 1;
-		goto out;
-	}
-	t->total = n;
-	for (i = 0; i < s->n; i++) {
-		size_t z = ZSTD_compress_usingCDict(c, buf, cap, p, s->sizes[i], cd);
-
-		if (ZSTD_isError(z))
-			goto out;
-		t->total += z;
-		p += s->sizes[i];
-	}
-	t->len = n;
-out:
-	free(buf);
-	ZSTD_freeCDict(cd);
-	ZSTD_freeCCtx(c);
-}
-
-static void *
-dict_trials(void *arg)
-{
-	dict_search *s = arg;
-	unsigned i;
-
-	while ((i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED)) < DICT_TRIALS)
-		dict_try(s, &s->t[i]);
-	return NULL;
-}
-
-int
-sst_dict_train(const uint8_t *samples, const size_t *sizes, size_t n, size_t cap, int level,
-    int threads, uint8_t **dict, size_t *len)
-{
-	dict_search s;
-	pthread_t th;
-	int helper = 0, nomem = 0;
-	unsigned i, best = DICT_TRIALS;
-
-	*dict = NULL;
-	*len = 0;
-	memset(&s, 0, sizeof(s));
-	s.samples = samples;
-	s.sizes = sizes;
-	s.n = n;
-	s.cap = cap;
-	s.level = level;
-	for (i = 0; i < DICT_TRIALS; i++)
-		s.t[i].k = 50 + i * ((2000 - 50) / 4);
-	if (threads > 1)
-		helper = pthread_create(&th, NULL, dict_trials, &s) == 0;
-	dict_trials(&s);
-	if (helper)
-		pthread_join(th, NULL);
-	for (i = 0; i < DICT_TRIALS; i++) {
-		nomem |= s.t[i].nomem;
-		if (s.t[i].len > 0 && (best == DICT_TRIALS || s.t[i].total < s.t[best].total))
-			best = i;
-	}
-	if (!nomem && best < DICT_TRIALS) {
-		*dict = s.t[best].dict;
-		s.t[best].dict = NULL;
-		*len = s.t[best].len;
-	}
-	for (i = 0; i < DICT_TRIALS; i++)
-		free(s.t[i].dict);
-	return nomem ? -1 : 0;
-}
-
-/*
  * Ends the sample: trains the dictionary on the held blocks when there is
  * enough data (else the table has none), then queues the held blocks.
  */
@@ -622,15 +436,17 @@ dict_start(sst_writer *w, sst_err *err)
 	w->dict_state = DICT_OFF;
 	if (w->hold.len >= 8 * w->o.dict_size && w->nhold >= 8) {
 		size_t n;
+		int pays = 0;
 
-		/* the table's worker idles meanwhile: the search may take its core */
 		if (sst_dict_train(w->hold.p, w->hold_sizes, w->nhold, w->o.dict_size, w->o.level,
-		    w->o.threads, &w->dict, &n) != 0)
+		    &w->dict, &n) != 0)
 			return sst_nomem(err, w->out.path);
-		if (n > 0) {	/* else: no dictionary, not an error */
+		if (n > 0 &&	/* else: no dictionary, not an error */
+		    ((w->cdict = ZSTD_createCDict(w->dict, n, w->o.level)) == NULL ||
+		    sst_dict_pays(w->hold.p, w->hold_sizes, w->nhold, w->cdict, n, w->o.level, &pays) != 0))
+			return sst_nomem(err, w->out.path);
+		if (pays) {
 			w->dict_len = n;
-			if ((w->cdict = ZSTD_createCDict(w->dict, n, w->o.level)) == NULL)
-				return sst_nomem(err, w->out.path);
 			if (ZSTD_isError(ZSTD_CCtx_refCDict(w->cctx, w->cdict)) ||
 			    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_dictIDFlag, 0)) ||
 			    (w->helper_cctx != NULL &&
@@ -638,8 +454,11 @@ dict_start(sst_writer *w, sst_err *err)
 			    ZSTD_isError(ZSTD_CCtx_setParameter(w->helper_cctx, ZSTD_c_dictIDFlag, 0)))))
 				return sst_error(err, SST_ESYS, "%s: zstd: cannot use the dictionary", w->out.path);
 			w->dict_state = DICT_ON;
-			if ((rc = dict_pays(w, err)) != SST_OK)
-				return rc;
+		} else {
+			ZSTD_freeCDict(w->cdict);
+			w->cdict = NULL;
+			free(w->dict);
+			w->dict = NULL;
 		}
 	}
 	for (i = 0; i < w->nhold && rc == SST_OK; i++) {

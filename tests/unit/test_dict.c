@@ -11,6 +11,7 @@
 #include <zdict.h>
 #include <unistd.h>
 
+#include "dict.h"
 #include "format.h"
 #include "table.h"
 #include "table_int.h"
@@ -208,17 +209,18 @@ test_dictionary(void)
 }
 
 /*
- * sst_dict_train gives the dictionary of zstd's own parameter search
- * (ZDICT_optimizeTrainFromBuffer_fastCover, the same parameters), on one
- * thread and on two, on two kinds of samples.
+ * sst_dict_train gives zstd's fastCover dictionary with the fixed
+ * parameters (k 75, d 8, f 18, accel 4) on two kinds of samples;
+ * sst_dict_pays keeps it where it saves more than its size.
  */
 static void
-test_dict_search(void)
+test_dict_train(void)
 {
 	const size_t cap = 16u << 10, nsamples = 160;
-	size_t *sizes = malloc(nsamples * sizeof(*sizes)), len1 = 0, len2 = 0, zn, i, used = 0;
-	uint8_t *samples = malloc(nsamples * 8192), *d1 = NULL, *d2 = NULL, *zd = malloc(cap);
+	size_t *sizes = malloc(nsamples * sizeof(*sizes)), len1 = 0, zn, i, used = 0;
+	uint8_t *samples = malloc(nsamples * 8192), *d1 = NULL, *zd = malloc(cap);
 	unsigned kind, x = 12345;
+	int pays;
 
 	if (sizes == NULL || samples == NULL || zd == NULL) {
 		CHECK(0);
@@ -226,6 +228,7 @@ test_dict_search(void)
 	}
 	for (kind = 0; kind < 2; kind++) {
 		ZDICT_fastCover_params_t fp;
+		ZSTD_CDict *cd;
 
 		used = 0;
 		for (i = 0; i < nsamples; i++) {	/* blocks of stanzas, or of words with digits */
@@ -248,25 +251,32 @@ test_dict_search(void)
 			used += n;
 		}
 		memset(&fp, 0, sizeof(fp));
+		fp.k = 75;
 		fp.d = 8;
-		fp.steps = 4;
 		fp.f = 18;
-		fp.accel = 1;
+		fp.accel = 4;
 		fp.splitPoint = 1.0;
 		fp.zParams.compressionLevel = 3;
-		zn = ZDICT_optimizeTrainFromBuffer_fastCover(zd, cap, samples, sizes, (unsigned)nsamples, &fp);
+		zn = ZDICT_trainFromBuffer_fastCover(zd, cap, samples, sizes, (unsigned)nsamples, fp);
 		CHECK(!ZDICT_isError(zn) && zn > 0);
-		CHECK(sst_dict_train(samples, sizes, nsamples, cap, 3, 1, &d1, &len1) == 0);
-		CHECK(sst_dict_train(samples, sizes, nsamples, cap, 3, 2, &d2, &len2) == 0);
-		printf("dict search: kind %u, zstd chose k=%u, %zu bytes\n", kind, fp.k, zn);
+		CHECK(sst_dict_train(samples, sizes, nsamples, cap, 3, &d1, &len1) == 0);
+		printf("dict train: kind %u, %zu bytes\n", kind, len1);
 		CHECK(len1 == zn && d1 != NULL && memcmp(d1, zd, zn) == 0);
-		CHECK(len2 == zn && d2 != NULL && memcmp(d2, zd, zn) == 0);
+		cd = d1 != NULL ? ZSTD_createCDict(d1, len1, 3) : NULL;
+		CHECK(cd != NULL);
+		if (cd != NULL) {
+			pays = 0;
+			CHECK(sst_dict_pays(samples, sizes, nsamples, cd, len1, 3, &pays) == 0 && pays == 1);
+			/* a saving below the dictionary's size: not kept */
+			pays = 1;
+			CHECK(sst_dict_pays(samples, sizes, nsamples, cd, 64u << 20, 3, &pays) == 0 && pays == 0);
+			ZSTD_freeCDict(cd);
+		}
 		free(d1);
-		free(d2);
-		d1 = d2 = NULL;
+		d1 = NULL;
 	}
 	/* Too little to train on: no dictionary, not an error. */
-	CHECK(sst_dict_train(samples, sizes, 2, cap, 3, 2, &d1, &len1) == 0 && d1 == NULL && len1 == 0);
+	CHECK(sst_dict_train(samples, sizes, 2, cap, 3, &d1, &len1) == 0 && d1 == NULL && len1 == 0);
 out:
 	free(sizes);
 	free(samples);
@@ -341,7 +351,7 @@ int
 main(void)
 {
 	test_v1_table();
-	test_dict_search();
+	test_dict_train();
 	test_dictionary();
 	test_temporary();
 	UNIT_DONE();
