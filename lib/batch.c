@@ -88,6 +88,15 @@ sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
 		return sst_nomem(err, "batch");				\
 	(f) = np_;							\
 } while (0)
+/* The same for an array only sst_batch_finish fills: nothing to keep. */
+#define RENEW(f, c) do {						\
+	void *np_ = malloc((c) * sizeof(*(f)));				\
+									\
+	if (np_ == NULL)						\
+		return sst_nomem(err, "batch");				\
+	free(f);							\
+	(f) = np_;							\
+} while (0)
 
 /* Makes room for one more key of klen bytes (n < max_keys, and it fits). */
 static int
@@ -99,11 +108,11 @@ reserve_key(sst_batch *b, size_t klen, sst_err *err)
 		if (c > b->max_keys)
 			c = b->max_keys;
 		GROW(b->koff, c + 1);
-		GROW(b->voff, c);
-		GROW(b->vlen, c);
 		GROW(b->flags, c);
-		GROW(b->state, c);
-		GROW(b->ents, c);
+		RENEW(b->voff, c);
+		RENEW(b->vlen, c);
+		RENEW(b->state, c);
+		RENEW(b->ents, c);
 		b->koff[0] = 0;
 		b->cap = c;
 	}
@@ -278,7 +287,9 @@ on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
 			return SST_OK;
 		}
 	}
-	if (r->vlen > b->arena_cap - b->aused || reserve_arena(b, b->aused + r->vlen) != 0) {
+	if (r->vlen > b->arena_cap - b->aused ||
+	    ((r->vlen > b->acap - b->aused || b->arena == NULL) &&
+	    reserve_arena(b, b->aused + r->vlen) != 0)) {
 		/* does not fit (or no memory to grow it): looked up again when answered */
 		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
 		return SST_OK;
@@ -366,7 +377,8 @@ sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err *er
 	if (b->n == b->max_keys || (b->n > 0 && b->kused + klen > b->max_key_bytes))
 		if ((rc = sst_batch_finish(b, err)) != SST_OK)
 			return rc;
-	if ((rc = reserve_key(b, klen, err)) != SST_OK)
+	if ((b->n == b->cap || b->kused + klen > b->kcap) &&
+	    (rc = reserve_key(b, klen, err)) != SST_OK)
 		return rc;
 	memcpy(b->keys + b->kused, key, klen);
 	b->kused += klen;
