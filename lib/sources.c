@@ -1,9 +1,11 @@
 #include "sources.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "merge_iter.h"
 #include "util.h"
@@ -106,11 +108,21 @@ lru_make_room(struct sst_sources_impl *p)
 
 /* Opens slot sl's table into h (when not open) and marks it used. */
 static int
-handle_open(struct sst_sources_impl *p, handle *h, const slot *sl, sst_err *err)
+handle_open(struct sst_sources_impl *p, handle *h, slot *sl, sst_err *err)
 {
 	int rc;
 
 	if (h->t != NULL) {
+		lru_front(p, h);
+		return SST_OK;
+	}
+	if (h != &sl->h && sl->h.t != NULL) {
+		/* A scan takes over the table open for lookups (sst_sources_open's). */
+		h->t = sl->h.t;
+		h->p = p;
+		sl->h.t = NULL;
+		sl->filter = 0;
+		lru_unlink(&sl->h);
 		lru_front(p, h);
 		return SST_OK;
 	}
@@ -312,6 +324,29 @@ add_entries(sst_sources *s, const char *dir, const sst_manifest *m, const size_t
 	return SST_OK;
 }
 
+/* Adds plain table t, opened at path, as a slot and run of its own; it stays open. */
+static int
+add_plain(struct sst_sources_impl *p, const char *path, sst_table *t, sst_err *err)
+{
+	slot *sl;
+	int rc;
+
+	if ((rc = add_slot(p, path, NULL, err)) == SST_OK)
+		rc = add_run(p, p->nslots - 1, 1, 0, err);
+	if (rc != SST_OK) {
+		sst_table_close(&t);
+		return rc;
+	}
+	/* Kept open for the lookups and scans to come (an LRU entry like any). */
+	sl = &p->slots[p->nslots - 1];
+	lru_make_room(p);
+	sl->h.t = t;
+	sl->h.p = p;
+	p->nopen++;
+	lru_front(p, &sl->h);
+	return SST_OK;
+}
+
 int
 sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err)
 {
@@ -328,8 +363,20 @@ sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err
 		goto fail;
 	}
 	for (i = 0; i < npaths; i++) {
-		int store;
+		struct stat st;
+		sst_table *t;
+		int store, fd = open(paths[i], O_RDONLY | O_CLOEXEC);
 
+		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			/* Not a store: a table (or bad data its open names), opened once. */
+			if ((rc = sst_table_open_stat(&t, fd, paths[i], &st, err)) != SST_OK ||
+			    (rc = add_plain(p, paths[i], t, err)) != SST_OK)
+				goto fail;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		/* A directory, or a path that does not open (the table open says why). */
 		if ((rc = sst_store_check_path(paths[i], &store, err)) != SST_OK)
 			goto fail;
 		if (store) {
@@ -340,15 +387,10 @@ sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err
 			p->nsnaps++;
 			rc = add_entries(s, paths[i], &sn->m, NULL, sn->m.n, err);
 		} else {
-			sst_table *t;
-
-			/* Opened once now, so that a bad argument fails at once. */
+			/* Opened now, so that a bad argument fails at once. */
 			if ((rc = sst_table_open(&t, paths[i], err)) != SST_OK)
 				goto fail;
-			sst_table_close(&t);
-			rc = add_slot(p, paths[i], NULL, err);
-			if (rc == SST_OK)
-				rc = add_run(p, p->nslots - 1, 1, 0, err);
+			rc = add_plain(p, paths[i], t, err);
 		}
 		if (rc != SST_OK)
 			goto fail;
