@@ -42,7 +42,7 @@ struct sst_sources_impl {
 	sst_manifest wm;	/* sst_sources_open_entries: a copy of the entries */
 	char *wdir;		/* ... and their store */
 	handle lru;		/* sentinel */
-	size_t nopen, maxopen;
+	size_t nopen, maxopen;	/* maxopen 0: default_max_open(), asked when needed */
 };
 
 static size_t
@@ -97,6 +97,10 @@ handle_close(struct sst_sources_impl *p, handle *h)
 static void
 lru_make_room(struct sst_sources_impl *p)
 {
+	if (p->maxopen == 0) {
+		if (p->nopen < 4)
+			return;		/* below any default: no getrlimit yet */
+		}
 	while (p->nopen >= p->maxopen && p->lru.prev != &p->lru) {
 		handle *v = p->lru.prev;
 
@@ -165,11 +169,25 @@ static int
 add_slot(struct sst_sources_impl *p, const char *path, const sst_store_entry *e, sst_err *err)
 {
 	slot *ns;
+	size_t i;
 
 	if (p->nslots % 64 == 0) {
-		if ((ns = sst_realloc(p->slots, (p->nslots + 64) * sizeof(*ns), err)) == NULL)
+		/*
+		 * The array moves: its open tables (plain tables opened while
+		 * building, nothing else is open yet) leave the LRU list and come
+		 * back in slot order, the order they were opened in.
+		 */
+		for (i = 0; i < p->nslots; i++)
+			if (p->slots[i].h.t != NULL)
+				lru_unlink(&p->slots[i].h);
+		ns = sst_realloc(p->slots, (p->nslots + 64) * sizeof(*ns), err);
+		if (ns != NULL)
+			p->slots = ns;
+		for (i = 0; i < p->nslots; i++)
+			if (p->slots[i].h.t != NULL)
+				lru_front(p, &p->slots[i].h);
+		if (ns == NULL)
 			return SST_ESYS;
-		p->slots = ns;
 	}
 	ns = &p->slots[p->nslots];
 	memset(ns, 0, sizeof(*ns));
@@ -202,7 +220,6 @@ impl_new(sst_sources *s, sst_err *err)
 	if ((s->p = p = sst_calloc(1, sizeof(*p), err)) == NULL)
 		return SST_ESYS;
 	p->lru.next = p->lru.prev = &p->lru;
-	p->maxopen = default_max_open();
 	return SST_OK;
 }
 
@@ -428,6 +445,8 @@ sst_sources_nruns(const sst_sources *s)
 size_t
 sst_sources_max_open(const sst_sources *s)
 {
+	if (s->p != NULL && s->p->maxopen == 0)
+		s->p->maxopen = default_max_open();
 	return s->p ? s->p->maxopen : 0;
 }
 
