@@ -100,7 +100,8 @@ lru_make_room(struct sst_sources_impl *p)
 	if (p->maxopen == 0) {
 		if (p->nopen < 4)
 			return;		/* below any default: no getrlimit yet */
-		}
+		p->maxopen = default_max_open();
+	}
 	while (p->nopen >= p->maxopen && p->lru.prev != &p->lru) {
 		handle *v = p->lru.prev;
 
