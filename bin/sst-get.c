@@ -147,6 +147,8 @@ add_arg(sst_batch *bt, const char *arg, int escape, sst_err *err)
 	return rc;
 }
 
+static char obuf[1 << 16];	/* stdout's buffer */
+
 int
 main(int argc, char **argv)
 {
@@ -176,7 +178,8 @@ main(int argc, char **argv)
 	if (optind == argc)
 		sst_cli_usage_error("no SOURCE given");
 	bo.escape = o.wopts.escape;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* Ours, not stdio's: no fstat and isatty probe of stdout, no malloc. */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (o.use_k) {
 		/* Keys given with -k are checked before any source is opened. */
 		int opt_end = optind;

@@ -27,19 +27,23 @@ struct sst_batch {
 	int escape;
 	size_t max_keys, max_key_bytes, arena_cap;
 
-	/* the chunk, in input order */
-	size_t n;
+	/*
+	 * The chunk, in input order. Every buffer grows as it is used, up to
+	 * its bound (max_keys keys, max_key_bytes key bytes, arena_cap bytes):
+	 * a batch of a few keys allocates a few bytes, not SST_BATCH_MEM.
+	 */
+	size_t n, cap;		/* keys; room for keys in the arrays below */
 	uint8_t *keys;		/* key bytes, key i at koff[i] .. koff[i + 1] */
-	size_t kused;
-	uint32_t *koff;		/* max_keys + 1 */
+	size_t kused, kcap;
+	uint32_t *koff;		/* cap + 1 */
 	uint32_t *voff, *vlen;	/* A_PUT: the value in the arena */
 	uint8_t *flags;
 	int *state;		/* sources.h's, in sort order */
 	ent *ents;
 	uint8_t *arena;
-	size_t aused;
+	size_t aused, acap;
 
-	/* input */
+	/* input (allocated by sst_batch_read) */
 	uint8_t *in;
 	size_t inlen;
 	uint64_t lineno;
@@ -72,26 +76,82 @@ sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
 		b->max_key_bytes = SST_BATCH_KEY_BYTES;
 	if (b->arena_cap > SST_BATCH_ARENA)
 		b->arena_cap = SST_BATCH_ARENA;
-	/* Pages are touched only as they are used: small batches stay small. */
-	/* one key always fits, whatever max_key_bytes */
-	b->keys = malloc(b->max_key_bytes > SST_MAX_KEY ? b->max_key_bytes : SST_MAX_KEY);
-	b->koff = malloc((b->max_keys + 1) * sizeof(*b->koff));
-	b->voff = malloc(b->max_keys * sizeof(*b->voff));
-	b->vlen = malloc(b->max_keys * sizeof(*b->vlen));
-	b->flags = malloc(b->max_keys);
-	b->state = malloc(b->max_keys * sizeof(*b->state));
-	b->ents = malloc(b->max_keys * sizeof(*b->ents));
-	b->arena = malloc(b->arena_cap);
-	b->in = malloc(SST_BATCH_INBUF);
-	if (b->keys == NULL || b->koff == NULL || b->voff == NULL || b->vlen == NULL ||
-	    b->flags == NULL || b->state == NULL || b->ents == NULL || b->arena == NULL ||
-	    b->in == NULL) {
-		sst_batch_free(&b);
-		return sst_nomem(err, "batch");
-	}
-	b->koff[0] = 0;
 	*bp = b;
 	return SST_OK;
+}
+
+/* Grows array f of the batch to c elements (realloc keeps what it holds). */
+#define GROW(f, c) do {							\
+	void *np_ = realloc((f), (c) * sizeof(*(f)));			\
+									\
+	if (np_ == NULL)						\
+		return sst_nomem(err, "batch");				\
+	(f) = np_;							\
+} while (0)
+/* The same for an array only sst_batch_finish fills: nothing to keep. */
+#define RENEW(f, c) do {						\
+	void *np_ = malloc((c) * sizeof(*(f)));				\
+									\
+	if (np_ == NULL)						\
+		return sst_nomem(err, "batch");				\
+	free(f);							\
+	(f) = np_;							\
+} while (0)
+
+/* Makes room for one more key of klen bytes (n < max_keys, and it fits). */
+static int
+reserve_key(sst_batch *b, size_t klen, sst_err *err)
+{
+	if (b->n == b->cap) {
+		size_t c = b->cap ? 2 * b->cap : 16;
+
+		if (c > b->max_keys)
+			c = b->max_keys;
+		GROW(b->koff, c + 1);
+		GROW(b->flags, c);
+		RENEW(b->voff, c);
+		RENEW(b->vlen, c);
+		RENEW(b->state, c);
+		RENEW(b->ents, c);
+		b->koff[0] = 0;
+		b->cap = c;
+	}
+	if (b->kused + klen > b->kcap) {
+		/* one key always fits, whatever max_key_bytes */
+		size_t most = b->max_key_bytes > SST_MAX_KEY ? b->max_key_bytes : SST_MAX_KEY;
+		size_t c = b->kcap ? 2 * b->kcap : 1024;
+
+		if (c < b->kused + klen)
+			c = b->kused + klen;
+		if (c > most)
+			c = most;
+		GROW(b->keys, c);
+		b->kcap = c;
+	}
+	return SST_OK;
+}
+
+/* Grows the arena to hold at least need bytes (within arena_cap); 0 when it does. */
+static int
+reserve_arena(sst_batch *b, size_t need)
+{
+	size_t c;
+	void *np;
+
+	if (need <= b->acap && b->arena != NULL)
+		return 0;
+	if (need > b->arena_cap)
+		return -1;
+	c = b->acap ? 2 * b->acap : 64u << 10;
+	if (c < need)
+		c = need;
+	if (c > b->arena_cap)
+		c = b->arena_cap;
+	if ((np = realloc(b->arena, c)) == NULL)
+		return -1;
+	b->arena = np;
+	b->acap = c;
+	return 0;
 }
 
 void
@@ -162,13 +222,14 @@ static void
 sort_ents(sst_batch *b, size_t n)
 {
 	size_t (*cnt)[256], i, j;
-	ent *a = b->ents, *tmp = (ent *)(void *)b->arena;
+	ent *a = b->ents, *tmp;
 	int d;
 
-	if (n * sizeof(ent) > b->arena_cap || (cnt = calloc(8, sizeof(*cnt))) == NULL) {
+	if (reserve_arena(b, n * sizeof(ent)) != 0 || (cnt = calloc(8, sizeof(*cnt))) == NULL) {
 		qsort_r(b->ents, n, sizeof(*b->ents), cmp_ent, b);
 		return;
 	}
+	tmp = (ent *)(void *)b->arena;
 	for (i = 0; i < n; i++)
 		for (d = 0; d < 8; d++)
 			cnt[d][(a[i].prefix >> (8 * d)) & 255]++;
@@ -226,7 +287,10 @@ on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
 			return SST_OK;
 		}
 	}
-	if (r->vlen > b->arena_cap - b->aused) {
+	if (r->vlen > b->arena_cap - b->aused ||
+	    ((r->vlen > b->acap - b->aused || b->arena == NULL) &&
+	    reserve_arena(b, b->aused + r->vlen) != 0)) {
+		/* does not fit (or no memory to grow it): looked up again when answered */
 		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
 		return SST_OK;
 	}
@@ -313,6 +377,9 @@ sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err *er
 	if (b->n == b->max_keys || (b->n > 0 && b->kused + klen > b->max_key_bytes))
 		if ((rc = sst_batch_finish(b, err)) != SST_OK)
 			return rc;
+	if ((b->n == b->cap || b->kused + klen > b->kcap) &&
+	    (rc = reserve_key(b, klen, err)) != SST_OK)
+		return rc;
 	memcpy(b->keys + b->kused, key, klen);
 	b->kused += klen;
 	b->flags[b->n] = cr ? A_CR : 0;
@@ -382,6 +449,8 @@ sst_batch_read(sst_batch *b, int fd, const char *name, sst_err *err)
 	ssize_t got;
 	int rc;
 
+	if (b->in == NULL && (b->in = malloc(SST_BATCH_INBUF)) == NULL)
+		return sst_nomem(err, "batch");
 	b->inlen = 0;
 	for (;;) {
 		const uint8_t *nl;

@@ -11,6 +11,8 @@
  * turn to be answered comes. So the batch's own memory is bounded by
  * SST_BATCH_MEM plus the largest value answered, whatever the number of
  * keys; the open tables add their index, filter and one data block each.
+ * Its buffers grow as keys and values come, up to those bounds: a batch of
+ * one key (sst-get -k) allocates a few KiB.
  *
  * Reading a descriptor (sst_batch_read), a chunk is also resolved whenever
  * the descriptor has no more input ready (poll), and then flush is called:

@@ -68,6 +68,8 @@ static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *volatile cleanup_paths[MAX_CLEANUP];
 static int cleanup_fds[MAX_CLEANUP];
 static unsigned char cleanup_keep[MAX_CLEANUP];
+/* Slots ever used: the exit and signal cleaners look no further. */
+static volatile int cleanup_used;
 
 static void
 register_path(const char *path, int keep)
@@ -79,6 +81,8 @@ register_path(const char *path, int keep)
 		if (cleanup_paths[i] == NULL) {
 			cleanup_fds[i] = -1;
 			cleanup_keep[i] = (unsigned char)keep;
+			if (i >= cleanup_used)
+				cleanup_used = i + 1;
 			cleanup_paths[i] = strdup(path);
 			break;
 		}
@@ -142,9 +146,9 @@ cleanup_keep_fd(const char *path, int fd)
 static void
 cleanup_all(void)
 {
-	int i;
+	int i, n = cleanup_used;
 
-	for (i = 0; i < MAX_CLEANUP; i++) {
+	for (i = 0; i < n; i++) {
 		char *p = cleanup_paths[i];
 
 		if (p != NULL)

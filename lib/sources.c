@@ -1,9 +1,11 @@
 #include "sources.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "merge_iter.h"
 #include "util.h"
@@ -40,7 +42,7 @@ struct sst_sources_impl {
 	sst_manifest wm;	/* sst_sources_open_entries: a copy of the entries */
 	char *wdir;		/* ... and their store */
 	handle lru;		/* sentinel */
-	size_t nopen, maxopen;
+	size_t nopen, maxopen;	/* maxopen 0: default_max_open(), asked when needed */
 };
 
 static size_t
@@ -95,6 +97,11 @@ handle_close(struct sst_sources_impl *p, handle *h)
 static void
 lru_make_room(struct sst_sources_impl *p)
 {
+	if (p->maxopen == 0) {
+		if (p->nopen < 4)
+			return;		/* below any default: no getrlimit yet */
+		p->maxopen = default_max_open();
+	}
 	while (p->nopen >= p->maxopen && p->lru.prev != &p->lru) {
 		handle *v = p->lru.prev;
 
@@ -106,11 +113,21 @@ lru_make_room(struct sst_sources_impl *p)
 
 /* Opens slot sl's table into h (when not open) and marks it used. */
 static int
-handle_open(struct sst_sources_impl *p, handle *h, const slot *sl, sst_err *err)
+handle_open(struct sst_sources_impl *p, handle *h, slot *sl, sst_err *err)
 {
 	int rc;
 
 	if (h->t != NULL) {
+		lru_front(p, h);
+		return SST_OK;
+	}
+	if (h != &sl->h && sl->h.t != NULL) {
+		/* A scan takes over the table open for lookups (sst_sources_open's). */
+		h->t = sl->h.t;
+		h->p = p;
+		sl->h.t = NULL;
+		sl->filter = 0;
+		lru_unlink(&sl->h);
 		lru_front(p, h);
 		return SST_OK;
 	}
@@ -153,11 +170,25 @@ static int
 add_slot(struct sst_sources_impl *p, const char *path, const sst_store_entry *e, sst_err *err)
 {
 	slot *ns;
+	size_t i;
 
 	if (p->nslots % 64 == 0) {
-		if ((ns = sst_realloc(p->slots, (p->nslots + 64) * sizeof(*ns), err)) == NULL)
+		/*
+		 * The array moves: its open tables (plain tables opened while
+		 * building, nothing else is open yet) leave the LRU list and come
+		 * back in slot order, the order they were opened in.
+		 */
+		for (i = 0; i < p->nslots; i++)
+			if (p->slots[i].h.t != NULL)
+				lru_unlink(&p->slots[i].h);
+		ns = sst_realloc(p->slots, (p->nslots + 64) * sizeof(*ns), err);
+		if (ns != NULL)
+			p->slots = ns;
+		for (i = 0; i < p->nslots; i++)
+			if (p->slots[i].h.t != NULL)
+				lru_front(p, &p->slots[i].h);
+		if (ns == NULL)
 			return SST_ESYS;
-		p->slots = ns;
 	}
 	ns = &p->slots[p->nslots];
 	memset(ns, 0, sizeof(*ns));
@@ -190,7 +221,6 @@ impl_new(sst_sources *s, sst_err *err)
 	if ((s->p = p = sst_calloc(1, sizeof(*p), err)) == NULL)
 		return SST_ESYS;
 	p->lru.next = p->lru.prev = &p->lru;
-	p->maxopen = default_max_open();
 	return SST_OK;
 }
 
@@ -312,6 +342,29 @@ add_entries(sst_sources *s, const char *dir, const sst_manifest *m, const size_t
 	return SST_OK;
 }
 
+/* Adds plain table t, opened at path, as a slot and run of its own; it stays open. */
+static int
+add_plain(struct sst_sources_impl *p, const char *path, sst_table *t, sst_err *err)
+{
+	slot *sl;
+	int rc;
+
+	if ((rc = add_slot(p, path, NULL, err)) == SST_OK)
+		rc = add_run(p, p->nslots - 1, 1, 0, err);
+	if (rc != SST_OK) {
+		sst_table_close(&t);
+		return rc;
+	}
+	/* Kept open for the lookups and scans to come (an LRU entry like any). */
+	sl = &p->slots[p->nslots - 1];
+	lru_make_room(p);
+	sl->h.t = t;
+	sl->h.p = p;
+	p->nopen++;
+	lru_front(p, &sl->h);
+	return SST_OK;
+}
+
 int
 sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err)
 {
@@ -328,8 +381,20 @@ sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err
 		goto fail;
 	}
 	for (i = 0; i < npaths; i++) {
-		int store;
+		struct stat st;
+		sst_table *t;
+		int store, fd = open(paths[i], O_RDONLY | O_CLOEXEC);
 
+		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			/* Not a store: a table (or bad data its open names), opened once. */
+			if ((rc = sst_table_open_stat(&t, fd, paths[i], &st, err)) != SST_OK ||
+			    (rc = add_plain(p, paths[i], t, err)) != SST_OK)
+				goto fail;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		/* A directory, or a path that does not open (the table open says why). */
 		if ((rc = sst_store_check_path(paths[i], &store, err)) != SST_OK)
 			goto fail;
 		if (store) {
@@ -340,15 +405,10 @@ sst_sources_open(sst_sources *s, char *const *paths, size_t npaths, sst_err *err
 			p->nsnaps++;
 			rc = add_entries(s, paths[i], &sn->m, NULL, sn->m.n, err);
 		} else {
-			sst_table *t;
-
-			/* Opened once now, so that a bad argument fails at once. */
+			/* Opened now, so that a bad argument fails at once. */
 			if ((rc = sst_table_open(&t, paths[i], err)) != SST_OK)
 				goto fail;
-			sst_table_close(&t);
-			rc = add_slot(p, paths[i], NULL, err);
-			if (rc == SST_OK)
-				rc = add_run(p, p->nslots - 1, 1, 0, err);
+			rc = add_plain(p, paths[i], t, err);
 		}
 		if (rc != SST_OK)
 			goto fail;
@@ -386,6 +446,8 @@ sst_sources_nruns(const sst_sources *s)
 size_t
 sst_sources_max_open(const sst_sources *s)
 {
+	if (s->p != NULL && s->p->maxopen == 0)
+		s->p->maxopen = default_max_open();
 	return s->p ? s->p->maxopen : 0;
 }
 

@@ -223,7 +223,7 @@ open_listed(const char *dir, const sst_store_entry *e, sst_table **t, sst_err *e
 		return sst_error(err, SST_EDATA, "%s: size %llu, but the manifest says %" PRIu64,
 		    path, (unsigned long long)st.st_size, e->size);
 	}
-	return sst_table_open_fd(t, fd, path, err);
+	return sst_table_open_stat(t, fd, path, &st, err);
 }
 
 /* Every table m lists is there with its listed size (stat only: no descriptor). */

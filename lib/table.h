@@ -7,7 +7,8 @@
  * bloom filter, properties, index and footer follow at finish. The file is
  * published atomically (fileio.h).
  *
- * Reader: opening reads and checks only the footer; the index, filter and
+ * Reader: opening reads the table's last SST_TAIL_READ bytes and checks the
+ * footer; the index (usually in those bytes already), filter and
  * properties are read on first use. Every block read is checked (checksum
  * seeded with its offset, bounded sizes) before use, so a damaged file
  * yields SST_EDATA, never a crash or a wrong answer. Reads use pread into
@@ -80,6 +81,9 @@ enum { SST_TEMP_NONE = 0, SST_TEMP_MERGED = 1, SST_TEMP_SCRATCH = 2 };
 #define SST_MAX_BLOCK_RAW	(96u << 20)
 #define SST_MAX_BLOOM_BITS	64
 
+/* Bytes read at the end of a table on open: its footer and what precedes it. */
+#define SST_TAIL_READ		(8u << 10)
+
 void sst_table_opts_default(sst_table_opts *o);
 
 /* ---- writer ---- */
@@ -137,6 +141,10 @@ typedef struct sst_table sst_table;
 int sst_table_open(sst_table **t, const char *path, sst_err *err);
 /* Same on an open descriptor (the table takes ownership of fd). */
 int sst_table_open_fd(sst_table **t, int fd, const char *path, sst_err *err);
+/* Same with fd's fstat already done (st): no second fstat. */
+struct stat;
+int sst_table_open_stat(sst_table **t, int fd, const char *path, const struct stat *st,
+    sst_err *err);
 void sst_table_close(sst_table **t);
 const char *sst_table_path(const sst_table *t);
 

@@ -44,6 +44,13 @@ struct sst_table {
 
 	int index_loaded;
 	sst_buf index_file, index_raw;
+	/*
+	 * Until the index is loaded, index_file holds the table's last
+	 * tail_len bytes (read at open with the footer, from tail_off): the
+	 * top-level index, just before the footer, is usually among them.
+	 */
+	uint64_t tail_off;
+	size_t tail_len;
 	sst_block index;
 
 	int props_loaded;

@@ -1,3 +1,4 @@
+#define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_createDDict_byReference: exported by libzstd */
 #include "table.h"
 
 #include <errno.h>
@@ -61,10 +62,10 @@ sst_table_load_dict(sst_table *t, sst_err *err)
 		return corrupt(t, "dictionary", t->f.dict.off, "not a raw block of its length", err);
 	if (ZSTD_getDictID_fromDict(t->dict_file.p, (size_t)t->f.dict.len) == 0)
 		return corrupt(t, "dictionary", t->f.dict.off, "not a zstd dictionary", err);
-	t->ddict = ZSTD_createDDict(t->dict_file.p, (size_t)t->f.dict.len);
+	/* dict_file outlives the DDict: sst_table_close frees it after. */
+	t->ddict = ZSTD_createDDict_byReference(t->dict_file.p, (size_t)t->f.dict.len);
 	if (t->ddict == NULL)
 		return corrupt(t, "dictionary", t->f.dict.off, "zstd rejects the dictionary", err);
-	sst_buf_free(&t->dict_file);
 	return SST_OK;
 }
 
@@ -81,11 +82,19 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 	    SST_TRAILER_SIZE > t->footer_off - h.off - h.len)
 		return corrupt(t, what, h.off, "block handle out of bounds", err);
 	n = (size_t)h.len + SST_TRAILER_SIZE;
-	file->len = 0;
-	if ((rc = sst_buf_reserve(file, n, err)) != SST_OK)
-		return rc;
-	if ((rc = sst_pread_full(t->fd, file->p, n, h.off, t->path, err)) != SST_OK)
-		return rc;
+	if (file == &t->index_file && t->tail_len > 0 && h.off >= t->tail_off &&
+	    n <= t->tail_len - (h.off - t->tail_off)) {
+		/* in the tail read at open: no read */
+		memmove(file->p, file->p + (h.off - t->tail_off), n);
+	} else {
+		file->len = 0;
+		if ((rc = sst_buf_reserve(file, n, err)) != SST_OK)
+			return rc;
+		if ((rc = sst_pread_full(t->fd, file->p, n, h.off, t->path, err)) != SST_OK)
+			return rc;
+	}
+	if (file == &t->index_file)
+		t->tail_len = 0;
 	file->len = n;
 	tr = file->p + h.len;
 	raw_len = sst_get_le32(tr + 1);
@@ -138,10 +147,25 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 int
 sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 {
-	uint8_t foot[SST_FOOTER_MAX];
-	const char *why;
 	struct stat st;
-	size_t tail, fsz;
+	int rc;
+
+	*tp = NULL;
+	if (fstat(fd, &st) != 0) {
+		rc = sst_syserr(err, "%s", path);
+		close(fd);
+		return rc;
+	}
+	return sst_table_open_stat(tp, fd, path, &st, err);
+}
+
+int
+sst_table_open_stat(sst_table **tp, int fd, const char *path, const struct stat *st,
+    sst_err *err)
+{
+	const uint8_t *foot;
+	const char *why;
+	size_t tail, ftail, fsz;
 	sst_table *t;
 	int rc;
 
@@ -156,30 +180,35 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 	t->cached_off = UINT64_MAX;
 	sst_block_iter_init(&t->blk_it, &t->blk);
 	sst_ic_init(&t->ic, t);
-	if (fstat(fd, &st) != 0) {
-		rc = sst_syserr(err, "%s", path);
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st->st_mode)) {
 		/* a directory that sst_store_is() did not take: not a table, not a store */
 		rc = sst_err_notwhat(err, path, "a store (no MANIFEST)");
 		goto fail;
 	}
-	t->size = (uint64_t)st.st_size;
+	t->size = (uint64_t)st->st_size;
 	if (t->size < SST_FOOTER_SIZE) {
 		rc = sst_error(err, SST_EDATA, "%s: not an sstkit table (%llu bytes: too short)",
 		    path, (unsigned long long)t->size);
 		goto fail;
 	}
-	/* The version, 16 bytes before the end, says how long the footer is. */
-	tail = t->size < SST_FOOTER_MAX ? (size_t)t->size : SST_FOOTER_MAX;
-	if ((rc = sst_pread_full(fd, foot, tail, t->size - tail, path, err)) != SST_OK)
+	/*
+	 * One read of the tail: the footer, and what comes before it (the
+	 * top-level index, kept in index_file for sst_table_load_index).
+	 */
+	tail = t->size < SST_TAIL_READ ? (size_t)t->size : SST_TAIL_READ;
+	if ((rc = sst_buf_reserve(&t->index_file, tail, err)) != SST_OK ||
+	    (rc = sst_pread_full(fd, t->index_file.p, tail, t->size - tail, path, err)) != SST_OK)
 		goto fail;
-	fsz = sst_footer_size(foot, tail);
-	if (fsz == 0 || fsz > tail)
+	t->tail_off = t->size - tail;
+	t->tail_len = tail;
+	/* The version, 16 bytes before the end, says how long the footer is. */
+	ftail = tail < SST_FOOTER_MAX ? tail : SST_FOOTER_MAX;
+	foot = t->index_file.p + (tail - ftail);
+	fsz = sst_footer_size(foot, ftail);
+	if (fsz == 0 || fsz > ftail)
 		fsz = SST_FOOTER_SIZE;
 	t->footer_off = t->size - fsz;
-	if (sst_footer_decode(foot + (tail - fsz), fsz, t->footer_off, &t->f, &why) != 0) {
+	if (sst_footer_decode(foot + (ftail - fsz), fsz, t->footer_off, &t->f, &why) != 0) {
 		rc = sst_error(err, SST_EDATA, "%s@%llu: %s", path, (unsigned long long)t->footer_off, why);
 		goto fail;
 	}
@@ -202,6 +231,7 @@ sst_table_open_fd(sst_table **tp, int fd, const char *path, sst_err *err)
 	return SST_OK;
 fail:
 	close(fd);
+	sst_buf_free(&t->index_file);
 	free(t->path);
 	free(t);
 	return rc;

@@ -230,3 +230,44 @@ for i in range(0, 400, 2):
 	[ "$status" -eq 3 ]
 	check_err sst-get 'nf\.sst'
 }
+
+@test "get: more than 64 plain tables under ulimit -n 40: later wins, -k, batch and --missing" {
+	for i in $(seq 1 70); do
+		printf 'k%03d\tv%d\nshared\t%d\n' "$i" "$i" "$i" | sst-build -q -o "t$i.sst"
+	done
+	set -- $(seq -f 't%.0f.sst' 1 70)
+	(ulimit -n 40; exec sst-get -k shared -k k001 -k k070 -k nope "$@") >out && rc=0 || rc=$?
+	[ "$rc" -eq 1 ]
+	printf '70\nv1\nv70\n' >want
+	same out want
+	printf 'k002\nshared\nnope\nk069\n' >q
+	(ulimit -n 40; exec sst-get "$@" <q) >out && rc=0 || rc=$?
+	[ "$rc" -eq 1 ]
+	printf 'k002\tv2\nshared\t70\nk069\tv69\n' >want
+	same out want
+	(ulimit -n 40; exec sst-get --missing -k nope -k k005 "$@") >out || true
+	printf 'nope\n' >want
+	same out want
+}
+
+@test "get: -k opens each table once, reads its tail once, allocates no batch buffers" {
+	skip_if_san
+	need_cmd strace
+	for i in 1 2 3 4 5; do
+		printf 'apple\told\nk%d\tv%d\n' "$i" "$i" | sst-build -q -o "o$i.sst"
+	done
+	strace -e trace=openat,open,pread64,mmap -o trace \
+	    sst-get -k apple -k k1 -k k5 o1.sst o2.sst o3.sst o4.sst o5.sst fruit.sst >out
+	[ "$(cat out)" = $'crimson\nv1\nv5' ]
+	for f in fruit o1 o2 o3 o4 o5; do
+		[ "$(grep -c "\"$f\\.sst\"" trace)" -eq 1 ] || fail "$f: $(cat trace)"
+	done
+	# one read at open holds the footer and the top-level index; then the
+	# filter chunk and its checksum, the index partition, the data block
+	fd=$(sed -n 's/^openat(.*"fruit\.sst".* = \([0-9]*\)$/\1/p' trace)
+	[ -n "$fd" ] || fail "$(cat trace)"
+	[ "$(grep -c "^pread64($fd," trace)" -le 5 ] || fail "$(cat trace)"
+	# no anonymous mapping of 1 MiB or more (the batch's buffers, sized for
+	# half a million keys, were allocated for a single -k key)
+	! grep -E 'mmap\(NULL, [0-9]{7,},.*MAP_ANONYMOUS' trace || fail "$(cat trace)"
+}
