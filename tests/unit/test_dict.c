@@ -333,7 +333,7 @@ test_temporary(void)
 	CHECK(o.dict_size == SST_DICT_AUTO && o.temporary == SST_TEMP_NONE);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		write_temporary = c[i].temp;
-		CHECK(write_table(tpath("tmp.sst"), 8000, c[i].dict, 1) == 0);
+		CHECK(write_table(tpath("tmp.sst"), 15000, c[i].dict, 1) == 0);
 		t = NULL;
 		CHECK_RC(sst_table_open(&t, tpath("tmp.sst"), &e), SST_OK);
 		if (t != NULL && sst_table_props(t, &p, &e) == SST_OK) {
@@ -341,7 +341,7 @@ test_temporary(void)
 			CHECK((p.bloom_bits > 0) == c[i].want_filter);
 		}
 		sst_table_close(&t);
-		check_table(tpath("tmp.sst"), 8000);
+		check_table(tpath("tmp.sst"), 15000);
 		unlink(tpath("tmp.sst"));
 	}
 	write_temporary = SST_TEMP_NONE;
