@@ -258,6 +258,22 @@ squeeze() {
 	fi
 }
 
+@test "build: sst-get is linked static-pie when the archives are installed (no loader work per lookup)" {
+	local d=/usr/lib/x86_64-linux-gnu a
+	[ "$SST_SAN" != 1 ] || skip "sanitizer build: dynamic"
+	for a in libc.a libzstd.a libxxhash.a libz.a libm.a; do
+		[ -e "$d/$a" ] || skip "no $d/$a on this machine"
+	done
+	command -v readelf >/dev/null || skip "no readelf"
+	run readelf -d "$SST_BIN/sst-get"
+	if grep -q NEEDED <<<"$output"; then
+		fail "sst-get needs shared libraries although their archives exist: $output"
+	fi
+	run readelf -h "$SST_BIN/sst-get"
+	grep -q 'DYN (Position-Independent Executable' <<<"$output" ||
+		fail "sst-get is not position independent (no ASLR): $output"
+}
+
 @test "build: the Makefile decides the libzstd link when it links, not when parsed" {
 	# `make demo` installs libzstd-dev after make has read the Makefile:
 	# the link command must test for the archive itself.
