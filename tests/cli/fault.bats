@@ -484,6 +484,24 @@ mount_or_skip() {
 	no_tmp_left .
 }
 
+@test "fault: sst-get's batch spill on a full TMPDIR (1 MiB tmpfs)" {
+	# 9000 values of 1000 bytes, all asked: over the 6 MiB arena, so they spill
+	awk 'BEGIN { for (i = 0; i < 9000; i++) { printf "k%05d\t", i
+	    for (j = 0; j < 100; j++) printf "0123456789"; printf "\n" } }' >v.tsv
+	sst-build -q -o v.sst v.tsv
+	cut -f1 v.tsv >q
+	mkdir small
+	mount_or_skip -t tmpfs -o size=1m tmpfs small
+	run --separate-stderr env TMPDIR="$T/small" "$SST_BIN/sst-get" v.sst <q
+	local left
+	left=$(ls -A small)
+	umount small
+	[ "$status" -eq 4 ] || fail "exit $status: $stderr"
+	check_err sst-get "^sst-get: $T/small: "
+	[[ "$stderr" == *"No space left"* ]] || fail "want ENOSPC: $stderr"
+	[ -z "$left" ] || fail "left in the tmpdir: $left"
+}
+
 @test "fault: a full output file system (256 KiB tmpfs)" {
 	mkdir small
 	mount_or_skip -t tmpfs -o size=256k tmpfs small
