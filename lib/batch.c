@@ -338,13 +338,33 @@ spill_err(const sst_batch *b, sst_err *err, const char *what)
 	return sst_syserr(err, "%s: %s temporary file", b->tmpdir, what);
 }
 
+/* Writes (wr) or reads len bytes at p at offset off of the spill file. */
+static int
+spill_io(sst_batch *b, int wr, uint8_t *p, size_t len, uint64_t off, sst_err *err)
+{
+	while (len > 0) {
+		ssize_t n = wr ? pwrite(b->fd, p, len, (off_t)off) : pread(b->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = wr ? ENOSPC : EIO;
+			return spill_err(b, err, wr ? "cannot write the batch's" :
+			    "cannot read the batch's");
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return SST_OK;
+}
+
 /* Writes the full buffer of bucket j as a segment at the file's end. */
 static int
 spill_segment(sst_batch *b, unsigned j, sst_err *err)
 {
-	const uint8_t *p = b->wbuf + (size_t)j * b->bsz;
-	size_t left = b->bsz;
-	uint64_t off = b->foff;
+	int rc;
 
 	if (b->nseg == b->segcap) {
 		/* at most nb * (arena_cap / bsz + 1): every bucket full */
@@ -352,26 +372,13 @@ spill_segment(sst_batch *b, unsigned j, sst_err *err)
 
 		if (c > most)
 			c = most;
-
 		GROW(b->seg, c);
 		b->segcap = c;
 	}
-	while (left > 0) {
-		ssize_t w = pwrite(b->fd, p, left, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return spill_err(b, err, "cannot write the batch's");
-		}
-		p += w;
-		off += (uint64_t)w;
-		left -= (size_t)w;
-	}
+	if ((rc = spill_io(b, 1, b->wbuf + (size_t)j * b->bsz, b->bsz, b->foff, err)) != SST_OK)
+		return rc;
 	b->seg[b->nseg++] = b->foff | (uint64_t)j << 56;
-	b->foff = off;
+	b->foff += b->bsz;
 	b->bfill[j] = 0;
 	return SST_OK;
 }
@@ -452,29 +459,17 @@ static int
 spill_load(sst_batch *b, unsigned j, sst_err *err)
 {
 	size_t s, pos = 0;
+	int rc;
 
 	if (reserve_arena(b, b->blen[j]) != 0)
 		return sst_nomem(err, "batch");
 	for (s = 0; s < b->nseg; s++) {
-		uint64_t off = b->seg[s] & ((UINT64_C(1) << 56) - 1);
-		size_t left = b->bsz;
-
 		if (b->seg[s] >> 56 != j)
 			continue;
-		while (left > 0) {
-			ssize_t r = pread(b->fd, b->arena + pos, left, (off_t)off);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				if (r == 0)
-					errno = EIO;
-				return spill_err(b, err, "cannot read the batch's");
-			}
-			pos += (size_t)r;
-			off += (uint64_t)r;
-			left -= (size_t)r;
-		}
+		if ((rc = spill_io(b, 0, b->arena + pos, b->bsz,
+		    b->seg[s] & ((UINT64_C(1) << 56) - 1), err)) != SST_OK)
+			return rc;
+		pos += b->bsz;
 	}
 	memcpy(b->arena + pos, b->wbuf + (size_t)j * b->bsz, b->bfill[j]);
 	return SST_OK;
