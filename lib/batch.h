@@ -47,9 +47,10 @@
  * Every buffer of a batch together: the keys' bookkeeping (29 MiB), key
  * bytes (20), arena (6), spill buffers (1), read buffer (0.31), the spill's
  * segment list (at most 64 buckets of 6 MiB in 16 KiB segments, 8 bytes
- * each: 0.19), a line being decoded (-e: 0.06) and small change.
+ * each: 0.19), a line being decoded (-e: 0.25) and small change.
  */
 #define SST_BATCH_MEM		(57u << 20)
+
 typedef struct sst_batch_opts {
 	int escape;		/* lines of sst_batch_read are tsv-escaped */
 	size_t max_keys;	/* 0: SST_BATCH_KEYS (smaller: tests) */
@@ -91,7 +92,11 @@ int sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err
  */
 int sst_batch_read(sst_batch *b, int fd, const char *name, sst_err *err);
 
-/* Resolves and answers the keys added and not yet answered. */
+/*
+ * Resolves and answers the keys added and not yet answered. A spill that
+ * cannot be created, written or read is SST_ESYS "TMPDIR: what" (so is
+ * it from sst_batch_add and sst_batch_read, which resolve full chunks).
+ */
 int sst_batch_finish(sst_batch *b, sst_err *err);
 
 /* Keys answered; of them not found; of those, read from lines ending in CR. */
