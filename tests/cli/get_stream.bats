@@ -129,6 +129,36 @@ EOF
 	[ "$rc" -eq 1 ] || fail "exit $rc"
 	same out want
 	no_tmp_left .
+	# killed (-9) while it holds its spill file open: nothing is left in
+	# TMPDIR (the keys are all in the pipe before it starts: one chunk)
+	python3 - "$SST_BIN/sst-get" <<'EOF'
+import fcntl, os, select, signal, subprocess, sys
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 1 << 20)	# F_SETPIPE_SZ
+data = open("q", "rb").read()
+if os.write(w, data) != len(data):
+    sys.exit("short write")
+p = subprocess.Popen([sys.argv[1], "a.sst", "d.sst"], stdin=r, stdout=subprocess.PIPE)
+os.close(r)
+want = open("want", "rb").read().count(b"\n")
+got = 0
+while got < want:
+    r, _, _ = select.select([p.stdout], [], [], 30)
+    if not r:
+        sys.exit("no answers within 30 s")
+    b = os.read(p.stdout.fileno(), 1 << 20)
+    if not b:
+        sys.exit("sst-get ended early")
+    got += b.count(b"\n")
+# all answered, stdin still open: the spill file is open, with no name
+links = [os.readlink("/proc/%d/fd/%s" % (p.pid, f)) for f in os.listdir("/proc/%d/fd" % p.pid)]
+if not any(l.startswith(os.environ["TMPDIR"]) and l.endswith("(deleted)") for l in links):
+    sys.exit("no unnamed spill file open: %r" % links)
+p.send_signal(signal.SIGKILL)
+p.wait()
+os.close(w)
+EOF
+	no_tmp_left .
 	# the spill needs the temp directory: one that cannot be written is exit 4 naming it
 	run --separate-stderr env TMPDIR="$T/no/such/dir" "$SST_BIN/sst-get" a.sst d.sst <q
 	[ "$status" -eq 4 ] || fail "exit $status: $stderr"
