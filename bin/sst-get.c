@@ -154,7 +154,7 @@ main(int argc, char **argv)
 {
 	out o = { { SST_FMT_TSV, 0, 0 }, 0, 0, 0 };
 	sst_batch *bt = NULL;
-	sst_batch_opts bo = { 0, 0, 0, 0 };
+	sst_batch_opts bo = { 0, 0, 0, 0, 0, NULL };
 	sst_sources src = { NULL, 0 };
 	sst_err err = { 0, "" };
 	uint64_t asked = 0, missing = 0, cr_missing = 0;

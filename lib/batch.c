@@ -1,23 +1,43 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "records.h"
 #include "util.h"
 
 /* flags[i]: the answer (low two bits) and the CR mark. */
 enum { A_NONE = 0, A_PUT = 1, A_DEL = 2, A_REFETCH = 3, A_MASK = 3, A_CR = 4 };
 
-/* A key of the chunk in sort order: its first 8 bytes big-endian, its index. */
+/*
+ * A key of the chunk in sort order: its first 8 bytes big-endian (hi, lo),
+ * its index. Twelve bytes: the radix sort's scratch is the voff, vlen and
+ * state arrays, which are not in use yet when the chunk is sorted.
+ */
 typedef struct ent {
-	uint64_t prefix;
+	uint32_t hi, lo;
 	uint32_t idx;
 } ent;
+
+/* voff, vlen and state of a key: room for an ent (the sort's scratch). */
+#define VMETA (2 * sizeof(uint32_t) + sizeof(int))
+_Static_assert(sizeof(ent) == 12 && sizeof(ent) <= VMETA, "ent packs into the scratch");
+_Static_assert(sizeof(ent) + VMETA + sizeof(uint32_t) + 1 <= SST_BATCH_KEY_META,
+    "SST_BATCH_KEY_META counts every array of a key");
+/* The segments of a spill at most: every bucket full, in the smallest segments. */
+#define SEG_MAX ((uint64_t)SST_BATCH_BUCKETS * \
+    (SST_BATCH_ARENA / (SST_BATCH_SPILL_BUF / SST_BATCH_BUCKETS) + 1))
+_Static_assert((uint64_t)SST_BATCH_KEYS * SST_BATCH_KEY_META + sizeof(uint32_t) +
+    SST_BATCH_KEY_BYTES + SST_BATCH_ARENA + SST_BATCH_SPILL_BUF + SEG_MAX * 8 +
+    SST_BATCH_INBUF + 4 * (uint64_t)SST_MAX_KEY + 2 + 8 * 256 * sizeof(size_t) + 4096
+    <= SST_BATCH_MEM, "SST_BATCH_MEM holds every buffer of a batch");
 
 struct sst_batch {
 	sst_sources *src;
@@ -36,12 +56,31 @@ struct sst_batch {
 	uint8_t *keys;		/* key bytes, key i at koff[i] .. koff[i + 1] */
 	size_t kused, kcap;
 	uint32_t *koff;		/* cap + 1 */
-	uint32_t *voff, *vlen;	/* A_PUT: the value in the arena */
+	uint8_t *vmeta;		/* voff, vlen, state: VMETA bytes a key */
+	uint32_t *voff, *vlen;	/* A_PUT: the value in the arena (or its bucket) */
 	uint8_t *flags;
 	int *state;		/* sources.h's, in sort order */
 	ent *ents;
 	uint8_t *arena;
 	size_t aused, acap;
+
+	/*
+	 * The spill of a chunk whose values outgrow the arena (nb > 0): bucket
+	 * j holds the values of the keys at input positions i with
+	 * i * nb / n == j, at voff[i] in it; each bucket is at most arena_cap
+	 * bytes, written in segments of bsz bytes (its buffer in wbuf) to the
+	 * file fd at seg[] (offset | bucket << 56), its last bfill[j] bytes
+	 * still in the buffer.
+	 */
+	const char *tmpdir;
+	size_t wbuf_cap;	/* spill buffers' bytes */
+	int fd;			/* the anonymous spill file, -1 until needed */
+	unsigned nb;		/* buckets of this chunk (0: no spill) */
+	size_t bsz;
+	uint8_t *wbuf;
+	uint32_t blen[SST_BATCH_BUCKETS], bfill[SST_BATCH_BUCKETS];
+	uint64_t *seg, foff;
+	size_t nseg, segcap;
 
 	/* input (allocated by sst_batch_read) */
 	uint8_t *in;
@@ -76,6 +115,13 @@ sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
 		b->max_key_bytes = SST_BATCH_KEY_BYTES;
 	if (b->arena_cap > SST_BATCH_ARENA)
 		b->arena_cap = SST_BATCH_ARENA;
+	b->wbuf_cap = o != NULL && o->spill_buf ? o->spill_buf : SST_BATCH_SPILL_BUF;
+	if (b->wbuf_cap > SST_BATCH_SPILL_BUF)
+		b->wbuf_cap = SST_BATCH_SPILL_BUF;
+	if (b->wbuf_cap < SST_BATCH_BUCKETS)
+		b->wbuf_cap = SST_BATCH_BUCKETS;
+	b->tmpdir = sst_tmpdir(o != NULL ? o->tmpdir : NULL);
+	b->fd = -1;
 	*bp = b;
 	return SST_OK;
 }
@@ -90,12 +136,9 @@ sst_batch_new(sst_batch **bp, sst_sources *src, const sst_batch_opts *o,
 } while (0)
 /* The same for an array only sst_batch_finish fills: nothing to keep. */
 #define RENEW(f, c) do {						\
-	void *np_ = malloc((c) * sizeof(*(f)));				\
-									\
-	if (np_ == NULL)						\
-		return sst_nomem(err, "batch");				\
 	free(f);							\
-	(f) = np_;							\
+	if (((f) = malloc((c) * sizeof(*(f)))) == NULL)			\
+		return sst_nomem(err, "batch");				\
 } while (0)
 
 /* Makes room for one more key of klen bytes (n < max_keys, and it fits). */
@@ -109,10 +152,11 @@ reserve_key(sst_batch *b, size_t klen, sst_err *err)
 			c = b->max_keys;
 		GROW(b->koff, c + 1);
 		GROW(b->flags, c);
-		RENEW(b->voff, c);
-		RENEW(b->vlen, c);
-		RENEW(b->state, c);
+		RENEW(b->vmeta, c * VMETA);
 		RENEW(b->ents, c);
+		b->voff = (uint32_t *)(void *)b->vmeta;
+		b->vlen = b->voff + c;
+		b->state = (int *)(void *)(b->vlen + c);
 		b->koff[0] = 0;
 		b->cap = c;
 	}
@@ -163,12 +207,14 @@ sst_batch_free(sst_batch **bp)
 		return;
 	free(b->keys);
 	free(b->koff);
-	free(b->voff);
-	free(b->vlen);
+	free(b->vmeta);
 	free(b->flags);
-	free(b->state);
 	free(b->ents);
 	free(b->arena);
+	free(b->wbuf);
+	free(b->seg);
+	if (b->fd >= 0)
+		close(b->fd);
 	free(b->in);
 	sst_buf_free(&b->dec);
 	free(b);
@@ -198,15 +244,22 @@ sorted_key(void *clos, size_t i, size_t *klen)
 	return key_at(b, b->ents[i].idx, klen);
 }
 
+static uint64_t
+prefix_of(const ent *e)
+{
+	return (uint64_t)e->hi << 32 | e->lo;
+}
+
 static int
 cmp_ent(const void *x, const void *y, void *clos)
 {
 	const ent *a = x, *c = y;
+	uint64_t pa = prefix_of(a), pc = prefix_of(c);
 	const uint8_t *ka, *kc;
 	size_t la, lc;
 
-	if (a->prefix != c->prefix)
-		return a->prefix < c->prefix ? -1 : 1;
+	if (pa != pc)
+		return pa < pc ? -1 : 1;
 	ka = key_at(clos, a->idx, &la);
 	kc = key_at(clos, c->idx, &lc);
 	if (la <= 8 && lc <= 8)		/* the prefix held both keys (zero padded) */
@@ -215,8 +268,9 @@ cmp_ent(const void *x, const void *y, void *clos)
 }
 
 /*
- * Sorts the chunk's entries: a radix sort on the prefixes (the arena, empty
- * now, is the scratch space), then each run of equal prefixes by whole key.
+ * Sorts the chunk's entries: a radix sort on the prefixes (the voff, vlen
+ * and state arrays, unused yet, are the scratch space), then each run of
+ * equal prefixes by whole key.
  */
 static void
 sort_ents(sst_batch *b, size_t n)
@@ -225,27 +279,35 @@ sort_ents(sst_batch *b, size_t n)
 	ent *a = b->ents, *tmp;
 	int d;
 
-	if (reserve_arena(b, n * sizeof(ent)) != 0 || (cnt = calloc(8, sizeof(*cnt))) == NULL) {
+	if ((cnt = calloc(8, sizeof(*cnt))) == NULL) {
 		qsort_r(b->ents, n, sizeof(*b->ents), cmp_ent, b);
 		return;
 	}
-	tmp = (ent *)(void *)b->arena;
-	for (i = 0; i < n; i++)
+	tmp = (ent *)(void *)b->vmeta;
+	for (i = 0; i < n; i++) {
+		uint64_t p = prefix_of(&a[i]);
+
 		for (d = 0; d < 8; d++)
-			cnt[d][(a[i].prefix >> (8 * d)) & 255]++;
+			cnt[d][(p >> (8 * d)) & 255]++;
+	}
 	for (d = 0; d < 8; d++) {
-		size_t sum = 0, c;
+		size_t sum = 0, c, *at = cnt[d];
+		int sh = 8 * (d & 3);
 		ent *sw;
 
-		if (cnt[d][(a[0].prefix >> (8 * d)) & 255] == n)
+		if (at[(prefix_of(&a[0]) >> (8 * d)) & 255] == n)
 			continue;	/* every key has this byte */
 		for (j = 0; j < 256; j++) {
-			c = cnt[d][j];
-			cnt[d][j] = sum;
+			c = at[j];
+			at[j] = sum;
 			sum += c;
 		}
-		for (i = 0; i < n; i++)
-			tmp[cnt[d][(a[i].prefix >> (8 * d)) & 255]++] = a[i];
+		if (d < 4)
+			for (i = 0; i < n; i++)
+				tmp[at[(a[i].lo >> sh) & 255]++] = a[i];
+		else
+			for (i = 0; i < n; i++)
+				tmp[at[(a[i].hi >> sh) & 255]++] = a[i];
 		sw = a;
 		a = tmp;
 		tmp = sw;
@@ -254,22 +316,189 @@ sort_ents(sst_batch *b, size_t n)
 		memcpy(b->ents, a, n * sizeof(*a));
 	free(cnt);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && b->ents[j].prefix == b->ents[i].prefix; j++)
+		for (j = i + 1; j < n && b->ents[j].hi == b->ents[i].hi &&
+		    b->ents[j].lo == b->ents[i].lo; j++)
 			;
 		if (j - i > 1)
 			qsort_r(b->ents + i, j - i, sizeof(*b->ents), cmp_ent, b);
 	}
 }
 
-/* A found record, i in sort order: keep the value in the arena if it fits. */
+/* ---- the spill: buckets of values by input position ---- */
+
+static unsigned
+bucket_of(const sst_batch *b, size_t idx)
+{
+	return (unsigned)((uint64_t)idx * b->nb / b->n);
+}
+
+static int
+spill_err(const sst_batch *b, sst_err *err, const char *what)
+{
+	return sst_syserr(err, "%s: %s temporary file", b->tmpdir, what);
+}
+
+/* Writes (wr) or reads len bytes at p at offset off of the spill file. */
+static int
+spill_io(sst_batch *b, int wr, uint8_t *p, size_t len, uint64_t off, sst_err *err)
+{
+	while (len > 0) {
+		ssize_t n = wr ? pwrite(b->fd, p, len, (off_t)off) : pread(b->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = wr ? ENOSPC : EIO;
+			return spill_err(b, err, wr ? "cannot write the batch's" :
+			    "cannot read the batch's");
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return SST_OK;
+}
+
+/* Writes the full buffer of bucket j as a segment at the file's end. */
+static int
+spill_segment(sst_batch *b, unsigned j, sst_err *err)
+{
+	int rc;
+
+	if (b->nseg == b->segcap) {
+		/* at most nb * (arena_cap / bsz + 1): every bucket full */
+		size_t c = b->segcap ? 2 * b->segcap : 64, most = b->nb * (b->arena_cap / b->bsz + 1);
+
+		if (c > most)
+			c = most;
+		GROW(b->seg, c);
+		b->segcap = c;
+	}
+	if ((rc = spill_io(b, 1, b->wbuf + (size_t)j * b->bsz, b->bsz, b->foff, err)) != SST_OK)
+		return rc;
+	b->seg[b->nseg++] = b->foff | (uint64_t)j << 56;
+	b->foff += b->bsz;
+	b->bfill[j] = 0;
+	return SST_OK;
+}
+
+/*
+ * Appends the value of input position idx to its bucket: A_PUT with voff
+ * in the bucket, or A_REFETCH when the bucket has no room for it.
+ */
+static int
+spill_value(sst_batch *b, size_t idx, const uint8_t *v, size_t vlen, sst_err *err)
+{
+	unsigned j = bucket_of(b, idx);
+	uint8_t *f = &b->flags[idx];
+	int rc;
+
+	if (vlen > b->arena_cap - b->blen[j]) {
+		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
+		return SST_OK;
+	}
+	b->voff[idx] = b->blen[j];
+	b->vlen[idx] = (uint32_t)vlen;
+	b->blen[j] += (uint32_t)vlen;
+	*f = (uint8_t)((*f & A_CR) | A_PUT);
+	while (vlen > 0) {
+		size_t c = b->bsz - b->bfill[j];
+
+		if (c > vlen)
+			c = vlen;
+		memcpy(b->wbuf + (size_t)j * b->bsz + b->bfill[j], v, c);
+		b->bfill[j] += (uint32_t)c;
+		v += c;
+		vlen -= c;
+		if (b->bfill[j] == b->bsz && (rc = spill_segment(b, j, err)) != SST_OK)
+			return rc;
+	}
+	return SST_OK;
+}
+
+/*
+ * The arena is full at sort position i: from now on values go to buckets,
+ * as many as the values of the whole chunk, guessed from those so far,
+ * need (with a quarter to spare), and those in the arena go there first.
+ */
+static int
+spill_start(sst_batch *b, size_t i, sst_err *err)
+{
+	uint64_t guess = (uint64_t)b->aused * b->n / (i + 1), nb;
+	size_t idx;
+	int rc;
+
+	if (b->fd < 0 && (b->fd = sst_anon_tmpfile(b->tmpdir, err)) < 0)
+		return SST_ESYS;
+	if (b->wbuf == NULL && (b->wbuf = malloc(b->wbuf_cap)) == NULL)
+		return sst_nomem(err, "batch");
+	nb = (guess + guess / 4) / b->arena_cap + 1;
+	if (nb < 2)
+		nb = 2;
+	if (nb > SST_BATCH_BUCKETS)
+		nb = SST_BATCH_BUCKETS;
+	if (nb > b->n)
+		nb = b->n;
+	b->nb = (unsigned)nb;
+	b->bsz = b->wbuf_cap / nb;
+	memset(b->blen, 0, sizeof(b->blen));
+	memset(b->bfill, 0, sizeof(b->bfill));
+	b->nseg = 0;
+	b->foff = 0;
+	for (idx = 0; idx < b->n; idx++)
+		if ((b->flags[idx] & A_MASK) == A_PUT &&
+		    (rc = spill_value(b, idx, b->arena + b->voff[idx], b->vlen[idx], err)) != SST_OK)
+			return rc;
+	b->aused = 0;
+	return SST_OK;
+}
+
+/* Reads bucket j into the arena (its values at their voff). */
+static int
+spill_load(sst_batch *b, unsigned j, sst_err *err)
+{
+	size_t s, pos = 0;
+	int rc;
+
+	if (reserve_arena(b, b->blen[j]) != 0)
+		return sst_nomem(err, "batch");
+	for (s = 0; s < b->nseg; s++) {
+		if (b->seg[s] >> 56 != j)
+			continue;
+		if ((rc = spill_io(b, 0, b->arena + pos, b->bsz,
+		    b->seg[s] & ((UINT64_C(1) << 56) - 1), err)) != SST_OK)
+			return rc;
+		pos += b->bsz;
+	}
+	memcpy(b->arena + pos, b->wbuf + (size_t)j * b->bsz, b->bfill[j]);
+	return SST_OK;
+}
+
+/* The chunk is answered: the spill file is emptied for the next. */
+static int
+spill_end(sst_batch *b, sst_err *err)
+{
+	b->nb = 0;
+	if (b->foff > 0 && ftruncate(b->fd, 0) != 0)
+		return spill_err(b, err, "cannot truncate the batch's");
+	b->foff = 0;
+	return SST_OK;
+}
+
+/*
+ * A found record, i in sort order: keep the value in the arena if it fits,
+ * else spill it (the arena is full) or look it up again when answered
+ * (larger than the arena, or no memory to grow it).
+ */
 static int
 on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
 {
 	sst_batch *b = clos;
 	uint32_t idx = b->ents[i].idx;
 	uint8_t *f = &b->flags[idx];
+	int rc;
 
-	(void)err;
 	if (r->kind == SST_DEL) {
 		*f = (uint8_t)((*f & A_CR) | A_DEL);
 		return SST_OK;
@@ -280,17 +509,27 @@ on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
 		size_t la, lc;
 		const uint8_t *ka = key_at(b, pidx, &la), *kc = key_at(b, idx, &lc);
 
-		if (la == lc && memcmp(ka, kc, la) == 0) {
+		if (la == lc && memcmp(ka, kc, la) == 0 &&
+		    (b->nb == 0 || bucket_of(b, pidx) == bucket_of(b, idx))) {
 			*f = (uint8_t)((*f & A_CR) | (b->flags[pidx] & A_MASK));
 			b->voff[idx] = b->voff[pidx];
 			b->vlen[idx] = b->vlen[pidx];
 			return SST_OK;
 		}
 	}
-	if (r->vlen > b->arena_cap - b->aused ||
-	    ((r->vlen > b->acap - b->aused || b->arena == NULL) &&
-	    reserve_arena(b, b->aused + r->vlen) != 0)) {
-		/* does not fit (or no memory to grow it): looked up again when answered */
+	if (r->vlen > b->arena_cap) {
+		/* larger than the arena: looked up again when answered */
+		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
+		return SST_OK;
+	}
+	if (b->nb == 0 && r->vlen > b->arena_cap - b->aused &&
+	    (rc = spill_start(b, i, err)) != SST_OK)
+		return rc;
+	if (b->nb > 0)
+		return spill_value(b, idx, r->val, r->vlen, err);
+	if ((r->vlen > b->acap - b->aused || b->arena == NULL) &&
+	    reserve_arena(b, b->aused + r->vlen) != 0) {
+		/* no memory to grow it: looked up again when answered */
 		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
 		return SST_OK;
 	}
@@ -307,6 +546,7 @@ int
 sst_batch_finish(sst_batch *b, sst_err *err)
 {
 	size_t i, n = b->n;
+	unsigned cur = UINT_MAX;
 	int rc = SST_OK;
 
 	if (n == 0)
@@ -321,13 +561,15 @@ sst_batch_finish(sst_batch *b, sst_err *err)
 		else
 			for (j = 0; j < 8; j++)
 				p = p << 8 | (j < kl ? k[j] : 0);
-		b->ents[i].prefix = p;
+		b->ents[i].hi = (uint32_t)(p >> 32);
+		b->ents[i].lo = (uint32_t)p;
 		b->ents[i].idx = (uint32_t)i;
-		b->state[i] = 0;
 	}
 	if (n > 1)
 		sort_ents(b, n);
+	memset(b->state, 0, n * sizeof(*b->state));
 	b->aused = 0;
+	b->nb = 0;
 	rc = sst_sources_get_sorted_by(b->src, n, sorted_key, b, b->state, on_found, b, err);
 	for (i = 0; i < n && rc == SST_OK; i++) {
 		size_t kl;
@@ -335,6 +577,9 @@ sst_batch_finish(sst_batch *b, sst_err *err)
 		sst_rec r = { k, kl, NULL, 0, SST_PUT };
 		int found = 0;
 
+		if (b->nb > 0 && bucket_of(b, i) != cur &&
+		    (rc = spill_load(b, cur = bucket_of(b, i), err)) != SST_OK)
+			break;
 		switch (b->flags[i] & A_MASK) {
 		case A_PUT:
 			r.val = b->arena + b->voff[i];
@@ -361,6 +606,9 @@ sst_batch_finish(sst_batch *b, sst_err *err)
 		b->cr_missing += (b->flags[i] & A_CR) != 0;
 		rc = b->answer(b->clos, k, kl, NULL, err);
 	}
+	if (b->nb > 0 && rc == SST_OK)
+		rc = spill_end(b, err);
+	b->nb = 0;
 	b->asked += n;
 	b->n = 0;
 	b->kused = 0;

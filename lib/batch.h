@@ -6,13 +6,20 @@
  * SST_BATCH_KEY_BYTES key bytes); a chunk is resolved in sorted key order
  * through sst_sources_get_sorted_by (filters first, each data block read
  * once per chunk, tables opened once for the whole stream), and answered in
- * input order. Found values are kept in an arena of SST_BATCH_ARENA bytes;
- * those that do not fit are looked up again, one at a time, when their
- * turn to be answered comes. So the batch's own memory is bounded by
- * SST_BATCH_MEM plus the largest value answered, whatever the number of
- * keys; the open tables add their index, filter and one data block each.
- * Its buffers grow as keys and values come, up to those bounds: a batch of
- * one key (sst-get -k) allocates a few KiB.
+ * input order. Found values are kept in an arena of SST_BATCH_ARENA bytes.
+ * When a chunk's values outgrow it, they spill: each goes to one of at most
+ * SST_BATCH_BUCKETS buckets of an anonymous temporary file in the temp
+ * directory (sst_tmpdir: $TMPDIR, else /tmp; nothing is left behind, even
+ * after kill -9), bucket j holding the values of the j-th of equal ranges
+ * of input positions, written through SST_BATCH_SPILL_BUF bytes of
+ * buffers; the answers then read one bucket at a time into the arena.
+ * A chunk whose values fit the arena touches no file. A value larger than
+ * the arena, or one that would overflow its bucket, is looked up again, one
+ * at a time, when its turn to be answered comes. So the batch's own memory
+ * is bounded by SST_BATCH_MEM plus the largest value answered, whatever the
+ * number of keys; the open tables add their index, filter and one data
+ * block each. Its buffers grow as keys and values come, up to those bounds:
+ * a batch of one key (sst-get -k) allocates a few KiB.
  *
  * Reading a descriptor (sst_batch_read), a chunk is also resolved whenever
  * the descriptor has no more input ready (poll), and then flush is called:
@@ -29,18 +36,28 @@
 #include "err.h"
 #include "sources.h"
 
-#define SST_BATCH_KEYS		(512u << 10)	/* keys in a chunk */
-#define SST_BATCH_KEY_BYTES	(12u << 20)	/* key bytes in a chunk */
-#define SST_BATCH_ARENA		(28u << 20)	/* found values kept per chunk */
+#define SST_BATCH_KEYS		(1u << 20)	/* keys in a chunk */
+#define SST_BATCH_KEY_BYTES	(20u << 20)	/* key bytes in a chunk */
+#define SST_BATCH_KEY_META	29u		/* bookkeeping bytes a key */
+#define SST_BATCH_ARENA		(6u << 20)	/* found values held at once */
 #define SST_BATCH_INBUF		(4u * 65536u + (64u << 10))	/* read buffer */
-/* Every buffer of a batch together (33 bytes a key of bookkeeping). */
-#define SST_BATCH_MEM		(60u << 20)
+#define SST_BATCH_SPILL_BUF	(1u << 20)	/* write buffers of the buckets */
+#define SST_BATCH_BUCKETS	64u		/* buckets of a chunk's spill */
+/*
+ * Every buffer of a batch together: the keys' bookkeeping (29 MiB), key
+ * bytes (20), arena (6), spill buffers (1), read buffer (0.31), the spill's
+ * segment list (at most 64 buckets of 6 MiB in 16 KiB segments, 8 bytes
+ * each: 0.19), a line being decoded (-e: 0.25) and small change.
+ */
+#define SST_BATCH_MEM		(57u << 20)
 
 typedef struct sst_batch_opts {
 	int escape;		/* lines of sst_batch_read are tsv-escaped */
 	size_t max_keys;	/* 0: SST_BATCH_KEYS (smaller: tests) */
 	size_t max_key_bytes;	/* 0: SST_BATCH_KEY_BYTES */
 	size_t arena_bytes;	/* 0: SST_BATCH_ARENA */
+	size_t spill_buf;	/* 0: SST_BATCH_SPILL_BUF */
+	const char *tmpdir;	/* the spill's directory; NULL: sst_tmpdir(NULL) */
 } sst_batch_opts;
 
 /*
@@ -75,7 +92,11 @@ int sst_batch_add(sst_batch *b, const uint8_t *key, size_t klen, int cr, sst_err
  */
 int sst_batch_read(sst_batch *b, int fd, const char *name, sst_err *err);
 
-/* Resolves and answers the keys added and not yet answered. */
+/*
+ * Resolves and answers the keys added and not yet answered. A spill that
+ * cannot be created, written or read is SST_ESYS "TMPDIR: what" (so is
+ * it from sst_batch_add and sst_batch_read, which resolve full chunks).
+ */
 int sst_batch_finish(sst_batch *b, sst_err *err);
 
 /* Keys answered; of them not found; of those, read from lines ending in CR. */

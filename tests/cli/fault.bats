@@ -469,19 +469,36 @@ mount_or_skip() {
 	no_tmp_left .
 }
 
-@test "fault: a full --tmpdir (1 MiB tmpfs) while sorting" {
+# run_full_tmp TOOL REGEX CMD...: CMD with a 1 MiB tmpfs at ./small, which
+# fills up: exit 4, one line "TOOL: ..." matching REGEX and naming ENOSPC,
+# nothing left in small.
+run_full_tmp() {
+	local tool=$1 re=$2 left
+	shift 2
 	mkdir small
 	mount_or_skip -t tmpfs -o size=1m tmpfs small
-	run --separate-stderr sst-build -q -m 1M -T small -o out.sst big.tsv
-	local left
+	run --separate-stderr "$@"
 	left=$(ls -A small)
 	umount small
 	[ "$status" -eq 4 ] || fail "exit $status: $stderr"
-	check_err sst-build 'small|No space'
+	check_err "$tool" "$re"
 	[[ "$stderr" == *"No space left"* ]] || fail "want ENOSPC: $stderr"
 	[ -z "$left" ] || fail "left in the tmpdir: $left"
+}
+
+@test "fault: a full --tmpdir (1 MiB tmpfs) while sorting" {
+	run_full_tmp sst-build 'small|No space' sst-build -q -m 1M -T small -o out.sst big.tsv
 	[ ! -e out.sst ]
 	no_tmp_left .
+}
+
+@test "fault: sst-get's batch spill on a full TMPDIR (1 MiB tmpfs)" {
+	# 9000 values of 1000 bytes, all asked: over the 6 MiB arena, so they spill
+	awk 'BEGIN { for (i = 0; i < 9000; i++) { printf "k%05d\t", i
+	    for (j = 0; j < 100; j++) printf "0123456789"; printf "\n" } }' >v.tsv
+	sst-build -q -o v.sst v.tsv
+	cut -f1 v.tsv >q
+	run_full_tmp sst-get "^sst-get: $T/small: " env TMPDIR="$T/small" "$SST_BIN/sst-get" v.sst <q
 }
 
 @test "fault: a full output file system (256 KiB tmpfs)" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sst-get's streaming batch: a coprocess gets each answer before it writes
-# the next key, a batch of 10 million keys runs in bounded memory, and
+# the next key, a batch of 10 million keys runs in bounded memory, one
+# whose values outgrow the arena spills them to a temporary file, and
 # random batches over stores and tables agree with a model.
 
 load common
@@ -93,6 +94,80 @@ EOF
 	awk 'BEGIN { for (i = 0; i < 1000; i++) printf "k%d\tv%d\n", i * 9973, i }' >want
 	same out want
 	[ "$(tail -1 rss)" -lt 65536 ] || fail "peak RSS $(tail -1 rss) KiB"
+}
+
+@test "get stream: a batch whose values outgrow the arena spills to a temporary file, answers unchanged" {
+	# 12000 values of 1000 bytes (12 MB, over the 6 MiB arena) and one of
+	# 10 MiB (over the arena: looked up again), asked shuffled with repeats,
+	# deleted (d.sst is newer) and absent keys
+	python3 - <<'EOF'
+import random
+r = random.Random(3)
+def val(i):
+    return "%05d%s" % (i, chr(97 + i % 26) * 995)
+with open("a.tsv", "w") as f:
+    for i in range(12000):
+        f.write("k%05d\t%s\n" % (i, val(i)))
+    f.write("kbig\t%s\n" % ("B" * (10 << 20)))
+with open("d.tsv", "w") as f:
+    for i in range(0, 12000, 7):
+        f.write("k%05d\t\n" % i)
+keys = ["k%05d" % i for i in range(12000)] + ["k%05d" % r.randrange(12000) for _ in range(3000)]
+keys += ["absent%d" % i for i in range(2000)] + ["kbig"] * 3
+r.shuffle(keys)
+with open("q", "w") as q, open("want", "w") as w:
+    for k in keys:
+        q.write(k + "\n")
+        if k == "kbig":
+            w.write("kbig\t%s\n" % ("B" * (10 << 20)))
+        elif k[1:].isdigit() and int(k[1:]) % 7 != 0:
+            w.write("%s\t%s\n" % (k, val(int(k[1:]))))
+EOF
+	mk_table a.sst <a.tsv
+	mk_table d.sst --delete <d.tsv
+	sst-get a.sst d.sst <q >out && rc=0 || rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc"
+	same out want
+	no_tmp_left .
+	# killed (-9) while it holds its spill file open: nothing is left in
+	# TMPDIR (the keys are all in the pipe before it starts: one chunk)
+	python3 - "$SST_BIN/sst-get" <<'EOF'
+import fcntl, os, select, signal, subprocess, sys
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 1 << 20)	# F_SETPIPE_SZ
+data = open("q", "rb").read()
+if os.write(w, data) != len(data):
+    sys.exit("short write")
+p = subprocess.Popen([sys.argv[1], "a.sst", "d.sst"], stdin=r, stdout=subprocess.PIPE)
+os.close(r)
+want = open("want", "rb").read().count(b"\n")
+got = 0
+while got < want:
+    r, _, _ = select.select([p.stdout], [], [], 30)
+    if not r:
+        sys.exit("no answers within 30 s")
+    b = os.read(p.stdout.fileno(), 1 << 20)
+    if not b:
+        sys.exit("sst-get ended early")
+    got += b.count(b"\n")
+# all answered, stdin still open: the spill file is open, with no name
+links = [os.readlink("/proc/%d/fd/%s" % (p.pid, f)) for f in os.listdir("/proc/%d/fd" % p.pid)]
+if not any(l.startswith(os.environ["TMPDIR"]) and l.endswith("(deleted)") for l in links):
+    sys.exit("no unnamed spill file open: %r" % links)
+p.send_signal(signal.SIGKILL)
+p.wait()
+os.close(w)
+EOF
+	no_tmp_left .
+	# the spill needs the temp directory: one that cannot be written is exit 4 naming it
+	run --separate-stderr env TMPDIR="$T/no/such/dir" "$SST_BIN/sst-get" a.sst d.sst <q
+	[ "$status" -eq 4 ] || fail "exit $status: $stderr"
+	check_err sst-get "^sst-get: $T/no/such/dir: "
+	# a batch whose values fit the arena touches no file
+	head -3000 q | TMPDIR="$T/no/such/dir" sst-get a.sst d.sst >out3 && rc=0 || rc=$?
+	[ "$rc" -le 1 ] || fail "exit $rc"
+	head -3000 q | sst-get a.sst d.sst >want3 || true
+	same out3 want3
 }
 
 @test "get stream: random batches over a store and tables against a model" {

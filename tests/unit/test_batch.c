@@ -2,8 +2,9 @@
  * test_batch.c - the streaming batch (batch.h) against a model: two tables
  * (puts, deletes, overwrites, values larger than the arena), keys with
  * repeats, absent keys and CR endings, over chunk sizes from one key up,
- * tiny arenas (values looked up again), bad lines, and the flush when the
- * input has nothing ready (a pipe written to from the flush callback).
+ * tiny arenas (values spilled to a temporary file, or looked up again), bad
+ * lines, and the flush when the input has nothing ready (a pipe written to
+ * from the flush callback).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -162,11 +163,15 @@ open_sources(sst_sources *src)
 	CHECK_RC(sst_sources_open(src, paths, 2, &e), SST_OK);
 }
 
+/*
+ * The batch with options o over keys.txt: answers as the model says, or
+ * (want_rc not SST_OK) that error, its message starting with want_msg.
+ */
 static void
-test_model(size_t max_keys, size_t max_key_bytes, size_t arena, const sst_buf *want,
-    uint64_t want_missing, uint64_t want_cr)
+test_opts(const sst_batch_opts *o, const sst_buf *want, uint64_t want_missing, uint64_t want_cr,
+    int want_rc, const char *want_msg)
 {
-	sst_batch_opts o = { 0, max_keys, max_key_bytes, arena };
+	size_t max_keys = o->max_keys, max_key_bytes = o->max_key_bytes, arena = o->arena_bytes;
 	sst_sources src = { NULL, 0 };
 	sst_batch *b;
 	got g = { SST_BUF_INIT, 0, 0, -1 };
@@ -175,7 +180,18 @@ test_model(size_t max_keys, size_t max_key_bytes, size_t arena, const sst_buf *w
 	int fd = open(unit_path("keys.txt"), O_RDONLY);
 
 	open_sources(&src);
-	CHECK_RC(sst_batch_new(&b, &src, &o, collect, NULL, &g, &e), SST_OK);
+	CHECK_RC(sst_batch_new(&b, &src, o, collect, NULL, &g, &e), SST_OK);
+	if (want_rc != SST_OK) {
+		int rc = sst_batch_read(b, fd, "keys.txt", &e);
+
+		if (rc == SST_OK)
+			rc = sst_batch_finish(b, &e);
+		CHECK_RC(rc, want_rc);
+		CHECK(strncmp(e.msg, want_msg, strlen(want_msg)) == 0);
+		if (strncmp(e.msg, want_msg, strlen(want_msg)) != 0)
+			fprintf(stderr, "  got '%s', want '%s...'\n", e.msg, want_msg);
+		goto out;
+	}
 	CHECK_RC(sst_batch_read(b, fd, "keys.txt", &e), SST_OK);
 	CHECK_RC(sst_batch_finish(b, &e), SST_OK);
 	sst_batch_stats(b, &asked, &missing, &cr);
@@ -187,24 +203,79 @@ test_model(size_t max_keys, size_t max_key_bytes, size_t arena, const sst_buf *w
 	{
 		FILE *f = fopen(unit_path("got.txt"), "w"), *w = fopen(unit_path("want.txt"), "w");
 
-		fprintf(stderr, "  max_keys %zu, key bytes %zu, arena %zu: %s\n", max_keys,
-		    max_key_bytes, arena, unit_path("got.txt"));
+		fprintf(stderr, "  max_keys %zu, key bytes %zu, arena %zu, spill buffers %zu: %s\n",
+		    max_keys, max_key_bytes, arena, o->spill_buf, unit_path("got.txt"));
 		fwrite(g.out.p, 1, g.out.len, f);
 		fwrite(want->p, 1, want->len, w);
 		fclose(f);
 		fclose(w);
 	}
+out:
 	sst_batch_free(&b);
 	sst_sources_close(&src);
 	sst_buf_free(&g.out);
 	close(fd);
 }
 
+static void
+test_model(size_t max_keys, size_t max_key_bytes, size_t arena, const sst_buf *want,
+    uint64_t want_missing, uint64_t want_cr)
+{
+	sst_batch_opts o = { 0, max_keys, max_key_bytes, arena, 0, NULL };
+
+	test_opts(&o, want, want_missing, want_cr, SST_OK, NULL);
+}
+
+/*
+ * The spill: chunks whose values outgrow small arenas go to buckets of a
+ * temporary file (small spill buffers: values span segments), with
+ * repeated keys across buckets, deletes, absent keys, values larger than
+ * the arena and buckets that overflow (both looked up again); answers in
+ * input order whatever the chunk size. A temp dir that cannot be written
+ * is SST_ESYS naming it, and only when a chunk spills.
+ */
+static void
+test_spill(const sst_buf *want, uint64_t missing, uint64_t cr)
+{
+	static const size_t arenas[] = { 40, 700, 2000, 9000, 30000 };
+	static const size_t chunks[] = { 0, 1000, 333 };
+	static const size_t bufs[] = { 0, 64, 256, 5000 };
+	char nodir[512], file[512];
+	sst_batch_opts o = { 0, 0, 0, 0, 0, NULL };
+	size_t a, c, w;
+	FILE *f;
+
+	for (a = 0; a < sizeof(arenas) / sizeof(arenas[0]); a++)
+		for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+			for (w = 0; w < sizeof(bufs) / sizeof(bufs[0]); w++) {
+				o.arena_bytes = arenas[a];
+				o.max_keys = chunks[c];
+				o.spill_buf = bufs[w];
+				test_opts(&o, want, missing, cr, SST_OK, NULL);
+			}
+
+	snprintf(nodir, sizeof(nodir), "%s", unit_path("no/such/dir"));
+	snprintf(file, sizeof(file), "%s", unit_path("afile"));
+	f = fopen(file, "w");
+	fclose(f);
+	/* the values fit the arena: no file is needed */
+	o.arena_bytes = 0;
+	o.max_keys = 0;
+	o.spill_buf = 0;
+	o.tmpdir = nodir;
+	test_opts(&o, want, missing, cr, SST_OK, NULL);
+	/* they do not: the error names the directory */
+	o.arena_bytes = 2000;
+	test_opts(&o, want, missing, cr, SST_ESYS, nodir);
+	o.tmpdir = file;
+	test_opts(&o, want, missing, cr, SST_ESYS, file);
+}
+
 /* Bad lines: SST_EDATA naming the line. */
 static void
 test_bad(const char *input, int escape, const char *want)
 {
-	sst_batch_opts o = { escape, 0, 0, 0 };
+	sst_batch_opts o = { escape, 0, 0, 0, 0, NULL };
 	sst_sources src = { NULL, 0 };
 	sst_batch *b;
 	got g = { SST_BUF_INIT, 0, 0, -1 };
@@ -293,6 +364,7 @@ main(void)
 	test_model(0, 1, 0, &want, missing, cr);
 	test_model(0, 12, 0, &want, missing, cr);
 	test_model(0, 200, 0, &want, missing, cr);
+	test_spill(&want, missing, cr);
 	sst_buf_free(&want);
 
 	test_bad("k0001\n\nk0002\n", 0, "-:2: empty key");
