@@ -32,19 +32,18 @@
  * for callgrind: the in-block search's instructions).
  *
  * Build: cc -std=c11 -D_GNU_SOURCE -O2 -Ilib -o size-proto scripts/size-proto.c lib/block.c \
- *     lib/util.c lib/err.c -lzstd -lxxhash
+ *     lib/dict.c lib/util.c lib/err.c -lzstd -lxxhash
  */
 #define ZSTD_STATIC_LINKING_ONLY
-#define ZDICT_STATIC_LINKING_ONLY
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zdict.h>
 #include <zstd.h>
 
 #include "block.h"	/* the library's block reader, for -s */
+#include "dict.h"	/* the library's dictionary training */
 #include "util.h"
 
 #define TRAILER 9
@@ -84,14 +83,8 @@ static void
 putv(buf *b, uint64_t v)
 {
 	uint8_t t[10];
-	size_t n = 0;
 
-	while (v >= 0x80) {
-		t[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	t[n++] = (uint8_t)v;
-	put(b, t, n);
+	put(b, t, sst_put_varint(t, v));
 }
 
 static void
@@ -108,18 +101,6 @@ put16(buf *b, uint16_t v)
 	uint8_t t[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
 
 	put(b, t, 2);
-}
-
-static size_t
-varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
 }
 
 /* The records, and each one's offset in them. */
@@ -261,7 +242,7 @@ build_block(size_t from, buf *out)
 		prevlen = klen;
 		n++;
 		/* columns: varints (entries, column lengths) lead the block */
-		size = (row || fix ? out->len : h + varint_len(n) + 12) + rst.len + 4;
+		size = (row || fix ? out->len : h + sst_varint_len(n) + 12) + rst.len + 4;
 		if (size >= block_size) {
 			i++;
 			break;
@@ -340,6 +321,34 @@ seek_row(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, const 
 }
 
 /*
+ * One entry of a -F scan: d its key delta (un bytes after sh shared), m
+ * the length of the prefix the previous key shares with the target, which
+ * it precedes. Returns 1 (the target), 0 (past it: absent), or -1 (before
+ * it: go on, m updated).
+ */
+static inline int
+scan_step(const uint8_t *d, size_t sh, size_t un, const uint8_t *key, size_t klen, size_t *m)
+{
+	size_t i = 0, lim;
+
+	if (sh > *m)
+		return -1;
+	if (sh < *m)
+		return 0;
+	lim = un < klen - *m ? un : klen - *m;
+	while (i < lim && d[i] == key[*m + i])
+		i++;
+	if (i < lim)
+		return d[i] > key[*m + i] ? 0 : (*m += i, -1);
+	if (un == klen - *m)
+		return 1;
+	if (un > klen - *m)
+		return 0;
+	*m += i;
+	return -1;
+}
+
+/*
  * -s -F: the lookup in a row block scanned from its first entry without
  * building keys: m is the length of the prefix the previous key shares
  * with the target (which it precedes), so an entry sharing more than m
@@ -353,6 +362,7 @@ seek_row_scan(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, c
 	const uint8_t *p = blk, *end;
 	uint32_t n;
 	size_t m = 0, cur = 0;
+	int r;
 
 	if (len < 4 || (n = (uint32_t)blk[len - 4] | (uint32_t)blk[len - 3] << 8 |
 	    (uint32_t)blk[len - 2] << 16 | (uint32_t)blk[len - 1] << 24) > (len - 4) / 4)
@@ -371,26 +381,47 @@ seek_row_scan(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, c
 		d = p;
 		p += un + (tag >> 1);
 		cur = (size_t)(sh + un);
-		if (sh < m)
-			return 0;
-		if (sh == m) {
-			size_t i = 0, lim = un < klen - m ? (size_t)un : klen - m;
-
-			while (i < lim && d[i] == key[m + i])
-				i++;
-			if (i < lim) {
-				if (d[i] > key[m + i])
-					return 0;
-			} else if (un == klen - m) {
-				*val = d + un;
-				*vlen = (size_t)(tag >> 1);
-				return 1;
-			} else if (un > klen - m)
-				return 0;
-			m += i;
+		if ((r = scan_step(d, (size_t)sh, (size_t)un, key, klen, &m)) >= 0) {
+			*val = d + un;
+			*vlen = (size_t)(tag >> 1);
+			return r;
 		}
 	}
 	return 0;
+}
+
+/* A varint, its one-byte case inline (for the -F scans). */
+static inline int
+getv(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	if (*p < end && **p < 0x80) {
+		*v = *(*p)++;
+		return 0;
+	}
+	return sst_get_varint(p, end, v) != SST_OK;
+}
+
+/*
+ * A colf block's columns: c[0..4] the shared, unshared and tag (or value
+ * length) columns, the key deltas and the values; *end where the values
+ * end. Returns the number of entries.
+ */
+static uint64_t
+colf_cols(const uint8_t *blk, size_t len, const uint8_t **c, const uint8_t **end)
+{
+	const uint8_t *p = blk;
+	uint64_t n, l[4];
+	int i;
+
+	*end = blk + len - 4 - 20;
+	if (len < 24 || getv(&p, *end, &n) || getv(&p, *end, &l[0]) || getv(&p, *end, &l[1]) ||
+	    getv(&p, *end, &l[2]) || getv(&p, *end, &l[3]) ||
+	    l[0] + l[1] + l[2] + l[3] > (uint64_t)(*end - p))
+		die("bad colf block");
+	c[0] = p;
+	for (i = 0; i < 4; i++)
+		c[i + 1] = c[i] + l[i];
+	return n;
 }
 
 /*
@@ -402,18 +433,10 @@ seek_colf(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, const
     size_t *vlen)
 {
 	static sst_buf k;
-	const uint8_t *p = blk, *end = blk + len - 4 - 20, *f1, *f2, *f3, *ks, *vs;
-	uint64_t n, l1, l2, l3, lk, j, kpos = 0, voff = 0;
+	const uint8_t *col[5], *end;
+	uint64_t n = colf_cols(blk, len, col, &end), lk = (uint64_t)(col[4] - col[3]), j, kpos = 0, voff = 0;
+	const uint8_t *f1 = col[0], *f2 = col[1], *f3 = col[2], *ks = col[3], *vs = col[4];
 
-	if (len < 24 || sst_get_varint(&p, end, &n) || sst_get_varint(&p, end, &l1) ||
-	    sst_get_varint(&p, end, &l2) || sst_get_varint(&p, end, &l3) ||
-	    sst_get_varint(&p, end, &lk) || l1 + l2 + l3 + lk > (uint64_t)(end - p))
-		die("bad colf block");
-	f1 = p;
-	f2 = f1 + l1;
-	f3 = f2 + l2;
-	ks = f3 + l3;
-	vs = ks + lk;
 	k.len = 0;
 	for (j = 0; j < n; j++) {
 		uint64_t shared, unshared, tag;
@@ -441,17 +464,6 @@ seek_colf(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, const
 	return 0;
 }
 
-/* A varint, its one-byte case inline (for the -F scans). */
-static inline int
-getv(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	if (*p < end && **p < 0x80) {
-		*v = *(*p)++;
-		return 0;
-	}
-	return sst_get_varint(p, end, v) != SST_OK;
-}
-
 /*
  * -s -F on -L colf or colf2 -r 0: seek_row_scan's comparison over the
  * columns; the value's offset is the sum of the lengths before it.
@@ -460,18 +472,12 @@ static __attribute__((noinline)) int
 seek_colf_scan(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, const uint8_t **val,
     size_t *vlen, int two)
 {
-	const uint8_t *p = blk, *end = blk + len - 4 - 20, *f1, *f2, *f3, *ks, *vs;
-	uint64_t n, l1, l2, l3, lk, j, kpos = 0, voff = 0;
+	const uint8_t *col[5], *end;
+	uint64_t n = colf_cols(blk, len, col, &end), lk = (uint64_t)(col[4] - col[3]), j, kpos = 0, voff = 0;
+	const uint8_t *f1 = col[0], *f2 = col[1], *f3 = col[2], *ks = col[3], *vs = col[4];
 	size_t m = 0, cur = 0;
+	int r;
 
-	if (len < 24 || getv(&p, end, &n) || getv(&p, end, &l1) || getv(&p, end, &l2) ||
-	    getv(&p, end, &l3) || getv(&p, end, &lk) || l1 + l2 + l3 + lk > (uint64_t)(end - p))
-		die("bad colf block");
-	f1 = p;
-	f2 = f1 + l1;
-	f3 = f2 + l2;
-	ks = f3 + l3;
-	vs = ks + lk;
 	for (j = 0; j < n; j++) {
 		uint64_t sh, un, vl;
 		const uint8_t *d = ks + kpos;
@@ -486,23 +492,10 @@ seek_colf_scan(const uint8_t *blk, size_t len, const uint8_t *key, size_t klen, 
 			die("bad colf entry");
 		kpos += un;
 		cur = (size_t)(sh + un);
-		if (sh < m)
-			return 0;
-		if (sh == m) {
-			size_t i = 0, lim = un < klen - m ? (size_t)un : klen - m;
-
-			while (i < lim && d[i] == key[m + i])
-				i++;
-			if (i < lim) {
-				if (d[i] > key[m + i])
-					return 0;
-			} else if (un == klen - m) {
-				*val = vs + voff;
-				*vlen = (size_t)vl;
-				return 1;
-			} else if (un > klen - m)
-				return 0;
-			m += i;
+		if ((r = scan_step(d, (size_t)sh, (size_t)un, key, klen, &m)) >= 0) {
+			*val = vs + voff;
+			*vlen = (size_t)vl;
+			return r;
 		}
 		voff += vl;
 	}
@@ -600,20 +593,11 @@ sizes(void)
 		return 0;
 	}
 	if (dict_size > 0 && sample >= 8 * dict_size) {
-		ZDICT_fastCover_params_t fp;
-
-		memset(&fp, 0, sizeof(fp));
-		fp.k = 75;
-		fp.d = 8;
-		fp.f = 18;
-		fp.accel = 4;
-		fp.splitPoint = 1.0;
-		fp.zParams.compressionLevel = level;
-		if ((dict = malloc(dict_size)) == NULL)
+		/* the library's training (lib/dict.c), on the first blocks */
+		if (sst_dict_train(all.p, bsz, nsample, dict_size, level, &dict, &dlen) != 0)
 			die("out of memory");
-		dlen = ZDICT_trainFromBuffer_fastCover(dict, dict_size, all.p, bsz, (unsigned)nsample, fp);
-		if (ZDICT_isError(dlen))
-			die("training failed");
+		if (dlen == 0)
+			die("zstd cannot train on the sample");
 		if (has(zmode, "adv"))
 			cd = ZSTD_createCDict_advanced(dict, dlen, ZSTD_dlm_byCopy, ZSTD_dct_auto,
 			    ZSTD_getCParams(level, block_size, dlen), ZSTD_defaultCMem);
