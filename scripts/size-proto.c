@@ -16,10 +16,10 @@
  * unshared * 2 + kind, value length; fixhdr: u16 shared, u16 unshared, u32
  * tag; col: all headers, then all key deltas, then all values; colf: each
  * header field its own column, then keys, then values; colf2: colf with
- * row2's header fields; a column layout
- * leads with varints: entries and the columns' lengths, and its restart
- * entries hold the offset of the entry in each column: 3 or 5 u32), -D DICTSIZE
- * (32768; 0: no dictionary), -S SAMPLE (2 MiB), -z ZMODE (default: what
+ * row2's header fields; a column layout leads with varints: entries and
+ * the columns' lengths, and its restart entries hold the offset of the
+ * entry in each column: 3 or 5 u32), -D DICTSIZE (32768; 0: no
+ * dictionary), -S SAMPLE (2 MiB), -z ZMODE (default: what
  * the writer does, ZSTD_createCDict(level); or a comma-separated list of:
  * adv: the CDict made with ZSTD_getCParams(level, block, dictsize);
  * attach, copy: ZSTD_c_forceAttachDict; lit: literals always
@@ -27,7 +27,7 @@
  * (3), -o DIR (writes DIR/dict and DIR/blocks, the dictionary and
  * every 5th compressed block, for --lookup; not with magicless), -s
  * (no compression: looks every 50th record up in its raw block, with
- * lib/block.c for row layouts, seek_colf for -L colf -r 0, and with -F
+ * lib/block.c for -L row, seek_colf for -L colf -r 0, and with -F
  * (-r 0 only) the scans seek_row_scan and seek_colf_scan (colf, colf2),
  * for callgrind: the in-block search's instructions).
  *
