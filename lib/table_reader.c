@@ -628,13 +628,18 @@ at:
 /*
  * With readahead, a thread of the iterator's own reads, checks and
  * decompresses the data blocks after the current one into a ring of
- * RA_SLOTS slots while the caller decodes records: a merge's inputs are
+ * RA_SLOTS slots, filled while they hold less than RA_BYTES or fewer than
+ * two blocks (slots that held a block of more than RA_BIG are freed when
+ * released: big blocks cost about what the plain iterator's cost), while
+ * the caller decodes records: a merge's inputs are
  * decompressed beside the merge instead of in it. The thread owns the index
  * cursor while it runs; first and seek stop it, position the cursor and
  * load the first block in the caller, then start it again. Slots come back
  * in file order, a failure (err filled) or the end as the last one.
  */
 #define RA_SLOTS	8
+#define RA_BYTES	(256u << 10)
+#define RA_BIG		(64u << 10)
 
 typedef struct ra_slot {
 	sst_buf file, raw;
@@ -651,7 +656,8 @@ typedef struct ra_state {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int quit;
-	unsigned head, tail;	/* slots[head % RA_SLOTS] .. [tail % RA_SLOTS] filled */
+	size_t head, tail;	/* slots[head % RA_SLOTS] .. [tail % RA_SLOTS] filled */
+	size_t bytes;		/* file and block bytes of the filled slots */
 	int held;		/* the caller's block is in slots[head % RA_SLOTS] */
 	ZSTD_DCtx *dctx;
 	ra_slot slots[RA_SLOTS];
@@ -707,6 +713,13 @@ titer_load(titer *it, sst_err *err)
 	return SST_OK;
 }
 
+/* What a filled slot holds (its block counted twice when stored raw). */
+static size_t
+slot_bytes(const ra_slot *s)
+{
+	return s->file.len + s->len;
+}
+
 /* Fills slot s with the block after the cursor's; 1 when it is the last slot. */
 static int
 ra_fill(titer *it, ra_slot *s)
@@ -716,6 +729,7 @@ ra_fill(titer *it, ra_slot *s)
 
 	s->rc = SST_OK;
 	s->end = 0;
+	s->file.len = s->len = 0;
 	if ((s->rc = sst_ic_next(&it->ic, &s->err)) != SST_OK)
 		return 1;
 	if (!it->ic.pit.valid) {
@@ -742,13 +756,15 @@ ra_main(void *arg)
 	for (;;) {
 		int last;
 
-		while (!ra->quit && ra->tail - ra->head == RA_SLOTS)
+		while (!ra->quit && (ra->tail - ra->head == RA_SLOTS ||
+		    (ra->tail - ra->head >= 2 && ra->bytes >= RA_BYTES)))
 			pthread_cond_wait(&ra->cv, &ra->mu);
 		if (ra->quit)
 			break;
 		pthread_mutex_unlock(&ra->mu);
 		last = ra_fill(it, &ra->slots[ra->tail % RA_SLOTS]);
 		pthread_mutex_lock(&ra->mu);
+		ra->bytes += slot_bytes(&ra->slots[ra->tail % RA_SLOTS]);
 		ra->tail++;
 		pthread_cond_broadcast(&ra->cv);
 		if (last)
@@ -803,7 +819,7 @@ ra_start(titer *it)
 		it->ra = ra;
 	}
 	ra->quit = ra->held = 0;
-	ra->head = ra->tail = 0;
+	ra->head = ra->tail = ra->bytes = 0;
 	it->ic.dctx = ra->dctx;
 	if (pthread_create(&ra->th, NULL, ra_main, it) != 0) {
 		it->ic.dctx = NULL;
@@ -825,6 +841,12 @@ ra_next_block(titer *it, sst_err *err)
 	it->di.valid = 0;
 	pthread_mutex_lock(&ra->mu);
 	if (ra->held) {
+		s = &ra->slots[ra->head % RA_SLOTS];
+		ra->bytes -= slot_bytes(s);
+		if (s->file.cap + s->raw.cap > RA_BIG) {
+			sst_buf_free(&s->file);
+			sst_buf_free(&s->raw);
+		}
 		ra->head++;
 		ra->held = 0;
 		/* wake the thread when half the ring is free, not per block */

@@ -504,6 +504,28 @@ test_ahead(void)
 		free(img);
 		img = NULL;
 	}
+	/* Blocks of very different sizes (big values): the ring's byte limit. */
+	{
+		static uint8_t big[150000];
+		sst_writer *w;
+		uint64_t r;
+
+		memset(big, 'v', sizeof(big));
+		sst_table_opts_default(&o);
+		o.block_size = 4096;
+		CHECK_RC(sst_writer_open(&w, tpath("ahead-big.sst"), &o, &e), SST_OK);
+		for (r = 0; r < 400 && w != NULL; r++) {
+			sst_rec rec = { k, mkkey(k, r), big, (size_t)(rnd() % 4 == 0 ? rnd() % sizeof(big) : rnd() % 100),
+			    SST_PUT };
+
+			big[0] = (uint8_t)r;
+			CHECK_RC(sst_writer_add(w, &rec, &e), SST_OK);
+		}
+		CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+		CHECK_RC(sst_table_open(&t, tpath("ahead-big.sst"), &e), SST_OK);
+		scan_both(t, "big");
+		sst_table_close(&t);
+	}
 }
 
 int
