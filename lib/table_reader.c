@@ -872,7 +872,6 @@ ra_next_block(titer *it, sst_err *err)
 	return SST_OK;
 }
 
-
 /* Moves forward over blocks until di is valid or the index ends. */
 static int
 titer_settle(titer *it, sst_err *err)
