@@ -49,8 +49,8 @@ sst_bb_add(sst_block_builder *b, const uint8_t *key, size_t klen,
 	if (vlen)
 		memcpy(b->buf.p + b->buf.len, val, vlen);
 	b->buf.len += vlen;
-	b->last_key.len = 0;
-	if ((rc = sst_buf_append(&b->last_key, key, klen, err)) != SST_OK)
+	b->last_key.len = shared;	/* the shared prefix is there already */
+	if ((rc = sst_buf_append(&b->last_key, key + shared, klen - shared, err)) != SST_OK)
 		return rc;
 	b->counter++;
 	b->entries++;
@@ -78,7 +78,6 @@ void
 sst_bb_reset(sst_block_builder *b)
 {
 	b->buf.len = 0;
-	b->last_key.len = 0;
 	b->nrestarts = 0;
 	b->counter = 0;
 	b->entries = 0;

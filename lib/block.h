@@ -24,7 +24,7 @@
 
 typedef struct sst_block_builder {
 	sst_buf buf;		/* entries, then (at finish) the restart array */
-	sst_buf last_key;
+	sst_buf last_key;	/* the last key added; kept by sst_bb_reset */
 	uint32_t *restarts;
 	size_t nrestarts, restarts_cap;
 	int interval, counter;

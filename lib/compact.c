@@ -241,6 +241,23 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 
 /* ---- merging in passes ---- */
 
+/*
+ * With more than one thread, each input is read ahead (decompressed) by a
+ * thread of its own beside the merge (sst_table_iter_ahead), unless there
+ * are more runs than READAHEAD_RUNS (threads and slots grow with them).
+ */
+#define READAHEAD_RUNS	64
+
+static int
+scan_flags(const sst_merge_opts *o, size_t nruns, int drop)
+{
+	int f = drop ? SST_MERGE_HIDE_DELETES : 0;
+
+	if (o->table.threads > 1 && nruns <= READAHEAD_RUNS)
+		f |= SST_MERGE_READAHEAD;
+	return f;
+}
+
 #define PASS_PREFIX	"sst-merge-pass-"
 
 /*
@@ -295,7 +312,7 @@ pass_table(sst_sources *src, size_t first, size_t n, const sst_merge_opts *o,
 	if ((size_t)snprintf(p, sizeof(p), "%s/" PASS_PREFIX "%ld-%lu.sst",
 	    dir, (long)getpid(), seq++) >= sizeof(p))
 		return sst_error(err, SST_ESYS, "%s: temporary path too long", dir);
-	if ((rc = sst_sources_iter_runs(src, first, n, 0, &it, err)) != SST_OK)
+	if ((rc = sst_sources_iter_runs(src, first, n, scan_flags(o, n, 0), &it, err)) != SST_OK)
 		return rc;
 	for (rc = sst_iter_first(it, err); rc == SST_OK && it->valid; rc = sst_iter_next(it, err))
 		if ((w == NULL && (rc = sst_writer_open(&w, p, &topts, err)) != SST_OK) ||
@@ -413,7 +430,8 @@ sst_merge_sources(sst_sources *src, const sst_merge_opts *o, sst_merge_out_fn ou
 	/* More inputs than may be open at once: passes through temporary tables. */
 	rc = merge_passes(src, o, &last, &owned, &tmp, &ntmp, err);
 	if (rc == SST_OK)
-		rc = sst_sources_iter(&last, o->drop_deletes ? SST_MERGE_HIDE_DELETES : 0, &it, err);
+		rc = sst_sources_iter(&last, scan_flags(o, sst_sources_nruns(&last), o->drop_deletes),
+		    &it, err);
 	if (rc == SST_OK)
 		rc = merge_loop(&r, it, &s.records_out, err);
 	sst_iter_destroy(&it);

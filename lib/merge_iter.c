@@ -8,19 +8,41 @@ typedef struct miter {
 	sst_iter base;
 	sst_iter **kids;	/* oldest first */
 	size_t n;
+	uint64_t *pfx;		/* pfx[k]: the first 8 bytes of kid k's key, big-endian */
 	size_t *heap;		/* indexes into kids, smallest key (newest on ties) on top */
 	size_t nheap;
-	size_t cur;		/* child holding the current record (SIZE_MAX: none) */
+	int cur;		/* the current record is the top's (heap[0]) */
 	int flags;
 } miter;
+
+/*
+ * The key's first 8 bytes as a big-endian number, zero-padded: a < b as
+ * numbers implies key a < key b, so most comparisons need no memcmp and
+ * touch no record.
+ */
+static uint64_t
+key_prefix(const uint8_t *k, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? k[i] : 0);
+	return v;
+}
 
 /* 1 if child a should come before child b. */
 static int
 before(const miter *m, size_t a, size_t b)
 {
-	const sst_rec *ra = &m->kids[a]->rec, *rb = &m->kids[b]->rec;
-	int c = sst_keycmp(ra->key, ra->klen, rb->key, rb->klen);
+	const sst_rec *ra, *rb;
+	int c;
 
+	if (m->pfx[a] != m->pfx[b])
+		return m->pfx[a] < m->pfx[b];
+	ra = &m->kids[a]->rec;
+	rb = &m->kids[b]->rec;
+	c = sst_keycmp(ra->key, ra->klen, rb->key, rb->klen);
 	return c < 0 || (c == 0 && a > b);
 }
 
@@ -65,31 +87,49 @@ push(miter *m, size_t k)
 	sift_up(m, m->nheap - 1);
 }
 
-static size_t
-pop(miter *m)
-{
-	size_t top = m->heap[0];
-
-	m->heap[0] = m->heap[--m->nheap];
-	if (m->nheap > 0)
-		sift_down(m, 0);
-	return top;
-}
-
-/* Advances child k and puts it back in the heap if it still has records. */
+/*
+ * Advances the child at heap position i, whose key only grows: it sinks
+ * to its place, or leaves the heap when it has no more records.
+ */
 static int
-advance(miter *m, size_t k, sst_err *err)
+advance_at(miter *m, size_t i, sst_err *err)
 {
-	int rc = sst_iter_next(m->kids[k], err);
+	size_t k = m->heap[i];
+	sst_iter *it = m->kids[k];
+	int rc = sst_iter_next(it, err);
 
 	if (rc != SST_OK)
 		return rc;
-	if (m->kids[k]->valid)
-		push(m, k);
+	if (it->valid) {
+		m->pfx[k] = key_prefix(it->rec.key, it->rec.klen);
+		sift_down(m, i);
+	} else {
+		m->heap[i] = m->heap[--m->nheap];
+		if (i < m->nheap) {
+			sift_down(m, i);
+			sift_up(m, i);
+		}
+	}
 	return SST_OK;
 }
 
-/* Picks the next record to show from the heap. */
+/* 1 if the child at heap position i holds the key of r. */
+static int
+same_key(const miter *m, size_t i, const sst_rec *r, uint64_t pfx)
+{
+	const sst_rec *o;
+
+	if (i >= m->nheap || m->pfx[m->heap[i]] != pfx)
+		return 0;
+	o = &m->kids[m->heap[i]]->rec;
+	return sst_keycmp(o->key, o->klen, r->key, r->klen) == 0;
+}
+
+/*
+ * Shows the top's record. The top stays in the heap while current; older
+ * records of its key can only sit right below it (heap positions 1 and 2:
+ * a subtree's root is its smallest), and are skipped there.
+ */
 static int
 produce(miter *m, sst_err *err)
 {
@@ -98,29 +138,26 @@ produce(miter *m, sst_err *err)
 	for (;;) {
 		size_t w;
 		const sst_rec *r;
+		uint64_t pfx;
 
-		m->cur = SIZE_MAX;
+		m->cur = 0;
 		if (m->nheap == 0) {
 			m->base.valid = 0;
 			return SST_OK;
 		}
-		w = pop(m);
+		w = m->heap[0];
 		r = &m->kids[w]->rec;
+		pfx = m->pfx[w];
 		/* Older records of the same key are shadowed by w. */
-		while (m->nheap > 0) {
-			const sst_rec *o = &m->kids[m->heap[0]]->rec;
-
-			if (sst_keycmp(o->key, o->klen, r->key, r->klen) != 0)
-				break;
-			if ((rc = advance(m, pop(m), err)) != SST_OK)
+		while (same_key(m, 1, r, pfx) || same_key(m, 2, r, pfx))
+			if ((rc = advance_at(m, same_key(m, 1, r, pfx) ? 1 : 2, err)) != SST_OK)
 				return rc;
-		}
 		if (r->kind == SST_DEL && (m->flags & SST_MERGE_HIDE_DELETES)) {
-			if ((rc = advance(m, w, err)) != SST_OK)
+			if ((rc = advance_at(m, 0, err)) != SST_OK)
 				return rc;
 			continue;
 		}
-		m->cur = w;
+		m->cur = 1;
 		m->base.valid = 1;
 		m->base.rec = *r;
 		return SST_OK;
@@ -133,9 +170,12 @@ rebuild(miter *m, sst_err *err)
 	size_t i;
 
 	m->nheap = 0;
+	m->cur = 0;
 	for (i = 0; i < m->n; i++)
-		if (m->kids[i]->valid)
+		if (m->kids[i]->valid) {
+			m->pfx[i] = key_prefix(m->kids[i]->rec.key, m->kids[i]->rec.klen);
 			push(m, i);
+		}
 	return produce(m, err);
 }
 
@@ -171,8 +211,11 @@ m_next(sst_iter *base, sst_err *err)
 	miter *m = (miter *)base;
 	int rc;
 
-	if (m->cur != SIZE_MAX && (rc = advance(m, m->cur, err)) != SST_OK)
-		return rc;
+	if (m->cur) {
+		m->cur = 0;
+		if ((rc = advance_at(m, 0, err)) != SST_OK)
+			return rc;
+	}
 	return produce(m, err);
 }
 
@@ -185,6 +228,7 @@ m_destroy(sst_iter *base)
 	for (i = 0; i < m->n; i++)
 		sst_iter_destroy(&m->kids[i]);
 	free(m->kids);
+	free(m->pfx);
 	free(m->heap);
 	free(m);
 }
@@ -199,9 +243,11 @@ sst_merge_iter_new(sst_iter **out, sst_iter **children, size_t n, int flags, sst
 
 	*out = NULL;
 	if (m == NULL || (m->kids = calloc(n ? n : 1, sizeof(*m->kids))) == NULL ||
+	    (m->pfx = calloc(n ? n : 1, sizeof(*m->pfx))) == NULL ||
 	    (m->heap = calloc(n ? n : 1, sizeof(*m->heap))) == NULL) {
 		if (m != NULL) {
 			free(m->kids);
+			free(m->pfx);
 			free(m);
 		}
 		for (i = 0; i < n; i++)
@@ -214,7 +260,7 @@ sst_merge_iter_new(sst_iter **out, sst_iter **children, size_t n, int flags, sst
 	}
 	m->n = n;
 	m->flags = flags;
-	m->cur = SIZE_MAX;
+	m->cur = 0;
 	m->base.ops = &merge_ops;
 	*out = &m->base;
 	return SST_OK;

@@ -14,6 +14,8 @@
 #include "iter.h"
 
 #define SST_MERGE_HIDE_DELETES	1
+/* For sst_sources_iter: the tables are read with sst_table_iter_ahead (the merge ignores it). */
+#define SST_MERGE_READAHEAD	2
 
 /* Takes ownership of the n children (and of the array's contents, not the array). */
 int sst_merge_iter_new(sst_iter **out, sst_iter **children, size_t n, int flags, sst_err *err);

@@ -662,6 +662,7 @@ typedef struct run_iter {
 	size_t cur;		/* table of the run it is in (r->n: done) */
 	sst_iter *in;		/* over h.t; NULL when closed */
 	int parked;		/* closed while positioned: rec is in saved */
+	int ahead;		/* SST_MERGE_READAHEAD given */
 	sst_buf saved;
 } run_iter;
 
@@ -715,7 +716,7 @@ ri_open(run_iter *ri, sst_err *err)
 	}
 	if ((rc = handle_open(ri->p, &ri->h, &ri->p->slots[ri->r->first + ri->cur], err)) != SST_OK)
 		return rc;
-	if ((rc = sst_table_iter(ri->h.t, &ri->in, err)) != SST_OK)
+	if ((rc = (ri->ahead ? sst_table_iter_ahead : sst_table_iter)(ri->h.t, &ri->in, err)) != SST_OK)
 		handle_close(ri->p, &ri->h);
 	return rc;
 }
@@ -842,6 +843,7 @@ sst_sources_iter_runs(sst_sources *s, size_t first, size_t n, int flags, sst_ite
 		ri->h.evict = ri_evict;
 		ri->p = p;
 		ri->r = &p->runs[first + i];
+		ri->ahead = (flags & SST_MERGE_READAHEAD) != 0;
 		kids[i] = &ri->base;
 	}
 	rc = sst_merge_iter_new(it, kids, n, flags, err);

@@ -166,6 +166,16 @@ int sst_table_load_filter(sst_table *t, sst_err *err);
 /* An iterator over the table (tombstones included). Owns no reference to t
  * beyond borrowing it: close the iterator before the table. */
 int sst_table_iter(sst_table *t, sst_iter **it, sst_err *err);
+/*
+ * The same, reading ahead: after first or seek, a thread of the iterator's
+ * own reads, checks and decompresses the next data blocks (up to 8) while
+ * the caller goes through the current one, so a scan's decompression runs
+ * beside it (the merge's inputs). The same records and errors, in the same
+ * order; without a thread (cannot start one) it reads as sst_table_iter.
+ * The thread reads only what the iterator owns and t's immutable parts, so
+ * the caller may still use t (lookups) from its own thread meanwhile.
+ */
+int sst_table_iter_ahead(sst_table *t, sst_iter **it, sst_err *err);
 
 /*
  * Checks everything of the file at path: footer, every block's checksum and

@@ -22,6 +22,7 @@ typedef struct sst_icursor {
 	sst_handle ph;		/* the partition loaded */
 	int loaded;
 	sst_buf file, raw;
+	ZSTD_DCtx *dctx;	/* decompresses partitions; NULL: the table's */
 	sst_block part;
 	sst_block_iter pit;	/* over the partition: valid = cursor valid */
 } sst_icursor;
@@ -80,6 +81,9 @@ struct sst_table {
  */
 int sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
     sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err);
+/* The same with dctx for the decompression (NULL: the table's own). */
+int sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what,
+    sst_buf *file, sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err);
 
 /*
  * Reads and checks the dictionary block (once) and makes the table's

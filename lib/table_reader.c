@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,6 +74,13 @@ int
 sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
     sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
 {
+	return sst_read_block_ctx(t, NULL, h, what, file, raw, data, len, err);
+}
+
+int
+sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what,
+    sst_buf *file, sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
+{
 	const uint8_t *tr;
 	uint32_t raw_len;
 	size_t n;
@@ -125,13 +133,16 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 		raw->len = 0;
 		if ((rc = sst_buf_reserve(raw, raw_len, err)) != SST_OK)
 			return rc;
-		if (t->dctx == NULL && (t->dctx = ZSTD_createDCtx()) == NULL)
-			return sst_nomem(err, t->path);
+		if (dctx == NULL) {
+			if (t->dctx == NULL && (t->dctx = ZSTD_createDCtx()) == NULL)
+				return sst_nomem(err, t->path);
+			dctx = t->dctx;
+		}
 		if (tr[0] == SST_BLOCK_ZSTD_DICT)
-			got = ZSTD_decompress_usingDDict(t->dctx, raw->p, raw_len, file->p,
+			got = ZSTD_decompress_usingDDict(dctx, raw->p, raw_len, file->p,
 			    (size_t)h.len, t->ddict);
 		else
-			got = ZSTD_decompressDCtx(t->dctx, raw->p, raw_len, file->p, (size_t)h.len);
+			got = ZSTD_decompressDCtx(dctx, raw->p, raw_len, file->p, (size_t)h.len);
 		if (ZSTD_isError(got) || got != raw_len)
 			return corrupt(t, what, h.off, "block does not decompress", err);
 		raw->len = raw_len;
@@ -340,7 +351,8 @@ ic_load(sst_icursor *c, sst_err *err)
 	if (c->loaded && h.off == c->ph.off && h.len == c->ph.len)
 		return SST_OK;
 	c->loaded = 0;
-	if ((rc = sst_read_block(t, h, "index partition", &c->file, &c->raw, &data, &len, err)) != SST_OK)
+	if ((rc = sst_read_block_ctx(t, c->dctx, h, "index partition", &c->file, &c->raw, &data,
+	    &len, err)) != SST_OK)
 		return rc;
 	if ((rc = sst_block_init(&c->part, data, len, &why)) != SST_OK)
 		return bad_block(t, "index partition", h.off, rc, why, err);
@@ -613,6 +625,44 @@ at:
 
 /* ---- iterator ---- */
 
+/*
+ * With readahead, a thread of the iterator's own reads, checks and
+ * decompresses the data blocks after the current one into a ring of
+ * RA_SLOTS slots, filled while they hold less than RA_BYTES or fewer than
+ * two blocks (slots that held a block of more than RA_BIG are freed when
+ * released: big blocks cost about what the plain iterator's cost), while
+ * the caller decodes records: a merge's inputs are
+ * decompressed beside the merge instead of in it. The thread owns the index
+ * cursor while it runs; first and seek stop it, position the cursor and
+ * load the first block in the caller, then start it again. Slots come back
+ * in file order, a failure (err filled) or the end as the last one.
+ */
+#define RA_SLOTS	8
+#define RA_BYTES	(256u << 10)
+#define RA_BIG		(64u << 10)
+
+typedef struct ra_slot {
+	sst_buf file, raw;
+	const uint8_t *data;
+	size_t len;
+	uint64_t off;
+	int rc;			/* SST_OK, or the failure (err) */
+	int end;		/* no block: the index ended */
+	sst_err err;
+} ra_slot;
+
+typedef struct ra_state {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int quit;
+	size_t head, tail;	/* slots[head % RA_SLOTS] .. [tail % RA_SLOTS] filled */
+	size_t bytes;		/* file and block bytes of the filled slots */
+	int held;		/* the caller's block is in slots[head % RA_SLOTS] */
+	ZSTD_DCtx *dctx;
+	ra_slot slots[RA_SLOTS];
+} ra_state;
+
 typedef struct titer {
 	sst_iter base;
 	sst_table *t;
@@ -621,8 +671,11 @@ typedef struct titer {
 	sst_block blk;
 	sst_block_iter di;	/* over the current data block */
 	uint64_t blk_off;
+	int ahead;		/* readahead wanted */
+	int ra_on;		/* its thread runs */
+	int ra_end;		/* the thread gave its last slot */
+	ra_state *ra;
 } titer;
-
 static void
 titer_set(titer *it)
 {
@@ -660,6 +713,165 @@ titer_load(titer *it, sst_err *err)
 	return SST_OK;
 }
 
+/* What a filled slot holds (its block counted twice when stored raw). */
+static size_t
+slot_bytes(const ra_slot *s)
+{
+	return s->file.len + s->len;
+}
+
+/* Fills slot s with the block after the cursor's; 1 when it is the last slot. */
+static int
+ra_fill(titer *it, ra_slot *s)
+{
+	sst_table *t = it->t;
+	sst_handle h;
+
+	s->rc = SST_OK;
+	s->end = 0;
+	s->file.len = s->len = 0;
+	if ((s->rc = sst_ic_next(&it->ic, &s->err)) != SST_OK)
+		return 1;
+	if (!it->ic.pit.valid) {
+		s->end = 1;
+		return 1;
+	}
+	if (sst_decode_handle(it->ic.pit.val, it->ic.pit.vlen, &h) != SST_OK) {
+		s->rc = corrupt(t, "index partition", it->ic.ph.off, "bad block handle", &s->err);
+		return 1;
+	}
+	s->rc = sst_read_block_ctx(t, it->ra->dctx, h, "data block", &s->file, &s->raw,
+	    &s->data, &s->len, &s->err);
+	s->off = h.off;
+	return s->rc != SST_OK;
+}
+
+static void *
+ra_main(void *arg)
+{
+	titer *it = arg;
+	ra_state *ra = it->ra;
+
+	pthread_mutex_lock(&ra->mu);
+	for (;;) {
+		int last;
+
+		while (!ra->quit && (ra->tail - ra->head == RA_SLOTS ||
+		    (ra->tail - ra->head >= 2 && ra->bytes >= RA_BYTES)))
+			pthread_cond_wait(&ra->cv, &ra->mu);
+		if (ra->quit)
+			break;
+		pthread_mutex_unlock(&ra->mu);
+		last = ra_fill(it, &ra->slots[ra->tail % RA_SLOTS]);
+		pthread_mutex_lock(&ra->mu);
+		ra->bytes += slot_bytes(&ra->slots[ra->tail % RA_SLOTS]);
+		ra->tail++;
+		pthread_cond_broadcast(&ra->cv);
+		if (last)
+			break;
+	}
+	pthread_mutex_unlock(&ra->mu);
+	return NULL;
+}
+
+/* Stops the readahead thread (the caller owns the cursor again). */
+static void
+ra_stop(titer *it)
+{
+	ra_state *ra = it->ra;
+
+	if (!it->ra_on)
+		return;
+	pthread_mutex_lock(&ra->mu);
+	ra->quit = 1;
+	pthread_cond_broadcast(&ra->cv);
+	pthread_mutex_unlock(&ra->mu);
+	pthread_join(ra->th, NULL);
+	it->ra_on = 0;
+	it->ic.dctx = NULL;
+}
+
+/*
+ * Starts reading ahead from the cursor's block (loaded by the caller), when
+ * wanted and possible; else the caller goes on reading blocks itself.
+ */
+static void
+ra_start(titer *it)
+{
+	sst_table *t = it->t;
+	ra_state *ra = it->ra;
+	sst_err e;
+
+	if (!it->ahead || !it->ic.pit.valid)
+		return;
+	/* The thread must not load it: a damaged one is reported by the caller's reads. */
+	if (sst_table_load_dict(t, &e) != SST_OK)
+		return;
+	if (ra == NULL) {
+		if ((ra = calloc(1, sizeof(*ra))) == NULL)
+			return;
+		if ((ra->dctx = ZSTD_createDCtx()) == NULL) {
+			free(ra);
+			return;
+		}
+		pthread_mutex_init(&ra->mu, NULL);
+		pthread_cond_init(&ra->cv, NULL);
+		it->ra = ra;
+	}
+	ra->quit = ra->held = 0;
+	ra->head = ra->tail = ra->bytes = 0;
+	it->ic.dctx = ra->dctx;
+	if (pthread_create(&ra->th, NULL, ra_main, it) != 0) {
+		it->ic.dctx = NULL;
+		return;
+	}
+	it->ra_on = 1;
+	it->ra_end = 0;
+}
+
+/* Moves to the next slot's block: di at its first record, or ra_end set. */
+static int
+ra_next_block(titer *it, sst_err *err)
+{
+	ra_state *ra = it->ra;
+	const char *why;
+	ra_slot *s;
+	int rc;
+
+	it->di.valid = 0;
+	pthread_mutex_lock(&ra->mu);
+	if (ra->held) {
+		s = &ra->slots[ra->head % RA_SLOTS];
+		ra->bytes -= slot_bytes(s);
+		if (s->file.cap + s->raw.cap > RA_BIG) {
+			sst_buf_free(&s->file);
+			sst_buf_free(&s->raw);
+		}
+		ra->head++;
+		ra->held = 0;
+		/* wake the thread when half the ring is free, not per block */
+		if (ra->tail - ra->head <= RA_SLOTS / 2)
+			pthread_cond_broadcast(&ra->cv);
+	}
+	while (ra->head == ra->tail)
+		pthread_cond_wait(&ra->cv, &ra->mu);
+	ra->held = 1;
+	pthread_mutex_unlock(&ra->mu);
+	s = &ra->slots[ra->head % RA_SLOTS];
+	if (s->rc != SST_OK || s->end) {
+		it->ra_end = 1;
+		if (s->rc != SST_OK)
+			*err = s->err;
+		return s->rc;
+	}
+	if ((rc = sst_block_init(&it->blk, s->data, s->len, &why)) != SST_OK)
+		return bad_block(it->t, "data block", s->off, rc, why, err);
+	it->blk_off = s->off;
+	if ((rc = sst_block_iter_first(&it->di, &why)) != SST_OK)
+		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
+	return SST_OK;
+}
+
 /* Moves forward over blocks until di is valid or the index ends. */
 static int
 titer_settle(titer *it, sst_err *err)
@@ -667,6 +879,13 @@ titer_settle(titer *it, sst_err *err)
 	const char *why;
 	int rc;
 
+	if (it->ra_on) {
+		while (!it->di.valid && !it->ra_end)
+			if ((rc = ra_next_block(it, err)) != SST_OK)
+				return rc;
+		titer_set(it);
+		return SST_OK;
+	}
 	while (!it->di.valid && it->ic.pit.valid) {
 		if ((rc = sst_ic_next(&it->ic, err)) != SST_OK ||
 		    (rc = titer_load(it, err)) != SST_OK)
@@ -685,10 +904,12 @@ titer_first(sst_iter *base, sst_err *err)
 	const char *why;
 	int rc;
 
+	ra_stop(it);
 	if ((rc = sst_ic_first(&it->ic, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
 	if (it->ic.pit.valid && (rc = sst_block_iter_first(&it->di, &why)) != SST_OK)
 		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
+	ra_start(it);
 	return titer_settle(it, err);
 }
 
@@ -699,10 +920,12 @@ titer_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 	const char *why;
 	int rc;
 
+	ra_stop(it);
 	if ((rc = sst_ic_seek(&it->ic, key, klen, err)) != SST_OK || (rc = titer_load(it, err)) != SST_OK)
 		return rc;
 	if (it->ic.pit.valid && (rc = sst_block_iter_seek(&it->di, key, klen, &why)) != SST_OK)
 		return bad_block(it->t, "data block", it->blk_off, rc, why, err);
+	ra_start(it);
 	return titer_settle(it, err);
 }
 
@@ -722,7 +945,19 @@ static void
 titer_destroy(sst_iter *base)
 {
 	titer *it = (titer *)base;
+	size_t i;
 
+	ra_stop(it);
+	if (it->ra != NULL) {
+		for (i = 0; i < RA_SLOTS; i++) {
+			sst_buf_free(&it->ra->slots[i].file);
+			sst_buf_free(&it->ra->slots[i].raw);
+		}
+		ZSTD_freeDCtx(it->ra->dctx);
+		pthread_mutex_destroy(&it->ra->mu);
+		pthread_cond_destroy(&it->ra->cv);
+		free(it->ra);
+	}
 	sst_ic_free(&it->ic);
 	sst_block_iter_free(&it->di);
 	sst_buf_free(&it->file);
@@ -734,8 +969,8 @@ static const struct sst_iter_ops titer_ops = {
 	titer_first, titer_seek, titer_next, titer_destroy
 };
 
-int
-sst_table_iter(sst_table *t, sst_iter **out, sst_err *err)
+static int
+table_iter(sst_table *t, int ahead, sst_iter **out, sst_err *err)
 {
 	titer *it;
 	int rc;
@@ -747,8 +982,21 @@ sst_table_iter(sst_table *t, sst_iter **out, sst_err *err)
 		return sst_nomem(err, t->path);
 	it->base.ops = &titer_ops;
 	it->t = t;
+	it->ahead = ahead;
 	sst_ic_init(&it->ic, t);
 	sst_block_iter_init(&it->di, &it->blk);
 	*out = &it->base;
 	return SST_OK;
+}
+
+int
+sst_table_iter(sst_table *t, sst_iter **out, sst_err *err)
+{
+	return table_iter(t, 0, out, err);
+}
+
+int
+sst_table_iter_ahead(sst_table *t, sst_iter **out, sst_err *err)
+{
+	return table_iter(t, 1, out, err);
 }

@@ -62,8 +62,7 @@ struct sst_writer {
 	int failed;
 
 	/* caller's side */
-	sst_block_builder data;
-	sst_buf last_key;
+	sst_block_builder data;	/* its last_key: the last key added to the table */
 	sst_buf first_key;
 	int pending;		/* data.buf holds a finished block awaiting its separator */
 	uint64_t records, deletes, raw_key_bytes, raw_value_bytes;
@@ -523,10 +522,10 @@ submit_pending(sst_writer *w, const uint8_t *next, size_t nlen, sst_err *err)
 	int rc;
 
 	if (next != NULL)
-		rc = separator(&w->last_key, next, nlen, &w->sep, err);
+		rc = separator(&w->data.last_key, next, nlen, &w->sep, err);
 	else {
 		w->sep.len = 0;
-		rc = sst_buf_append(&w->sep, w->last_key.p, w->last_key.len, err);
+		rc = sst_buf_append(&w->sep, w->data.last_key.p, w->data.last_key.len, err);
 	}
 	if (rc != SST_OK)
 		return rc;
@@ -666,16 +665,13 @@ sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 		    w->out.path, r->klen, SST_MAX_KEY);
 	if (r->kind == SST_DEL ? r->vlen != 0 : r->vlen > SST_MAX_VALUE)
 		return sst_error(err, SST_EDATA, "%s: value length %zu out of range", w->out.path, r->vlen);
-	if (w->records > 0 && sst_keycmp(w->last_key.p, w->last_key.len, r->key, r->klen) >= 0)
+	if (w->records > 0 && sst_keycmp(w->data.last_key.p, w->data.last_key.len, r->key, r->klen) >= 0)
 		return sst_error(err, SST_EDATA, "%s: keys not strictly increasing", w->out.path);
 	if (w->pending && (rc = submit_pending(w, r->key, r->klen, err)) != SST_OK)
 		return rc;
 	if ((rc = sst_bb_add(&w->data, r->key, r->klen, r->val, r->vlen, r->kind, err)) != SST_OK)
 		return rc;
 	if (w->records == 0 && (rc = sst_buf_append(&w->first_key, r->key, r->klen, err)) != SST_OK)
-		return rc;
-	w->last_key.len = 0;
-	if ((rc = sst_buf_append(&w->last_key, r->key, r->klen, err)) != SST_OK)
 		return rc;
 	w->records++;
 	w->deletes += r->kind == SST_DEL;
@@ -855,7 +851,7 @@ write_props(sst_writer *w, sst_footer *f, sst_err *err)
 	rc = rc ? rc : prop_u64(&b, "data_bytes", w->data_bytes, err);
 	rc = rc ? rc : prop_u64(&b, "deletes", w->deletes, err);
 	if (rc == SST_OK && w->records > 0)
-		rc = sst_bb_add(&b, (const uint8_t *)"largest_key", 11, w->last_key.p, w->last_key.len, SST_PUT, err);
+		rc = sst_bb_add(&b, (const uint8_t *)"largest_key", 11, w->data.last_key.p, w->data.last_key.len, SST_PUT, err);
 	rc = rc ? rc : prop_u64(&b, "level", (uint64_t)(int64_t)w->o.level, err);
 	rc = rc ? rc : prop_u64(&b, "raw_data_bytes", w->raw_data_bytes, err);
 	rc = rc ? rc : prop_u64(&b, "raw_key_bytes", w->raw_key_bytes, err);
@@ -882,7 +878,6 @@ writer_free(sst_writer *w)
 	sst_bb_free(&w->data);
 	sst_bb_free(&w->index);
 	sst_buf_free(&w->parts);
-	sst_buf_free(&w->last_key);
 	sst_buf_free(&w->first_key);
 	for (i = 0; i < NJOBS; i++) {
 		sst_buf_free(&w->jobs[i].raw);

@@ -185,6 +185,30 @@ same_content() {
 	no_tmp_left .
 }
 
+@test "merge: inputs read ahead (-j 2) give what -j 1 gives: records, damage messages" {
+	local i files=()
+	for i in 1 2 3 4 5; do
+		rand_tsv "$i" 3000 6000 | mk_table "in$i.sst" -b 512
+		files+=("in$i.sst")
+	done
+	sst-merge -q -j 1 -o one.sst "${files[@]}"
+	sst-merge -q -j 2 -o two.sst "${files[@]}"
+	same_content one.sst two.sst
+	# damaged data blocks met by the readahead thread: the same failure
+	rand_tsv 9 3000 3000 | mk_table big.sst -b 512 -c none
+	for off in 2000 12000 20000; do
+		cp big.sst dmg.sst
+		printf 'XXXXXXXX' | dd of=dmg.sst bs=1 seek=$off conv=notrunc 2>/dev/null
+		run --separate-stderr sst-merge -q -j 1 -o o1.sst in1.sst dmg.sst in2.sst
+		local s1=$status e1=$stderr
+		run --separate-stderr sst-merge -q -j 2 -o o2.sst in1.sst dmg.sst in2.sst
+		[ "$status" -eq 3 ] && [ "$s1" -eq 3 ] || fail "offset $off: exit $s1 / $status"
+		[ "$stderr" = "$e1" ] || fail "offset $off: '$e1' / '$stderr'"
+		[ ! -e o2.sst ] || fail "output left"
+	done
+	no_tmp_left .
+}
+
 @test "merge: memory does not grow with the size of the inputs" {
 	skip_if_san
 	need_cmd /usr/bin/time
@@ -204,4 +228,11 @@ same_content() {
 	echo "peak RSS: small inputs $s KiB, 20x larger inputs $b KiB ($d with a dictionary)" >&3
 	[ "$b" -lt $((s + 4096)) ] || fail "RSS grew from $s to $b KiB"
 	[ "$d" -lt $((b + 8192)) ] || fail "the dictionary added more than 8 MiB: $b to $d KiB"
+	# with the inputs read ahead by threads: a bounded ring of blocks each
+	/usr/bin/time -f %M -o small2.rss sst-merge -q -j 2 --dict-size 0 -o ms2.sst s1.sst s2.sst
+	/usr/bin/time -f %M -o big2.rss sst-merge -q -j 2 --dict-size 0 -o mb2.sst b1.sst b2.sst
+	s=$(tail -1 small2.rss)
+	b=$(tail -1 big2.rss)
+	echo "peak RSS, -j 2: small inputs $s KiB, 20x larger inputs $b KiB" >&3
+	[ "$b" -lt $((s + 4096)) ] || fail "-j 2: RSS grew from $s to $b KiB"
 }

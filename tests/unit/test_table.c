@@ -406,6 +406,128 @@ test_filter_slices(void)
 	free(whole);
 }
 
+/* Scans t with both iterators side by side: same records, same end or error. */
+static void
+scan_both(sst_table *t, const char *what)
+{
+	sst_iter *a = NULL, *b = NULL;
+	sst_err ea = { 0, "" }, eb = { 0, "" };
+	sst_rec r;
+	uint8_t k[32];
+	uint64_t n = 0;
+	int ra, rb, found;
+
+	CHECK_RC(sst_table_iter(t, &a, &ea), SST_OK);
+	CHECK_RC(sst_table_iter_ahead(t, &b, &eb), SST_OK);
+	if (a == NULL || b == NULL) {
+		sst_iter_destroy(&a);
+		sst_iter_destroy(&b);
+		return;
+	}
+	ra = sst_iter_first(a, &ea);
+	rb = sst_iter_first(b, &eb);
+	while (ra == SST_OK && rb == SST_OK && a->valid && b->valid) {
+		if (a->rec.klen != b->rec.klen || memcmp(a->rec.key, b->rec.key, a->rec.klen) != 0 ||
+		    a->rec.vlen != b->rec.vlen || memcmp(a->rec.val, b->rec.val, a->rec.vlen) != 0 ||
+		    a->rec.kind != b->rec.kind)
+			break;
+		n++;
+		if (n % 997 == 0) {	/* lookups on t while its blocks are read ahead */
+			size_t kl = mkkey(k, n);
+
+			if (sst_table_get(t, k, kl, &r, &found, &ea) != SST_OK)
+				break;
+		}
+		ra = sst_iter_next(a, &ea);
+		rb = sst_iter_next(b, &eb);
+	}
+	if (ra != rb || (ra == SST_OK && a->valid != b->valid) || strcmp(ea.msg, eb.msg) != 0)
+		fprintf(stderr, "%s: after %llu records: rc %d/%d valid %d/%d: '%s' / '%s'\n", what,
+		    (unsigned long long)n, ra, rb, a->valid, b->valid, ea.msg, eb.msg);
+	CHECK(ra == rb && strcmp(ea.msg, eb.msg) == 0);
+	CHECK(ra != SST_OK || (!a->valid && !b->valid));
+	sst_iter_destroy(&a);
+	sst_iter_destroy(&b);
+}
+
+/* The readahead iterator gives what the plain one gives: records, seeks, damage. */
+static void
+test_ahead(void)
+{
+	sst_table_opts o;
+	sst_table *t;
+	sst_iter *a = NULL, *b = NULL;
+	sst_err e = { 0, "" };
+	uint8_t k[32], *img = NULL;
+	size_t n, off, i, j;
+	int comp;
+
+	for (comp = 0; comp < 2; comp++) {
+		sst_table_opts_default(&o);
+		o.block_size = 512;
+		o.compression = comp ? SST_COMP_ZSTD : SST_COMP_NONE;
+		CHECK(build_seq(tpath("ahead.sst"), 20000, 1, &o) == 0);
+		CHECK_RC(sst_table_open(&t, tpath("ahead.sst"), &e), SST_OK);
+		scan_both(t, "whole");
+		/* Seeks, each followed by a stretch of records over several blocks. */
+		CHECK_RC(sst_table_iter(t, &a, &e), SST_OK);
+		CHECK_RC(sst_table_iter_ahead(t, &b, &e), SST_OK);
+		CHECK_RC(sst_iter_first(b, &e), SST_OK);
+		for (i = 0; i < 50 && a != NULL && b != NULL; i++) {
+			size_t kl = mkkey(k, rnd() % 20500);
+
+			CHECK_RC(sst_iter_seek(a, k, kl, &e), SST_OK);
+			CHECK_RC(sst_iter_seek(b, k, kl, &e), SST_OK);
+			for (j = 0; j < 300 && a->valid && b->valid; j++) {
+				if (a->rec.klen != b->rec.klen || memcmp(a->rec.key, b->rec.key, a->rec.klen) != 0)
+					break;
+				CHECK_RC(sst_iter_next(a, &e), SST_OK);
+				CHECK_RC(sst_iter_next(b, &e), SST_OK);
+			}
+			CHECK(a->valid == b->valid && (j == 300 || !a->valid));
+		}
+		sst_iter_destroy(&a);
+		sst_iter_destroy(&b);
+		sst_table_close(&t);
+		/* Damage in the data blocks: the same error after the same records. */
+		n = read_file(tpath("ahead.sst"), &img);
+		CHECK(n > 10000);
+		for (off = 0; off < n / 2; off += n / 40) {
+			img[off] ^= 0x20;
+			write_file(tpath("ahead-flip.sst"), img, n);
+			img[off] ^= 0x20;
+			if (sst_table_open(&t, tpath("ahead-flip.sst"), &e) != SST_OK)
+				continue;
+			scan_both(t, "damaged");
+			sst_table_close(&t);
+		}
+		free(img);
+		img = NULL;
+	}
+	/* Blocks of very different sizes (big values): the ring's byte limit. */
+	{
+		static uint8_t big[150000];
+		sst_writer *w;
+		uint64_t r;
+
+		memset(big, 'v', sizeof(big));
+		sst_table_opts_default(&o);
+		o.block_size = 4096;
+		CHECK_RC(sst_writer_open(&w, tpath("ahead-big.sst"), &o, &e), SST_OK);
+		for (r = 0; r < 400 && w != NULL; r++) {
+			sst_rec rec = { k, mkkey(k, r), big, (size_t)(rnd() % 4 == 0 ? rnd() % sizeof(big) : rnd() % 100),
+			    SST_PUT };
+
+			big[0] = (uint8_t)r;
+			CHECK_RC(sst_writer_add(w, &rec, &e), SST_OK);
+		}
+		CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+		CHECK_RC(sst_table_open(&t, tpath("ahead-big.sst"), &e), SST_OK);
+		scan_both(t, "big");
+		sst_table_close(&t);
+	}
+}
+
 int
 main(void)
 {
@@ -422,5 +544,6 @@ main(void)
 	test_big_records();
 	test_damage();
 	test_merge();
+	test_ahead();
 	UNIT_DONE();
 }
