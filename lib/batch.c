@@ -329,7 +329,8 @@ sort_ents(sst_batch *b, size_t n)
 static unsigned
 bucket_of(const sst_batch *b, size_t idx)
 {
-	return (unsigned)((uint64_t)idx * b->nb / b->n);
+	/* n > 0 whenever a value is found; the test keeps the analyzer sure */
+	return b->n > 0 ? (unsigned)((uint64_t)idx * b->nb / b->n) : 0;
 }
 
 static int
