@@ -1,8 +1,9 @@
 /*
  * sorter.c - the sorter's orchestration (sorter.h): fills sort buffers
- * (sortbuf.h), hands full ones to the worker that sorts and spills them as
- * runs (runfile.h), plans the merge passes within the memory budget, and
- * merges the runs and the last buffer into the output iterator.
+ * (sortbuf.h), sorts the newer half of each full one and hands it to the
+ * worker that sorts the older half and spills both, merged, as a run
+ * (runfile.h), plans the merge passes within the memory budget, and merges
+ * the runs and the last buffer into the output iterator.
  */
 #include "sorter.h"
 
