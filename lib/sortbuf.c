@@ -1,7 +1,8 @@
 /*
  * sortbuf.c - the sorter's in-memory sort buffer (sortbuf.h): an
  * introsort of the entries (median of three, heapsort past a depth limit,
- * insertion sort of short ranges), then latest-wins dedup.
+ * insertion sort of short ranges), then latest-wins dedup; of the whole
+ * entry array, or of its newer and older halves separately (split sort).
  */
 #include "sortbuf.h"
 
@@ -21,8 +22,8 @@ sst_sortbuf_alloc(sst_sortbuf *b, size_t cap, const char *name, sst_err *err)
 		return sst_syserr(err, "%s: sort buffer of %zu bytes", name, cap);
 	b->base = p;
 	b->cap = cap;
-	b->alen = b->n = b->nsorted = 0;
-	b->sorted = NULL;
+	b->alen = b->n = b->nsorted = b->nolder = 0;
+	b->sorted = b->older = NULL;
 	return SST_OK;
 }
 
@@ -37,8 +38,8 @@ sst_sortbuf_release(sst_sortbuf *b)
 void
 sst_sortbuf_reset(sst_sortbuf *b)
 {
-	b->alen = b->n = b->nsorted = 0;
-	b->sorted = NULL;
+	b->alen = b->n = b->nsorted = b->nolder = 0;
+	b->sorted = b->older = NULL;
 }
 
 void
@@ -171,28 +172,62 @@ ent_key_eq(const sst_sortent *a, const sst_sortent *b, const uint8_t *base)
 	    sst_key_tail_cmp(base + a->off, a->klen, base + b->off, b->klen) == 0;
 }
 
+/* Sorts e[0..n) and keeps the latest entry of each key; returns their count. */
+static size_t
+sort_range(sst_sortent *e, size_t n, const uint8_t *base)
+{
+	size_t i, u = 0;
+	int depth = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = n; i > 0; i >>= 1)
+		depth += 2;
+	ent_sort(e, n, base, depth);
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && ent_key_eq(&e[i], &e[i + 1], base))
+			continue;
+		e[u++] = e[i];
+	}
+	return u;
+}
+
 /* Sorts the buffer and keeps the latest entry of each key. */
 void
 sst_sortbuf_sort(sst_sortbuf *b)
 {
-	sst_sortent *e;
-	size_t i, u = 0, n = b->n;
-	int depth = 0;
-
-	if (b->base == NULL || n == 0) {
+	b->older = NULL;
+	b->nolder = 0;
+	if (b->base == NULL || b->n == 0) {
 		b->sorted = NULL;
 		b->nsorted = 0;
 		return;
 	}
-	e = sst_sortbuf_ents(b);
-	for (i = n; i > 0; i >>= 1)
-		depth += 2;
-	ent_sort(e, n, b->base, depth);
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n && ent_key_eq(&e[i], &e[i + 1], b->base))
-			continue;
-		e[u++] = e[i];
+	b->sorted = sst_sortbuf_ents(b);
+	b->nsorted = sort_range(b->sorted, b->n, b->base);
+}
+
+/* Entries grow down: the newer half is the first n/2 of the array. */
+void
+sst_sortbuf_sort_newer(sst_sortbuf *b)
+{
+	if (b->base == NULL) {
+		b->sorted = NULL;
+		b->nsorted = 0;
+		return;
 	}
-	b->sorted = e;
-	b->nsorted = u;
+	b->sorted = sst_sortbuf_ents(b);
+	b->nsorted = sort_range(b->sorted, b->n / 2, b->base);
+}
+
+void
+sst_sortbuf_sort_older(sst_sortbuf *b)
+{
+	if (b->base == NULL) {
+		b->older = NULL;
+		b->nolder = 0;
+		return;
+	}
+	b->older = sst_sortbuf_ents(b) + b->n / 2;
+	b->nolder = sort_range(b->older, b->n - b->n / 2, b->base);
 }

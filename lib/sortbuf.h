@@ -6,6 +6,13 @@
  * the entries by key, then input order, and keeps the latest entry of each
  * key in sorted[0..nsorted).
  *
+ * Split sort (two threads share one buffer's sort): sort_newer() sorts and
+ * dedups the newer half of the entries into sorted[0..nsorted), then
+ * sort_older() the older half into older[0..nolder), each in its own half
+ * of the entry array (no extra memory); next() merges the two in key order,
+ * the newer half winning on equal keys. After a full sort() nolder is 0, so
+ * next() walks sorted alone.
+ *
  * Thread-safety: a buffer belongs to one thread at a time (the sorter hands
  * a full one to its worker).
  */
@@ -40,6 +47,8 @@ typedef struct sst_sortbuf {
 	size_t n;
 	sst_sortent *sorted;	/* after sst_sortbuf_sort: unique entries */
 	size_t nsorted;
+	sst_sortent *older;	/* after sort_older: the older half's */
+	size_t nolder;
 } sst_sortbuf;
 
 /*
@@ -59,6 +68,15 @@ void sst_sortbuf_trim(sst_sortbuf *b);
 
 /* Sorts the buffer and keeps the latest entry of each key (b->sorted). */
 void sst_sortbuf_sort(sst_sortbuf *b);
+
+/*
+ * Split sort: sort_newer sorts the newer n/2 entries into b->sorted,
+ * sort_older the older n - n/2 into b->older (either first, from any one
+ * thread at a time; no record may be added in between). Then walk the
+ * union with sst_sortbuf_next.
+ */
+void sst_sortbuf_sort_newer(sst_sortbuf *b);
+void sst_sortbuf_sort_older(sst_sortbuf *b);
 
 /* The bytes a record takes in a buffer. */
 static inline size_t
@@ -113,6 +131,44 @@ sst_key_tail_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 			return c;
 	}
 	return alen < blen ? -1 : alen > blen;
+}
+
+/* Key order of two entries of one buffer (input order not considered). */
+static inline int
+sst_sortent_cmp(const sst_sortent *a, const sst_sortent *b, const uint8_t *base)
+{
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx ? -1 : 1;
+	return sst_key_tail_cmp(base + a->off, a->klen, base + b->off, b->klen);
+}
+
+/*
+ * The next unique entry in key order of a sorted buffer (sorted ++ older
+ * merged; of a key in both, the newer entry, from sorted), or NULL at the
+ * end. *i and *j (start both at 0) are the positions in sorted and older.
+ */
+static inline const sst_sortent *
+sst_sortbuf_next(const sst_sortbuf *b, size_t *i, size_t *j)
+{
+	const sst_sortent *a, *o;
+	int c;
+
+	if (*i >= b->nsorted)
+		return *j < b->nolder ? &b->older[(*j)++] : NULL;
+	a = &b->sorted[*i];
+	if (*j >= b->nolder) {
+		(*i)++;
+		return a;
+	}
+	o = &b->older[*j];
+	c = sst_sortent_cmp(a, o, b->base);
+	if (c <= 0) {
+		(*i)++;
+		*j += c == 0;
+		return a;
+	}
+	(*j)++;
+	return o;
 }
 
 /*

@@ -1,8 +1,9 @@
 /*
  * sorter.c - the sorter's orchestration (sorter.h): fills sort buffers
- * (sortbuf.h), hands full ones to the worker that sorts and spills them as
- * runs (runfile.h), plans the merge passes within the memory budget, and
- * merges the runs and the last buffer into the output iterator.
+ * (sortbuf.h), sorts the newer half of each full one and hands it to the
+ * worker that sorts the older half and spills both, merged, as a run
+ * (runfile.h), plans the merge passes within the memory budget, and merges
+ * the runs and the last buffer into the output iterator.
  */
 #include "sorter.h"
 
@@ -152,31 +153,41 @@ spill_file(sst_sorter *s, sst_err *err)
 }
 
 /*
- * Sorts b and writes it as a run (into *r, holding a reference to the
- * spill file). Runs in the worker, or in the caller when the worker is idle.
+ * Prefetches the record of e[k] if k < n. A macro, not a function: GCC
+ * left a static helper holding only prefetches out of line, found it free
+ * of side effects and deleted its calls (no prefetch in the spill loop).
+ */
+#define PREFETCH_REC(b, e, k, n) do {					\
+	if ((k) < (n)) {						\
+		const sst_sortent *f_ = &(e)[k];			\
+									\
+		__builtin_prefetch((b)->base + f_->off);		\
+		__builtin_prefetch((b)->base + f_->off + f_->klen +	\
+		    (f_->vk >> 1) - 1);					\
+	}								\
+} while (0)
+
+/*
+ * Writes the sorted buffer b (sortbuf.h: whole, or both halves of a split
+ * sort, merged here) as a run into *r, holding a reference to the spill
+ * file, and empties b. Runs in the worker, or in the caller.
  */
 static int
-spill_buf(sst_sorter *s, sst_sortbuf *b, sst_run *r, sst_err *err)
+write_run(sst_sorter *s, sst_sortbuf *b, sst_run *r, sst_err *err)
 {
 	sst_run_writer *w = &s->w;
-	size_t i;
+	const sst_sortent *e;
+	size_t i = 0, j = 0;
 	int rc;
 
-	sst_sortbuf_sort(b);
 	if ((rc = writer_open(s, err)) != SST_OK || (rc = spill_file(s, err)) != SST_OK)
 		return rc;
 	sst_run_writer_begin(w, s->spillf);
-	for (i = 0; i < b->nsorted; i++) {
-		const sst_sortent *e = &b->sorted[i];
+	while ((e = sst_sortbuf_next(b, &i, &j)) != NULL) {
 		const uint8_t *k = b->base + e->off;
 
-		if (i + PREFETCH < b->nsorted) {
-			const sst_sortent *f = &b->sorted[i + PREFETCH];
-
-			__builtin_prefetch(b->base + f->off);
-			__builtin_prefetch(b->base + f->off + f->klen + (f->vk >> 1) - 1);
-		}
-
+		PREFETCH_REC(b, b->sorted, i + PREFETCH, b->nsorted);
+		PREFETCH_REC(b, b->older, j + PREFETCH, b->nolder);
 		rc = sst_run_writer_add(w, k, e->klen, k + e->klen, e->vk >> 1, (int)(e->vk & 1), err);
 		if (rc != SST_OK)
 			return rc;
@@ -207,34 +218,44 @@ commit_run(sst_sorter *s, const sst_run *r, sst_err *err)
 	return rc;
 }
 
-/* The worker's job: sort and spill a full buffer (worker.h). */
+/* Writes the sorted buffer b as a run and commits it. */
 static int
-spill_job(void *arg, void *job, int skip, sst_err *err)
+spill_sorted(sst_sorter *s, sst_sortbuf *b, sst_err *err)
 {
-	sst_sorter *s = arg;
 	sst_run r;
 	int rc;
 
-	if (skip)
-		return SST_OK;
-	if ((rc = spill_buf(s, job, &r, err)) != SST_OK)
+	if ((rc = write_run(s, b, &r, err)) != SST_OK)
 		return rc;
 	return commit_run(s, &r, err);
+}
+
+/*
+ * The worker's job: a full buffer whose newer half the caller sorted
+ * (flush_cur); sorts the older half and spills both, merged (worker.h).
+ */
+static int
+spill_job(void *arg, void *job, int skip, sst_err *err)
+{
+	if (skip)
+		return SST_OK;
+	sst_sortbuf_sort_older(job);
+	return spill_sorted(arg, job, err);
 }
 
 /* Sorts and spills the current buffer inline, committing the run. */
 static int
 spill_inline(sst_sorter *s, sst_sortbuf *b, sst_err *err)
 {
-	sst_run r;
-	int rc;
-
-	if ((rc = spill_buf(s, b, &r, err)) != SST_OK)
-		return rc;
-	return commit_run(s, &r, err);
+	sst_sortbuf_sort(b);
+	return spill_sorted(s, b, err);
 }
 
-/* The current buffer is full: spill it (in the worker when there is one). */
+/*
+ * The current buffer is full: spill it. With a worker, the caller sorts
+ * the newer half and the worker the older half while it spills, so both
+ * threads sort (parsing alone left the caller waiting for the worker).
+ */
 static int
 flush_cur(sst_sorter *s, sst_err *err)
 {
@@ -249,6 +270,7 @@ flush_cur(sst_sorter *s, sst_err *err)
 		s->nbuf = 1;
 		return spill_inline(s, b, err);
 	}
+	sst_sortbuf_sort_newer(b);
 	if ((rc = sst_worker_submit(&s->wk, b, err)) != SST_OK)
 		return rc;
 	s->cur = b == &s->bufs[0] ? &s->bufs[1] : &s->bufs[0];
@@ -815,7 +837,7 @@ sst_sorter_finish(sst_sorter *s, sst_iter **itp, sst_err *err)
 	if (s->nruns > 0) {
 		sst_sortbuf_release(b == &s->bufs[0] ? &s->bufs[1] : &s->bufs[0]);
 		if (b->nsorted > 0 && !final_fits(s, s->runs, s->nruns, NULL, 0, used)) {
-			if ((rc = spill_inline(s, b, err)) != SST_OK)
+			if ((rc = spill_sorted(s, b, err)) != SST_OK)
 				return fail(s, rc, err);
 			sst_sortbuf_release(b);
 		}

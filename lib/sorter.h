@@ -38,6 +38,11 @@
  *
  * Thread-safety: one thread calls the sorter; with threads > 1 it sorts and
  * spills one buffer in a worker thread while the caller fills the next.
+ * The two share each full buffer's sort: the caller sorts its newer half
+ * before handing it over, the worker the older half, and the worker merges
+ * the two halves as it writes the run (in place: no memory beyond the
+ * buffer). Parsing alone left the caller idle half the time while the
+ * worker sorted and spilled.
  */
 #ifndef SST_SORTER_H
 #define SST_SORTER_H
