@@ -496,8 +496,10 @@ sortbuf_model(struct mrec *recs, size_t n, int how)
 	int bad = 0;
 
 	memset(&b, 0, sizeof(b));
-	if (sst_sortbuf_alloc(&b, 1 << 20, "t", &err) != SST_OK)
+	if (m == NULL || sst_sortbuf_alloc(&b, 1 << 20, "t", &err) != SST_OK) {
+		free(m);
 		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		sst_rec r = { recs[i].key, recs[i].klen, recs[i].val, recs[i].vlen, recs[i].kind };
 
