@@ -38,17 +38,18 @@ LDLIBS    = $(ZSTD_LIB) -lxxhash -larchive -lz -lm
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-# bin/: one main per tool, and the tools' helper files (option parsing,
-# messages, progress lines), linked into the tools and never into a library.
-CLI_SRC   = bin/cli.c bin/cli_input.c bin/cli_progress.c
-CLI_OBJ   = $(CLI_SRC:bin/%.c=$(BUILD)/cli/%.o)
+# bin/: one main per tool, nothing else. cli/: the tools' helper files
+# (option parsing, messages, record inputs, progress lines), linked into
+# the tools and never into a library.
+CLI_SRC   = $(wildcard cli/*.c)
+CLI_OBJ   = $(CLI_SRC:cli/%.c=$(BUILD)/cli/%.o)
 CLI_LIB   = $(BUILD)/libsstcli.a
-TOOLS_SRC = $(filter-out $(CLI_SRC),$(wildcard bin/*.c))
+TOOLS_SRC = $(wildcard bin/*.c)
 TOOLS     = $(TOOLS_SRC:bin/%.c=$(BUILD)/bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS   = $(wildcard lib/*.h) $(PUB_HEADERS)
-CLI_HEADERS = $(wildcard bin/*.h)
+CLI_HEADERS = $(wildcard cli/*.h)
 MANS      = $(wildcard man/*.1)
 MAN3      = $(wildcard man/*.3)
 # the scale-out drivers (shell scripts over the tools)
@@ -70,15 +71,27 @@ PUBLIB    = $(BUILD)/libsstkit.a
 SHLIBS    = -lzstd -lxxhash -larchive -lz -lm
 PYTHON   ?= /usr/bin/python3
 
-.PHONY: all lib tools units check check-unit check-cli check-api check-python deps demo bench \
+.PHONY: all lib tools units manpages check check-unit check-cli check-api check-python deps demo bench \
 	install uninstall clean lint fuzz man-md publib
 
-all: tools publib
+all: tools publib manpages
 
 lib: $(BUILD)/libsst.a
 publib: $(SHLIB) $(BUILD)/libsstkit.so $(PUBLIB)
 tools: $(TOOLS)
 units: $(UNITS)
+
+# The pages beside the built tools, where man(1) looks for a tool found on
+# PATH (DIR/bin -> DIR/share/man): `PATH=$PWD/build/bin:$PATH man sst-get`
+# works before `make install`. man/ holds the sources.
+BUILT_MANS = $(MANS:man/%=$(BUILD)/share/man/man1/%) $(MAN3:man/%=$(BUILD)/share/man/man3/%)
+manpages: $(BUILT_MANS)
+$(BUILD)/share/man/man1/%.1: man/%.1
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/share/man/man3/%.3: man/%.3
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(BUILD)/lib/%.o: lib/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -88,7 +101,7 @@ $(BUILD)/libsst.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/cli/%.o: bin/%.c $(HEADERS) $(CLI_HEADERS)
+$(BUILD)/cli/%.o: cli/%.c $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
 
@@ -117,7 +130,7 @@ $(PUBLIB): $(PIC_OBJ)
 
 $(BUILD)/bin/%: bin/%.c $(CLI_LIB) $(BUILD)/libsst.a $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ilib -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ilib -Icli -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
 
 # sst-get is linked static-pie (ASLR kept) when the C library's and its
 # dependencies' archives are there and no sanitizer is on: a single lookup
@@ -131,15 +144,15 @@ STATIC_OK = d=/usr/lib/x86_64-linux-gnu; [ -z "$(LDSAN)" ] && \
 $(BUILD)/bin/sst-get: bin/sst-get.c $(CLI_LIB) $(BUILD)/libsst.a $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
 	if ( $(STATIC_OK) ); then \
-	    $(CC) $(CFLAGS) -Ilib -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) -static-pie \
+	    $(CC) $(CFLAGS) -Ilib -Icli -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) -static-pie \
 	        -lzstd -lxxhash -lz -lm; \
 	else \
-	    $(CC) $(CFLAGS) -Ilib -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS); \
+	    $(CC) $(CFLAGS) -Ilib -Icli -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS); \
 	fi
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLI_LIB) $(BUILD)/libsst.a $(HEADERS) $(CLI_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ilib -Ibin -Itests/unit -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Ilib -Icli -Itests/unit -o $@ $< $(CLI_LIB) $(BUILD)/libsst.a $(LDFLAGS) $(LDLIBS)
 
 # The installed API as a user sees it (tests/api/run): staged install,
 # C and C++ programs built with pkg-config, shared and static.

@@ -4,7 +4,7 @@
  * Every library function that can fail takes a `sst_err *` as its last
  * argument and returns an int: SST_OK (0) on success, otherwise one of the
  * codes below. The tools map them to their exit statuses (sst_cli_status
- * in bin/cli.h; each man page's EXIT STATUS): the same numbers, but for
+ * in cli/cli.h; each man page's EXIT STATUS): the same numbers, but for
  * SST_EDAMAGE.
  * On failure the function has filled err->msg with one line naming the file
  * and place: "PATH[:LINE|@OFFSET]: what is wrong". A tool prints

@@ -1,7 +1,7 @@
 /*
  * progress.h - how the library reports the progress of a long run (a merge,
  * a replay): a callback the caller supplies, with its closure. The library
- * prints nothing; the tools' progress lines are bin/cli_progress.h.
+ * prints nothing; the tools' progress lines are cli/cli_progress.h.
  *
  * Thread-safety: called on the thread that runs the operation.
  */

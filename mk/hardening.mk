@@ -131,7 +131,7 @@ valgrind-unit: units
 # ---- static analysis ----
 
 LINT_SRC   = $(LIB_SRC) $(CLI_SRC) $(TOOLS_SRC) $(UNIT_SRC) $(FUZZ_SRC) tests/fault/faultinject.c
-LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -Ilib -Ibin -Itests/unit -pthread
+LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -Ilib -Icli -Itests/unit -pthread
 # cppcheck: warning, portability and performance checks. Suppressed, each
 # a false positive checked by hand:
 #   internalAstError:lib/table_reader.c  cppcheck 2.10 cannot parse the
@@ -143,7 +143,7 @@ LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DSST_VERSION=\"$(VERSION)\" -Ilib -Ibin -It
 #   uninitvar:tests/unit/test_memtable.c  qsort sorts only the n filled
 #       entries of the array.
 CPPCHECK_OPTS = --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
-	--error-exitcode=1 -D_GNU_SOURCE -Ilib -Ibin --suppress=missingIncludeSystem \
+	--error-exitcode=1 -D_GNU_SOURCE -Ilib -Icli --suppress=missingIncludeSystem \
 	--suppress=internalAstError:lib/table_reader.c --suppress='legacyUninitvar:tests/unit/*' \
 	--suppress=ctuuninitvar --suppress=uninitvar:tests/unit/test_memtable.c \
 	--template='{file}:{line}: {severity}/{id}: {message}'

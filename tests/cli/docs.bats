@@ -108,6 +108,24 @@ squeeze() {
 	[ -z "$missing" ] || fail "no man page for:$missing"
 }
 
+@test "man pages: bin/ holds only tool mains, each with man/TOOL.1; man finds them beside the built tools" {
+	local f t missing=""
+	for f in "$ROOT"/bin/*.c; do
+		t=$(basename "$f" .c)
+		[ -f "$ROOT/man/$t.1" ] || missing="$missing $t(no man/$t.1: a helper belongs in cli/)"
+		[ -x "$SST_BIN/$t" ] || missing="$missing $t(not built into $SST_BIN)"
+	done
+	command -v man >/dev/null 2>&1 || { [ -z "$missing" ] || fail "$missing"; skip "no man"; }
+	for t in "${TOOLS[@]}"; do
+		# man(1) maps DIR/bin on PATH to DIR/share/man: no install needed
+		f=$(PATH="$SST_BIN:$PATH" MANPATH= man -w "$t" 2>/dev/null) || f=
+		[ "$f" = "$(cd "$SST_BIN/.." && pwd)/share/man/man1/$t.1" ] ||
+			missing="$missing $t(man -w: '$f')"
+		cmp -s "$f" "$ROOT/man/$t.1" 2>/dev/null || missing="$missing $t(stale copy)"
+	done
+	[ -z "$missing" ] || fail "man pages:$missing"
+}
+
 @test "man pages: man/TOOL.1.md is the page rendered as text, up to date" {
 	local t bad=""
 	command -v groff >/dev/null 2>&1 || skip "groff is not installed"
@@ -283,9 +301,9 @@ squeeze() {
 		fail "link command does not test for libzstd.a: $output"
 }
 
-@test "build: the libraries hold no command-line code (exit, stderr, bin/cli*.c)" {
+@test "build: the libraries hold no command-line code (exit, stderr, cli/*.c)" {
 	# lib/ never prints and never exits: the tools' option parsing,
-	# messages and progress lines are bin/cli*.c, linked into the tools only.
+	# messages and progress lines are cli/*.c, linked into the tools only.
 	local l found=0 bad
 	command -v nm >/dev/null || skip "no nm"
 	for l in libsst.a libsstkit.a; do
