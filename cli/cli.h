@@ -1,5 +1,5 @@
 /*
- * cli.h (bin/, linked into the tools, never into the library) - what every
+ * cli.h (cli/, linked into the tools, never into the library) - what every
  * tool's main shares: the program name, "TOOL: message"
  * errors with the contract's exit codes, usage errors (exit 2), --version,
  * range-checked SIZE and integer options, and the table options common to
