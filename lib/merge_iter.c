@@ -15,22 +15,6 @@ typedef struct miter {
 	int flags;
 } miter;
 
-/*
- * The key's first 8 bytes as a big-endian number, zero-padded: a < b as
- * numbers implies key a < key b, so most comparisons need no memcmp and
- * touch no record.
- */
-static uint64_t
-key_prefix(const uint8_t *k, size_t n)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | (i < n ? k[i] : 0);
-	return v;
-}
-
 /* 1 if child a should come before child b. */
 static int
 before(const miter *m, size_t a, size_t b)
@@ -38,11 +22,12 @@ before(const miter *m, size_t a, size_t b)
 	const sst_rec *ra, *rb;
 	int c;
 
+	/* the cached prefixes (sst_key_pfx) decide most comparisons */
 	if (m->pfx[a] != m->pfx[b])
 		return m->pfx[a] < m->pfx[b];
 	ra = &m->kids[a]->rec;
 	rb = &m->kids[b]->rec;
-	c = sst_keycmp(ra->key, ra->klen, rb->key, rb->klen);
+	c = sst_key_tail_cmp(ra->key, ra->klen, rb->key, rb->klen);
 	return c < 0 || (c == 0 && a > b);
 }
 
@@ -101,7 +86,7 @@ advance_at(miter *m, size_t i, sst_err *err)
 	if (rc != SST_OK)
 		return rc;
 	if (it->valid) {
-		m->pfx[k] = key_prefix(it->rec.key, it->rec.klen);
+		m->pfx[k] = sst_key_pfx(it->rec.key, it->rec.klen);
 		sift_down(m, i);
 	} else {
 		m->heap[i] = m->heap[--m->nheap];
@@ -173,7 +158,7 @@ rebuild(miter *m, sst_err *err)
 	m->cur = 0;
 	for (i = 0; i < m->n; i++)
 		if (m->kids[i]->valid) {
-			m->pfx[i] = key_prefix(m->kids[i]->rec.key, m->kids[i]->rec.klen);
+			m->pfx[i] = sst_key_pfx(m->kids[i]->rec.key, m->kids[i]->rec.klen);
 			push(m, i);
 		}
 	return produce(m, err);

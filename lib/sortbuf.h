@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "iter.h"
+#include "util.h"	/* sst_key_pfx, sst_key_tail_cmp */
 
 /*
  * A record in a buffer: its bytes (key then value) at base + off, and the
@@ -96,41 +97,6 @@ static inline sst_sortent *
 sst_sortbuf_ents(sst_sortbuf *b)
 {
 	return (sst_sortent *)(void *)(b->base + b->cap) - b->n;
-}
-
-/* The first 8 key bytes, big-endian, zero-padded. */
-static inline uint64_t
-sst_key_pfx(const uint8_t *k, size_t n)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i < 8; i++)
-			v = v << 8 | k[i];
-		return v;
-	}
-	for (i = 0; i < 8; i++)
-		v = v << 8 | (i < n ? k[i] : 0);
-	return v;
-}
-
-/*
- * Order of (pfx, key, len) when the prefixes are equal: the first
- * min(8, len) bytes agree, so only bytes past 8 need a memcmp, and
- * otherwise the shorter key (a prefix of the longer) comes first.
- */
-static inline int
-sst_key_tail_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	if (alen > 8 && blen > 8) {
-		size_t n = (alen < blen ? alen : blen) - 8;
-		int c = memcmp(a + 8, b + 8, n);
-
-		if (c != 0)
-			return c;
-	}
-	return alen < blen ? -1 : alen > blen;
 }
 
 /* Key order of two entries of one buffer (input order not considered). */
