@@ -175,27 +175,30 @@ reserve_key(sst_batch *b, size_t klen, sst_err *err)
 	return SST_OK;
 }
 
-/* Grows the arena to hold at least need bytes (within arena_cap); 0 when it does. */
+/*
+ * 1 when the arena holds need bytes, grown if it must be (within
+ * arena_cap); 0 when it cannot (over the cap, or no memory).
+ */
 static int
-reserve_arena(sst_batch *b, size_t need)
+arena_holds(sst_batch *b, size_t need)
 {
 	size_t c;
 	void *np;
 
 	if (need <= b->acap && b->arena != NULL)
-		return 0;
+		return 1;
 	if (need > b->arena_cap)
-		return -1;
+		return 0;
 	c = b->acap ? 2 * b->acap : 64u << 10;
 	if (c < need)
 		c = need;
 	if (c > b->arena_cap)
 		c = b->arena_cap;
 	if ((np = realloc(b->arena, c)) == NULL)
-		return -1;
+		return 0;
 	b->arena = np;
 	b->acap = c;
-	return 0;
+	return 1;
 }
 
 void
@@ -262,9 +265,7 @@ cmp_ent(const void *x, const void *y, void *clos)
 		return pa < pc ? -1 : 1;
 	ka = key_at(clos, a->idx, &la);
 	kc = key_at(clos, c->idx, &lc);
-	if (la <= 8 && lc <= 8)		/* the prefix held both keys (zero padded) */
-		return la < lc ? -1 : la > lc;
-	return sst_keycmp(ka, la, kc, lc);
+	return sst_key_tail_cmp(ka, la, kc, lc);
 }
 
 /*
@@ -462,7 +463,7 @@ spill_load(sst_batch *b, unsigned j, sst_err *err)
 	size_t s, pos = 0;
 	int rc;
 
-	if (reserve_arena(b, b->blen[j]) != 0)
+	if (!arena_holds(b, b->blen[j]))
 		return sst_nomem(err, "batch");
 	for (s = 0; s < b->nseg; s++) {
 		if (b->seg[s] >> 56 != j)
@@ -529,7 +530,7 @@ on_found(void *clos, size_t i, const sst_rec *r, sst_err *err)
 	if (b->nb > 0)
 		return spill_value(b, idx, r->val, r->vlen, err);
 	if ((r->vlen > b->acap - b->aused || b->arena == NULL) &&
-	    reserve_arena(b, b->aused + r->vlen) != 0) {
+	    !arena_holds(b, b->aused + r->vlen)) {
 		/* no memory to grow it: looked up again when answered */
 		*f = (uint8_t)((*f & A_CR) | A_REFETCH);
 		return SST_OK;
@@ -553,15 +554,9 @@ sst_batch_finish(sst_batch *b, sst_err *err)
 	if (n == 0)
 		return SST_OK;
 	for (i = 0; i < n; i++) {
-		size_t kl, j;
+		size_t kl;
 		const uint8_t *k = key_at(b, i, &kl);
-		uint64_t p = 0;
-
-		if (kl >= 8)
-			p = __builtin_bswap64(sst_get_le64(k));
-		else
-			for (j = 0; j < 8; j++)
-				p = p << 8 | (j < kl ? k[j] : 0);
+		uint64_t p = sst_key_pfx(k, kl);
 		b->ents[i].hi = (uint32_t)(p >> 32);
 		b->ents[i].lo = (uint32_t)p;
 		b->ents[i].idx = (uint32_t)i;
