@@ -32,7 +32,7 @@ sst_dict_train(const uint8_t *samples, const size_t *sizes, size_t n, size_t cap
 
 	*len = 0;
 	if ((*dict = malloc(cap)) == NULL)
-		return -1;
+		return SST_ESYS;
 	memset(&fp, 0, sizeof(fp));
 	fp.k = DICT_K;
 	fp.d = DICT_D;
@@ -44,10 +44,10 @@ sst_dict_train(const uint8_t *samples, const size_t *sizes, size_t n, size_t cap
 	if (ZDICT_isError(r) || r == 0) {	/* zstd cannot train on it: not an error */
 		free(*dict);
 		*dict = NULL;
-		return 0;
+		return SST_OK;
 	}
 	*len = r;
-	return 0;
+	return SST_OK;
 }
 
 int
@@ -58,11 +58,11 @@ sst_dict_pays(const uint8_t *samples, const size_t *sizes, size_t n, const ZSTD_
 	uint64_t plain = 0, withd = 0;
 	uint8_t *buf = NULL;
 	ZSTD_CCtx *c = ZSTD_createCCtx();	/* the table's contexts keep their settings */
-	int rc = -1;
+	int rc = SST_ESYS;
 
 	*pays = 0;
 	if (c == NULL)
-		return -1;
+		return SST_ESYS;
 	for (i = 0; i < n; i++) {
 		size_t z = sizes[i], a, b;
 
@@ -85,7 +85,7 @@ sst_dict_pays(const uint8_t *samples, const size_t *sizes, size_t n, const ZSTD_
 		samples += z;
 	}
 	*pays = cmp > 0 && withd < plain && (plain - withd) * n / cmp > len;
-	rc = 0;
+	rc = SST_OK;
 out:
 	free(buf);
 	ZSTD_freeCCtx(c);

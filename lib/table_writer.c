@@ -438,11 +438,11 @@ dict_start(sst_writer *w, sst_err *err)
 		int pays = 0;
 
 		if (sst_dict_train(w->hold.p, w->hold_sizes, w->nhold, w->o.dict_size, w->o.level,
-		    &w->dict, &n) != 0)
+		    &w->dict, &n) != SST_OK)
 			return sst_nomem(err, w->out.path);
 		if (n > 0 &&	/* else: no dictionary, not an error */
 		    ((w->cdict = ZSTD_createCDict(w->dict, n, w->o.level)) == NULL ||
-		    sst_dict_pays(w->hold.p, w->hold_sizes, w->nhold, w->cdict, n, w->o.level, &pays) != 0))
+		    sst_dict_pays(w->hold.p, w->hold_sizes, w->nhold, w->cdict, n, w->o.level, &pays) != SST_OK))
 			return sst_nomem(err, w->out.path);
 		if (pays) {
 			w->dict_len = n;
