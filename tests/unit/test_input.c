@@ -22,28 +22,6 @@
 #include "util.h"
 #include "wal.h"
 
-static char *
-tpath(const char *name)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", unit_tmpdir(), name);
-	return buf[i];
-}
-
-static void
-put_file(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
-}
-
 /* Runs a shell command in the scratch directory; its exit status. */
 static int
 sh(const char *fmt, ...)
@@ -142,7 +120,7 @@ make_data(void)
 		    (unsigned long long)x, (unsigned long long)(x >> 20),
 		    i % 3 ? "abcabcabc" : "zz\tz");
 	}
-	put_file(tpath("d.tsv"), data, datalen);
+	unit_put_file(unit_path("d.tsv"), data, datalen);
 }
 
 static void
@@ -158,9 +136,9 @@ test_plain_and_compressed(void)
 	struct got g;
 	sst_err e;
 
-	CHECK_RC(slurp(tpath("d.tsv"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("d.tsv"), &g, &e), SST_OK);
 	CHECK(g.members == 1 && same(&g, data, datalen));
-	CHECK(strcmp(g.names, tpath("d.tsv")) == 0);
+	CHECK(strcmp(g.names, unit_path("d.tsv")) == 0);
 	sst_buf_free(&g.data);
 	for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++) {
 		char out[64];
@@ -174,23 +152,23 @@ test_plain_and_compressed(void)
 			CHECK(sh("mv %s %s.txt", out, out) == 0);
 			strcat(out, ".txt");
 		}
-		CHECK_RC(slurp(tpath(out), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path(out), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, data, datalen));
-		CHECK(strcmp(g.names, tpath(out)) == 0);
+		CHECK(strcmp(g.names, unit_path(out)) == 0);
 		if (!same(&g, data, datalen))
 			fprintf(stderr, "%s: %zu bytes, want %zu (%s)\n", out, g.data.len, datalen, e.msg);
 		sst_buf_free(&g.data);
 	}
 	/* two gzip streams one after the other, and nested compression */
 	if (have("gzip") && have("zstd")) {
-		put_file(tpath("p1"), "a\t1\n", 4);
-		put_file(tpath("p2"), "b\t2\n", 4);
+		unit_put_file(unit_path("p1"), "a\t1\n", 4);
+		unit_put_file(unit_path("p2"), "b\t2\n", 4);
 		CHECK(sh("gzip -c p1 > cat.gz && gzip -c p2 >> cat.gz") == 0);
-		CHECK_RC(slurp(tpath("cat.gz"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("cat.gz"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, "a\t1\nb\t2\n", 8));
 		sst_buf_free(&g.data);
 		CHECK(sh("gzip -c d.tsv | zstd -q -c > nested") == 0);
-		CHECK_RC(slurp(tpath("nested"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("nested"), &g, &e), SST_OK);
 		CHECK(same(&g, data, datalen));
 		sst_buf_free(&g.data);
 	}
@@ -202,25 +180,25 @@ test_small_and_empty(void)
 	struct got g;
 	sst_err e;
 
-	put_file(tpath("empty"), "", 0);
-	CHECK_RC(slurp(tpath("empty"), &g, &e), SST_OK);
+	unit_put_file(unit_path("empty"), "", 0);
+	CHECK_RC(slurp(unit_path("empty"), &g, &e), SST_OK);
 	CHECK(g.members == 0 && g.data.len == 0);
 	sst_buf_free(&g.data);
 	for (int c = 0; c < 256; c++) {
 		uint8_t b = (uint8_t)c;
 
-		put_file(tpath("one"), &b, 1);
-		CHECK_RC(slurp(tpath("one"), &g, &e), SST_OK);
+		unit_put_file(unit_path("one"), &b, 1);
+		CHECK_RC(slurp(unit_path("one"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, &b, 1));
 		sst_buf_free(&g.data);
 	}
-	put_file(tpath("two"), "\x1f\x8b", 2);
-	CHECK_RC(slurp(tpath("two"), &g, &e), SST_OK);
+	unit_put_file(unit_path("two"), "\x1f\x8b", 2);
+	CHECK_RC(slurp(unit_path("two"), &g, &e), SST_OK);
 	CHECK(same(&g, "\x1f\x8b", 2));
 	sst_buf_free(&g.data);
 	if (have("gzip")) {
 		CHECK(sh("gzip -c empty > empty.gz") == 0);
-		CHECK_RC(slurp(tpath("empty.gz"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("empty.gz"), &g, &e), SST_OK);
 		CHECK(g.data.len == 0);
 		sst_buf_free(&g.data);
 	}
@@ -247,10 +225,10 @@ test_lookalikes(void)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		size_t n = strlen(texts[i]);
 
-		put_file(tpath("look"), texts[i], n);
+		unit_put_file(unit_path("look"), texts[i], n);
 		if (i == 0 || i == 2)
-			put_file(tpath(i == 0 ? "look0" : "look2"), texts[i], n);
-		CHECK_RC(slurp(tpath("look"), &g, &e), SST_OK);
+			unit_put_file(unit_path(i == 0 ? "look0" : "look2"), texts[i], n);
+		CHECK_RC(slurp(unit_path("look"), &g, &e), SST_OK);
 		if (!same(&g, texts[i], n))
 			fprintf(stderr, "lookalike %zu: %s\n", i, e.msg);
 		CHECK(g.members == 1 && same(&g, texts[i], n));
@@ -277,16 +255,16 @@ test_zero_led(void)
 		if (d == NULL)
 			abort();
 		memcpy(d + lead[i], "\tv\nx", 5);
-		put_file(tpath("zeros"), d, n);
+		unit_put_file(unit_path("zeros"), d, n);
 		if (i == 1)
-			put_file(tpath("zeros1"), d, n);
-		CHECK_RC(slurp(tpath("zeros"), &g, &e), SST_OK);
+			unit_put_file(unit_path("zeros1"), d, n);
+		CHECK_RC(slurp(unit_path("zeros"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, d, n));
-		CHECK(strcmp(g.names, tpath("zeros")) == 0);
+		CHECK(strcmp(g.names, unit_path("zeros")) == 0);
 		sst_buf_free(&g.data);
 		if (have("gzip")) {
 			CHECK(sh("gzip -c zeros > zeros.gz") == 0);
-			CHECK_RC(slurp(tpath("zeros.gz"), &g, &e), SST_OK);
+			CHECK_RC(slurp(unit_path("zeros.gz"), &g, &e), SST_OK);
 			CHECK(g.members == 1 && same(&g, d, n));
 			sst_buf_free(&g.data);
 		}
@@ -304,8 +282,8 @@ test_zero_led(void)
 		d[800] = '\t';
 		d[801] = 'v';
 		d[802] = '\n';
-		put_file(tpath("nameless"), d, sizeof(d));
-		CHECK_RC(slurp(tpath("nameless"), &g, &e), SST_OK);
+		unit_put_file(unit_path("nameless"), d, sizeof(d));
+		CHECK_RC(slurp(unit_path("nameless"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, d, sizeof(d)));
 		sst_buf_free(&g.data);
 	}
@@ -317,24 +295,24 @@ test_zero_led(void)
 		static const char zip_like[] = "PK\005\006\tv\nk\tv\n";
 		uint8_t ez[22 + 3] = { 'P', 'K', 5, 6 };
 
-		put_file(tpath("pk56"), zip_like, sizeof(zip_like) - 1);
-		CHECK_RC(slurp(tpath("pk56"), &g, &e), SST_OK);
+		unit_put_file(unit_path("pk56"), zip_like, sizeof(zip_like) - 1);
+		CHECK_RC(slurp(unit_path("pk56"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, zip_like, sizeof(zip_like) - 1));
 		sst_buf_free(&g.data);
-		put_file(tpath("empty.zip"), ez, 22);		/* no comment */
-		CHECK_RC(slurp(tpath("empty.zip"), &g, &e), SST_OK);
+		unit_put_file(unit_path("empty.zip"), ez, 22);		/* no comment */
+		CHECK_RC(slurp(unit_path("empty.zip"), &g, &e), SST_OK);
 		CHECK(g.members == 0 && g.data.len == 0);
 		sst_buf_free(&g.data);
 		ez[20] = 3;					/* a 3-byte comment */
 		ez[22] = 'a';
 		ez[23] = 'b';
 		ez[24] = 'c';
-		put_file(tpath("empty.zip"), ez, sizeof(ez));
-		CHECK_RC(slurp(tpath("empty.zip"), &g, &e), SST_OK);
+		unit_put_file(unit_path("empty.zip"), ez, sizeof(ez));
+		CHECK_RC(slurp(unit_path("empty.zip"), &g, &e), SST_OK);
 		CHECK(g.members == 0 && g.data.len == 0);
 		sst_buf_free(&g.data);
-		put_file(tpath("empty-short.zip"), ez, sizeof(ez) - 1);	/* comment cut */
-		CHECK_RC(slurp(tpath("empty-short.zip"), &g, &e), SST_OK);
+		unit_put_file(unit_path("empty-short.zip"), ez, sizeof(ez) - 1);	/* comment cut */
+		CHECK_RC(slurp(unit_path("empty-short.zip"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, ez, sizeof(ez) - 1));
 		sst_buf_free(&g.data);
 	}
@@ -361,8 +339,8 @@ test_zero_led(void)
 		d[n - 20] = 5;
 		d[n - 19] = 6;
 		CHECK(d[20] == 'A' && d[21] == 'A');
-		put_file(tpath("eocd-end"), d, n);
-		CHECK_RC(slurp(tpath("eocd-end"), &g, &e), SST_OK);
+		unit_put_file(unit_path("eocd-end"), d, n);
+		CHECK_RC(slurp(unit_path("eocd-end"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, d, n));
 		sst_buf_free(&g.data);
 		free(d);
@@ -373,10 +351,10 @@ test_zero_led(void)
 
 		if (d == NULL)
 			abort();
-		put_file(tpath("zeros-only"), d, n);
+		unit_put_file(unit_path("zeros-only"), d, n);
 		if (n == 1024)
-			put_file(tpath("zeros-only1"), d, n);
-		CHECK_RC(slurp(tpath("zeros-only"), &g, &e), SST_OK);
+			unit_put_file(unit_path("zeros-only1"), d, n);
+		CHECK_RC(slurp(unit_path("zeros-only"), &g, &e), SST_OK);
 		CHECK(g.members == 0 && g.data.len == 0);
 		sst_buf_free(&g.data);
 		free(d);
@@ -417,28 +395,28 @@ test_hostile_members(void)
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	memcpy(name, "a\nb\tc\x01\\", 7);
-	if ((f = fopen(tpath("names.cpio"), "wb")) == NULL)
+	if ((f = fopen(unit_path("names.cpio"), "wb")) == NULL)
 		abort();
 	cpio_entry(f, name, 0100644, "k\tv\n", 4);
 	cpio_entry(f, "TRAILER!!!", 0, "", 0);
 	fclose(f);
-	CHECK_RC(slurp(tpath("names.cpio"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("names.cpio"), &g, &e), SST_OK);
 	CHECK(g.members == 1 && same(&g, "k\tv\n", 4));
 	CHECK(strchr(g.names, '\n') == NULL && strchr(g.names, '\t') == NULL);
 	CHECK(strstr(g.names, "/a\\x0ab\\x09c\\x01\\x5cnnn") != NULL);
-	CHECK(strstr(g.names, "n...") != NULL && strlen(g.names) < strlen(tpath("names.cpio")) + 260);
+	CHECK(strstr(g.names, "n...") != NULL && strlen(g.names) < strlen(unit_path("names.cpio")) + 260);
 	sst_buf_free(&g.data);
 
 	/* the member says 100000 bytes, the file has a few */
 	if ((body = calloc(1, 100000)) == NULL)
 		abort();
-	if ((f = fopen(tpath("short.cpio"), "wb")) == NULL)
+	if ((f = fopen(unit_path("short.cpio"), "wb")) == NULL)
 		abort();
 	cpio_entry(f, name, 0100644, body, 100000);
 	fclose(f);
 	free(body);
-	CHECK(truncate(tpath("short.cpio"), 1000) == 0);
-	CHECK_RC(slurp(tpath("short.cpio"), &g, &e), SST_EDATA);
+	CHECK(truncate(unit_path("short.cpio"), 1000) == 0);
+	CHECK_RC(slurp(unit_path("short.cpio"), &g, &e), SST_EDATA);
 	nl = strchr(e.msg, '\n');
 	CHECK(nl == NULL && strstr(e.msg, "short.cpio/a\\x0a") != NULL);
 	CHECK(strstr(e.msg, "...: cannot read: ") != NULL);
@@ -457,43 +435,43 @@ test_archives(void)
 	    "printf 'c\\td\\n' > t/sub/m2.tsv && ln -sf m1.tsv t/link") == 0);
 	if (have("tar")) {
 		CHECK(sh("cd t && tar cf ../a.tar m1.tsv sub link") == 0);
-		CHECK_RC(slurp(tpath("a.tar"), &g, &e), SST_OK);
-		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", tpath("a.tar"), tpath("a.tar"));
+		CHECK_RC(slurp(unit_path("a.tar"), &g, &e), SST_OK);
+		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", unit_path("a.tar"), unit_path("a.tar"));
 		CHECK(g.members == 2 && strcmp(g.names, want) == 0);
 		CHECK(same(&g, "a\tbc\td\n", 7));
 		sst_buf_free(&g.data);
 		if (have("zstd")) {
 			CHECK(sh("zstd -q -c a.tar > a.tzst && gzip -c a.tar > a.tgz && xz -c a.tar > a.txz") == 0);
-			CHECK_RC(slurp(tpath("a.tzst"), &g, &e), SST_OK);
+			CHECK_RC(slurp(unit_path("a.tzst"), &g, &e), SST_OK);
 			CHECK(g.members == 2 && same(&g, "a\tbc\td\n", 7));
 			sst_buf_free(&g.data);
-			CHECK_RC(slurp(tpath("a.txz"), &g, &e), SST_OK);
+			CHECK_RC(slurp(unit_path("a.txz"), &g, &e), SST_OK);
 			CHECK(g.members == 2 && same(&g, "a\tbc\td\n", 7));
 			sst_buf_free(&g.data);
 		}
 		/* a big member, a truncated archive */
 		CHECK(sh("tar cf big.tar d.tsv t/m1.tsv") == 0);
-		CHECK_RC(slurp(tpath("big.tar"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("big.tar"), &g, &e), SST_OK);
 		CHECK(g.members == 2 && g.data.len == datalen + 3 &&
 		    memcmp(g.data.p, data, datalen) == 0);
 		sst_buf_free(&g.data);
 		CHECK(sh("head -c 1000000 big.tar > trunc.tar") == 0);
-		CHECK_RC(slurp(tpath("trunc.tar"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("trunc.tar"), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "trunc.tar") != NULL);
 		sst_buf_free(&g.data);
 	}
 	if (have("zip")) {
 		CHECK(sh("cd t && zip -q -r ../a.zip m1.tsv sub && zip -q -0 ../s.zip m1.tsv") == 0);
-		CHECK_RC(slurp(tpath("a.zip"), &g, &e), SST_OK);
-		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", tpath("a.zip"), tpath("a.zip"));
+		CHECK_RC(slurp(unit_path("a.zip"), &g, &e), SST_OK);
+		snprintf(want, sizeof(want), "%s/m1.tsv|%s/sub/m2.tsv", unit_path("a.zip"), unit_path("a.zip"));
 		CHECK(g.members == 2 && strcmp(g.names, want) == 0);
 		CHECK(same(&g, "a\tbc\td\n", 7));
 		sst_buf_free(&g.data);
-		CHECK_RC(slurp(tpath("s.zip"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("s.zip"), &g, &e), SST_OK);
 		CHECK(g.members == 1 && same(&g, "a\tb", 3));
 		sst_buf_free(&g.data);
 	}
-	f = fopen(tpath("a.cpio"), "wb");
+	f = fopen(unit_path("a.cpio"), "wb");
 	if (f == NULL)
 		abort();
 	cpio_entry(f, "sub", 040755, "", 0);
@@ -501,8 +479,8 @@ test_archives(void)
 	cpio_entry(f, "m1.tsv", 0100644, "a\tb", 3);
 	cpio_entry(f, "TRAILER!!!", 0, "", 0);
 	fclose(f);
-	CHECK_RC(slurp(tpath("a.cpio"), &g, &e), SST_OK);
-	snprintf(want, sizeof(want), "%s/sub/m2.tsv|%s/m1.tsv", tpath("a.cpio"), tpath("a.cpio"));
+	CHECK_RC(slurp(unit_path("a.cpio"), &g, &e), SST_OK);
+	snprintf(want, sizeof(want), "%s/sub/m2.tsv|%s/m1.tsv", unit_path("a.cpio"), unit_path("a.cpio"));
 	CHECK(g.members == 2 && strcmp(g.names, want) == 0);
 	CHECK(same(&g, "c\td\na\tb", 7));
 	sst_buf_free(&g.data);
@@ -511,7 +489,7 @@ test_archives(void)
 	for (int more = 0; more < 2; more++) {
 		long end;
 
-		f = fopen(tpath("e.cpio"), "wb");
+		f = fopen(unit_path("e.cpio"), "wb");
 		if (f == NULL)
 			abort();
 		cpio_entry(f, "TRAILER!!!", 0, "", 0);
@@ -521,13 +499,13 @@ test_archives(void)
 			fputs("k\tv\n", f);
 		end = ftell(f);
 		fclose(f);
-		CHECK_RC(slurp(tpath("e.cpio"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("e.cpio"), &g, &e), SST_OK);
 		CHECK(g.members == more && g.data.len == (size_t)(more ? end : 0));
 		sst_buf_free(&g.data);
 	}
 	if (have("cpio")) {
 		CHECK(sh("cd t && find m1.tsv sub | cpio -o -H odc > ../odc.cpio") == 0);
-		CHECK_RC(slurp(tpath("odc.cpio"), &g, &e), SST_OK);
+		CHECK_RC(slurp(unit_path("odc.cpio"), &g, &e), SST_OK);
 		CHECK(g.members == 2 && g.data.len == 7);
 		sst_buf_free(&g.data);
 	}
@@ -571,21 +549,21 @@ test_member_records(void)
 
 	if (!have("tar"))
 		return;
-	CHECK_RC(read_recs(tpath("a.tar"), SST_FMT_TSV, r, 8, &n, &e), SST_OK);
+	CHECK_RC(read_recs(unit_path("a.tar"), SST_FMT_TSV, r, 8, &n, &e), SST_OK);
 	CHECK(n == 2 && strcmp(r[0].k, "a") == 0 && strcmp(r[0].v, "b") == 0 &&
 	    strcmp(r[1].k, "c") == 0 && strcmp(r[1].v, "d") == 0);
 	CHECK(sh("mkdir -p u && printf 'x\\ty\\n' > u/ok.tsv && printf 'k\\tv\\n\\n' > u/bad.tsv && "
 	    "cd u && tar cf ../bad.tar ok.tsv bad.tsv && gzip -c ../bad.tar > ../bad.tgz") == 0);
-	CHECK_RC(read_recs(tpath("bad.tgz"), SST_FMT_TSV, r, 8, &n, &e), SST_EDATA);
+	CHECK_RC(read_recs(unit_path("bad.tgz"), SST_FMT_TSV, r, 8, &n, &e), SST_EDATA);
 	CHECK(n == 2);
 	CHECK(strstr(e.msg, "bad.tgz/bad.tsv:2: empty key") != NULL);
 	/* cdb members: a member's end marker ends only that member */
 	CHECK(sh("mkdir -p c && printf '+1,1:a->b\\n\\nignored' > c/1 && printf -- '-1:c\\n' > c/2 && "
 	    "printf '+1,1:x->' > c/3 && cd c && tar cf ../c.tar 1 2 && tar cf ../c3.tar 1 3") == 0);
-	CHECK_RC(read_recs(tpath("c.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_OK);
+	CHECK_RC(read_recs(unit_path("c.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_OK);
 	CHECK(n == 2 && r[0].kind == SST_PUT && strcmp(r[0].k, "a") == 0 &&
 	    r[1].kind == SST_DEL && strcmp(r[1].k, "c") == 0);
-	CHECK_RC(read_recs(tpath("c3.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_EDATA);
+	CHECK_RC(read_recs(unit_path("c3.tar"), SST_FMT_CDB, r, 8, &n, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "c3.tar/3@0: ") != NULL);
 }
 
@@ -596,19 +574,19 @@ test_errors(void)
 	sst_err e;
 	struct got g;
 
-	CHECK_RC(sst_input_open(&in, tpath("missing"), &e), SST_ESYS);
-	CHECK(in == NULL && strstr(e.msg, tpath("missing")) != NULL);
+	CHECK_RC(sst_input_open(&in, unit_path("missing"), &e), SST_ESYS);
+	CHECK(in == NULL && strstr(e.msg, unit_path("missing")) != NULL);
 	CHECK_RC(sst_input_open(&in, unit_tmpdir(), &e), SST_ESYS);
 	CHECK(in == NULL && strstr(e.msg, unit_tmpdir()) != NULL);
 	if (geteuid() != 0) {
-		put_file(tpath("noperm"), "a\tb\n", 4);
-		chmod(tpath("noperm"), 0);
-		CHECK_RC(sst_input_open(&in, tpath("noperm"), &e), SST_ESYS);
+		unit_put_file(unit_path("noperm"), "a\tb\n", 4);
+		chmod(unit_path("noperm"), 0);
+		CHECK_RC(sst_input_open(&in, unit_path("noperm"), &e), SST_ESYS);
 		CHECK(strstr(e.msg, "noperm") != NULL);
 	}
 	if (have("gzip")) {
 		CHECK(sh("gzip -c d.tsv | head -c 20000 > trunc.gz") == 0);
-		CHECK_RC(slurp(tpath("trunc.gz"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("trunc.gz"), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "trunc.gz") != NULL);
 		sst_buf_free(&g.data);
 	}
@@ -616,12 +594,12 @@ test_errors(void)
 		/* damage in the middle of a zstd frame */
 		CHECK(sh("zstd -q -c d.tsv > bad.zst && printf 'XXXXXXXXXXXXXXXX' | "
 		    "dd of=bad.zst bs=1 seek=5000 conv=notrunc") == 0);
-		CHECK_RC(slurp(tpath("bad.zst"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("bad.zst"), &g, &e), SST_EDATA);
 		sst_buf_free(&g.data);
 	}
 	if (have("xz")) {
 		CHECK(sh("xz -c d.tsv | head -c 3000 > trunc.xz") == 0);
-		CHECK_RC(slurp(tpath("trunc.xz"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("trunc.xz"), &g, &e), SST_EDATA);
 		sst_buf_free(&g.data);
 	}
 }
@@ -630,7 +608,7 @@ test_errors(void)
 static void
 flip_copy(const char *src, const char *dst, long off, int x)
 {
-	FILE *f = fopen(tpath(src), "rb");
+	FILE *f = fopen(unit_path(src), "rb");
 	uint8_t *d;
 	long n;
 
@@ -641,7 +619,7 @@ flip_copy(const char *src, const char *dst, long off, int x)
 		abort();
 	fclose(f);
 	d[off < 0 ? n + off : off] ^= (uint8_t)x;
-	put_file(tpath(dst), d, (size_t)n);
+	unit_put_file(unit_path(dst), d, (size_t)n);
 	free(d);
 }
 
@@ -668,7 +646,7 @@ test_gzip_integrity(void)
 	CHECK(sh("gzip -n -c d.tsv > g.gz") == 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		flip_copy("g.gz", bad[i].name, bad[i].off, bad[i].x);
-		CHECK_RC(slurp(tpath(bad[i].name), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path(bad[i].name), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, bad[i].name) != NULL && strstr(e.msg, bad[i].why) != NULL);
 		if (strstr(e.msg, bad[i].why) == NULL)
 			fprintf(stderr, "%s: %s\n", bad[i].name, e.msg);
@@ -681,33 +659,33 @@ test_gzip_integrity(void)
 		char n[16];
 
 		snprintf(n, sizeof(n), "c%d.gz", i);
-		CHECK_RC(slurp(tpath(n), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path(n), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "truncated gzip data") != NULL);
 		sst_buf_free(&g.data);
 	}
 	/* garbage after the last member; zero padding; three members */
 	CHECK(sh("(cat g.gz; printf x) > garbage.gz && (cat g.gz; head -c 3000 /dev/zero) > pad.gz && "
 	    "(cat g.gz; head -c 10 /dev/zero; printf x) > padx.gz") == 0);
-	CHECK_RC(slurp(tpath("garbage.gz"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("garbage.gz"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "trailing garbage") != NULL);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("padx.gz"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("padx.gz"), &g, &e), SST_EDATA);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("pad.gz"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("pad.gz"), &g, &e), SST_OK);
 	CHECK(same(&g, data, datalen));
 	sst_buf_free(&g.data);
 	CHECK(sh("head -c 1000000 d.tsv | gzip -c > m3.gz && head -c 0 d.tsv | gzip -c >> m3.gz && "
 	    "tail -c +1000001 d.tsv | gzip -1 -c >> m3.gz") == 0);
-	CHECK_RC(slurp(tpath("m3.gz"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("m3.gz"), &g, &e), SST_OK);
 	CHECK(g.members == 1 && same(&g, data, datalen));
 	sst_buf_free(&g.data);
 	/* damage in the last member */
 	flip_copy("m3.gz", "m3-bad.gz", -6, 2);
-	CHECK_RC(slurp(tpath("m3-bad.gz"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("m3-bad.gz"), &g, &e), SST_EDATA);
 	sst_buf_free(&g.data);
 	/* a compressor's whole magic number that libarchive does not decode */
-	put_file(tpath("zhead"), "\x28\xb5\x2f\xfd\x24\x00", 6);
-	CHECK_RC(slurp(tpath("zhead"), &g, &e), SST_EDATA);
+	unit_put_file(unit_path("zhead"), "\x28\xb5\x2f\xfd\x24\x00", 6);
+	CHECK_RC(slurp(unit_path("zhead"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "zstd") != NULL);
 	sst_buf_free(&g.data);
 }
@@ -729,23 +707,23 @@ test_compressed_members(void)
 	    "cd cm && tar cf ../cm.tar a.gz b.zst && tar cf ../in.tar a && "
 	    "gzip -c ../in.tar > ../in.tgz && cd .. && tar cf nest.tar in.tar && "
 	    "tar cf nestz.tar in.tgz && zstd -q -c in.tgz > in.tgz.zst") == 0);
-	CHECK_RC(slurp(tpath("cm.tar"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("cm.tar"), &g, &e), SST_OK);
 	CHECK(g.members == 2 && same(&g, data, datalen));
 	CHECK(strstr(g.names, "cm.tar/a.gz|") != NULL && strstr(g.names, "cm.tar/b.zst") != NULL);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("nest.tar"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("nest.tar"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "nest.tar/in.tar: holds an archive") != NULL);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("nestz.tar"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("nestz.tar"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "nestz.tar/in.tgz: holds an archive") != NULL);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("in.tgz.zst"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("in.tgz.zst"), &g, &e), SST_OK);
 	CHECK(g.members == 1 && g.data.len == 100000 && memcmp(g.data.p, data, 100000) == 0);
 	CHECK(strstr(g.names, "in.tgz.zst/a") != NULL);
 	sst_buf_free(&g.data);
 	/* plain data that merely starts with gzip's magic inside a member */
 	CHECK(sh("printf '\\037\\213' > cm/short && cd cm && tar cf ../short.tar short") == 0);
-	CHECK_RC(slurp(tpath("short.tar"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("short.tar"), &g, &e), SST_OK);
 	CHECK(same(&g, "\x1f\x8b", 2));
 	sst_buf_free(&g.data);
 }
@@ -782,46 +760,46 @@ test_own_files(void)
 	struct got g;
 	sst_err e;
 
-	write_table(tpath("z.sst"), SST_COMP_ZSTD, 5000);
-	write_table(tpath("n.sst"), SST_COMP_NONE, 5000);
-	write_table(tpath("e.sst"), SST_COMP_ZSTD, 0);
+	write_table(unit_path("z.sst"), SST_COMP_ZSTD, 5000);
+	write_table(unit_path("n.sst"), SST_COMP_NONE, 5000);
+	write_table(unit_path("e.sst"), SST_COMP_ZSTD, 0);
 	for (size_t i = 0; i < 3; i++) {
-		CHECK_RC(slurp(tpath(tables[i]), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path(tables[i]), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, tables[i]) != NULL && strstr(e.msg, "is an sstkit table: use sst-merge or sst-ingest") != NULL);
 		sst_buf_free(&g.data);
 	}
 	sst_wal_writer_opts_default(&wo);
-	CHECK_RC(sst_wal_writer_open(&w, tpath("w.wal"), &wo, &e), SST_OK);
+	CHECK_RC(sst_wal_writer_open(&w, unit_path("w.wal"), &wo, &e), SST_OK);
 	CHECK_RC(sst_wal_writer_add(w, &r, &e), SST_OK);
 	CHECK_RC(sst_wal_writer_close(&w, &e), SST_OK);
-	CHECK_RC(slurp(tpath("w.wal"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("w.wal"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "is an sstkit WAL: use wal-replay") != NULL);
 	sst_buf_free(&g.data);
 	if (have("gzip") && have("tar")) {
 		/* compressed, in an archive: found from the first block */
 		CHECK(sh("gzip -c z.sst > z.sst.gz && gzip -c w.wal > w.wal.gz && tar cf own.tar n.sst") == 0);
-		CHECK_RC(slurp(tpath("z.sst.gz"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("z.sst.gz"), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "z.sst.gz: is an sstkit table") != NULL);
 		sst_buf_free(&g.data);
-		CHECK_RC(slurp(tpath("w.wal.gz"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("w.wal.gz"), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "w.wal.gz: is an sstkit WAL") != NULL);
 		sst_buf_free(&g.data);
-		CHECK_RC(slurp(tpath("own.tar"), &g, &e), SST_EDATA);
+		CHECK_RC(slurp(unit_path("own.tar"), &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, "own.tar/n.sst: is an sstkit table") != NULL);
 		sst_buf_free(&g.data);
 	}
 	/* a table's first block whose checksum fails is data like any other */
 	flip_copy("n.sst", "n-bad", 20, 1);
 	CHECK(sh("head -c 9000 n-bad > n-head") == 0);
-	CHECK_RC(slurp(tpath("n-head"), &g, &e), SST_OK);
+	CHECK_RC(slurp(unit_path("n-head"), &g, &e), SST_OK);
 	CHECK(g.data.len == 9000);
 	sst_buf_free(&g.data);
 	/* a store; a directory that is none stays a system error */
 	CHECK(sh("mkdir -p st nost && : > st/MANIFEST") == 0);
-	CHECK_RC(slurp(tpath("st"), &g, &e), SST_EDATA);
+	CHECK_RC(slurp(unit_path("st"), &g, &e), SST_EDATA);
 	CHECK(strstr(e.msg, "is an sstkit store: use sst-merge or sst-dump") != NULL);
 	sst_buf_free(&g.data);
-	CHECK_RC(slurp(tpath("nost"), &g, &e), SST_ESYS);
+	CHECK_RC(slurp(unit_path("nost"), &g, &e), SST_ESYS);
 	sst_buf_free(&g.data);
 }
 
@@ -847,8 +825,8 @@ test_cdb_hint(void)
 	int eof, n;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		put_file(tpath("hint"), t[i].text, strlen(t[i].text));
-		CHECK_RC(sst_reader_open(&r, tpath("hint"), &o, &e), SST_OK);
+		unit_put_file(unit_path("hint"), t[i].text, strlen(t[i].text));
+		CHECK_RC(sst_reader_open(&r, unit_path("hint"), &o, &e), SST_OK);
 		CHECK(sst_reader_hint(r) == NULL);
 		n = 0;
 		while (sst_reader_next(r, &rec, &eof, &e) == SST_OK && !eof)
@@ -870,7 +848,7 @@ slurp_pipe(const char *name, const char *path, struct got *g, sst_err *e)
 	FILE *p;
 	int saved = dup(0), rc;
 
-	snprintf(cmd, sizeof(cmd), "cat '%s'", tpath(name));
+	snprintf(cmd, sizeof(cmd), "cat '%s'", unit_path(name));
 	if (saved < 0 || (p = popen(cmd, "r")) == NULL)
 		abort();
 	dup2(fileno(p), 0);
@@ -891,9 +869,9 @@ test_stdin(void)
 	sst_err e;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (access(tpath(files[i]), R_OK) != 0)
+		if (access(unit_path(files[i]), R_OK) != 0)
 			continue;
-		CHECK_RC(slurp(tpath(files[i]), &ref, &e), SST_OK);
+		CHECK_RC(slurp(unit_path(files[i]), &ref, &e), SST_OK);
 		CHECK_RC(slurp_pipe(files[i], i % 2 ? "-" : NULL, &g, &e), SST_OK);
 		CHECK(g.members == ref.members && same(&g, ref.data.p, ref.data.len));
 		if (strcmp(files[i], "d.tsv") == 0)
@@ -923,7 +901,7 @@ test_stdin_errors(void)
 	sst_err e;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (access(tpath(t[i].file), R_OK) != 0)
+		if (access(unit_path(t[i].file), R_OK) != 0)
 			continue;
 		CHECK_RC(slurp_pipe(t[i].file, "-", &g, &e), SST_EDATA);
 		CHECK(strstr(e.msg, t[i].why) != NULL);

@@ -81,28 +81,6 @@ recs_eq(const struct recs *a, const struct recs *b)
 	return 1;
 }
 
-static char *
-tpath(const char *name)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", unit_tmpdir(), name);
-	return buf[i];
-}
-
-static void
-put_file(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
-}
-
 static int
 read_all(const char *path, int fmt, int esc, int del, struct recs *out, sst_err *err)
 {
@@ -129,9 +107,9 @@ read_all(const char *path, int fmt, int esc, int del, struct recs *out, sst_err 
 static int
 parse(const char *content, size_t n, int fmt, int esc, int del, struct recs *out, sst_err *err)
 {
-	const char *p = tpath("in");
+	const char *p = unit_path("in");
 
-	put_file(p, content, n);
+	unit_put_file(p, content, n);
 	return read_all(p, fmt, esc, del, out, err);
 }
 
@@ -231,11 +209,11 @@ test_where(void)
 	int eof;
 	char want[600];
 
-	put_file(tpath("w"), "a\tb\nc\td\n", 8);
-	CHECK_RC(sst_reader_open(&r, tpath("w"), &o, &e), SST_OK);
+	unit_put_file(unit_path("w"), "a\tb\nc\td\n", 8);
+	CHECK_RC(sst_reader_open(&r, unit_path("w"), &o, &e), SST_OK);
 	CHECK_RC(sst_reader_next(r, &rec, &eof, &e), SST_OK);
 	CHECK_RC(sst_reader_next(r, &rec, &eof, &e), SST_OK);
-	snprintf(want, sizeof(want), "%s:2", tpath("w"));
+	snprintf(want, sizeof(want), "%s:2", unit_path("w"));
 	CHECK(strcmp(sst_reader_where(r), want) == 0);
 	CHECK(sst_reader_line(r) == 2);
 	CHECK(sst_reader_total(r) == 8);
@@ -250,16 +228,16 @@ test_where(void)
 	sst_reader_close(&r);
 
 	o.fmt = SST_FMT_CDB;
-	put_file(tpath("w"), "+1,1:a->b\n-1:c\n", 15);
-	CHECK_RC(sst_reader_open(&r, tpath("w"), &o, &e), SST_OK);
+	unit_put_file(unit_path("w"), "+1,1:a->b\n-1:c\n", 15);
+	CHECK_RC(sst_reader_open(&r, unit_path("w"), &o, &e), SST_OK);
 	CHECK_RC(sst_reader_next(r, &rec, &eof, &e), SST_OK);
 	CHECK_RC(sst_reader_next(r, &rec, &eof, &e), SST_OK);
-	snprintf(want, sizeof(want), "%s@10", tpath("w"));
+	snprintf(want, sizeof(want), "%s@10", unit_path("w"));
 	CHECK(strcmp(sst_reader_where(r), want) == 0);
 	CHECK(rec.kind == SST_DEL && rec.klen == 1 && rec.key[0] == 'c');
 	sst_reader_close(&r);
 
-	CHECK(sst_reader_open(&r, tpath("no-such-file"), &o, &e) == SST_ESYS);
+	CHECK(sst_reader_open(&r, unit_path("no-such-file"), &o, &e) == SST_ESYS);
 	CHECK(r == NULL && strstr(e.msg, "no-such-file") != NULL);
 	CHECK(sst_reader_open(&r, unit_tmpdir(), &o, &e) == SST_ESYS);
 	CHECK(r == NULL && strstr(e.msg, unit_tmpdir()) != NULL);
@@ -536,8 +514,8 @@ test_roundtrip(void)
 	sst_err e;
 	sst_rec r;
 
-	ft = fopen(tpath("rt.tsv"), "wb");
-	fc = fopen(tpath("rt.cdb"), "wb");
+	ft = fopen(unit_path("rt.tsv"), "wb");
+	fc = fopen(unit_path("rt.cdb"), "wb");
 	if (k == NULL || v == NULL || ft == NULL || fc == NULL)
 		abort();
 	for (int i = 0; i < 20000; i++) {
@@ -557,29 +535,29 @@ test_roundtrip(void)
 	}
 	fclose(ft);
 	fclose(fc);
-	CHECK_RC(read_all(tpath("rt.cdb"), SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
+	CHECK_RC(read_all(unit_path("rt.cdb"), SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
 	CHECK(recs_eq(&wcdb, &got));
 	recs_free(&got);
-	CHECK_RC(read_all(tpath("rt.tsv"), SST_FMT_TSV, 1, 0, &got, &e), SST_OK);
+	CHECK_RC(read_all(unit_path("rt.tsv"), SST_FMT_TSV, 1, 0, &got, &e), SST_OK);
 	CHECK(recs_eq(&wput, &got));
 	recs_free(&got);
 
 	/* compressed: other block boundaries */
 	snprintf(cmd, sizeof(cmd), "gzip -c '%s' > '%s.gz' && zstd -q -c '%s' > '%s.zst'",
-	    tpath("rt.cdb"), tpath("rt.cdb"), tpath("rt.cdb"), tpath("rt.cdb"));
+	    unit_path("rt.cdb"), unit_path("rt.cdb"), unit_path("rt.cdb"), unit_path("rt.cdb"));
 	if (system(cmd) == 0) {
-		snprintf(path, sizeof(path), "%s.gz", tpath("rt.cdb"));
+		snprintf(path, sizeof(path), "%s.gz", unit_path("rt.cdb"));
 		CHECK_RC(read_all(path, SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
 		CHECK(recs_eq(&wcdb, &got));
 		recs_free(&got);
-		snprintf(path, sizeof(path), "%s.zst", tpath("rt.cdb"));
+		snprintf(path, sizeof(path), "%s.zst", unit_path("rt.cdb"));
 		CHECK_RC(read_all(path, SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
 		CHECK(recs_eq(&wcdb, &got));
 		recs_free(&got);
 	}
-	snprintf(cmd, sizeof(cmd), "xz -0 -c '%s' > '%s.xz'", tpath("rt.tsv"), tpath("rt.tsv"));
+	snprintf(cmd, sizeof(cmd), "xz -0 -c '%s' > '%s.xz'", unit_path("rt.tsv"), unit_path("rt.tsv"));
 	if (system(cmd) == 0) {
-		snprintf(path, sizeof(path), "%s.xz", tpath("rt.tsv"));
+		snprintf(path, sizeof(path), "%s.xz", unit_path("rt.tsv"));
 		CHECK_RC(read_all(path, SST_FMT_TSV, 1, 0, &got, &e), SST_OK);
 		CHECK(recs_eq(&wput, &got));
 		recs_free(&got);
@@ -596,7 +574,7 @@ test_cdb_small(void)
 {
 	sst_rec_opts cdb = { SST_FMT_CDB, 0, 0 };
 	struct recs want = { 0 }, got;
-	FILE *f = fopen(tpath("small.cdb"), "wb");
+	FILE *f = fopen(unit_path("small.cdb"), "wb");
 	uint8_t k[8], v[40];
 	sst_err e;
 	sst_rec r;
@@ -615,7 +593,7 @@ test_cdb_small(void)
 		CHECK_RC(sst_rec_write(f, &cdb, &r, &e), SST_OK);
 	}
 	fclose(f);
-	CHECK_RC(read_all(tpath("small.cdb"), SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
+	CHECK_RC(read_all(unit_path("small.cdb"), SST_FMT_CDB, 0, 0, &got, &e), SST_OK);
 	CHECK(recs_eq(&want, &got));
 	recs_free(&got);
 	recs_free(&want);
@@ -671,7 +649,7 @@ static void
 test_progress(void)
 {
 	int saved = dup(2);
-	FILE *f = fopen(tpath("progress"), "w+");
+	FILE *f = fopen(unit_path("progress"), "w+");
 	static char buf[1 << 16];
 	sst_progress p;
 	size_t n;
@@ -729,7 +707,7 @@ static void
 test_progress_lines(void)
 {
 	int saved = dup(2);
-	FILE *f = fopen(tpath("progress-lines"), "w+");
+	FILE *f = fopen(unit_path("progress-lines"), "w+");
 	static char buf[1 << 16];
 	sst_progress p;
 	size_t n, i, lines = 0;

@@ -22,15 +22,6 @@ rnd(void)
 	return rng;
 }
 
-static char *
-tpath(const char *name)
-{
-	static char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", unit_tmpdir(), name);
-	return p;
-}
-
 /* Key i as a fixed-width decimal (sorted order = numeric order). */
 static size_t
 mkkey(uint8_t *buf, uint64_t i)
@@ -79,8 +70,8 @@ test_empty(void)
 	int found;
 
 	sst_table_opts_default(&o);
-	CHECK(build_seq(tpath("empty.sst"), 0, 1, &o) == 0);
-	CHECK_RC(sst_table_open(&t, tpath("empty.sst"), &e), SST_OK);
+	CHECK(build_seq(unit_path("empty.sst"), 0, 1, &o) == 0);
+	CHECK_RC(sst_table_open(&t, unit_path("empty.sst"), &e), SST_OK);
 	CHECK_RC(sst_table_iter(t, &it, &e), SST_OK);
 	CHECK_RC(sst_iter_first(it, &e), SST_OK);
 	CHECK(!it->valid);
@@ -90,7 +81,7 @@ test_empty(void)
 	CHECK_RC(sst_table_props(t, &p, &e), SST_OK);
 	CHECK(p.records == 0 && p.data_blocks == 0 && p.smallest == NULL);
 	sst_table_close(&t);
-	CHECK_RC(sst_table_verify(tpath("empty.sst"), NULL, &e), SST_OK);
+	CHECK_RC(sst_table_verify(unit_path("empty.sst"), NULL, &e), SST_OK);
 }
 
 static void
@@ -110,11 +101,11 @@ test_seq(uint64_t n, size_t block, int threads, int comp)
 	o.block_size = block;
 	o.threads = threads;
 	o.compression = comp;
-	CHECK(build_seq(tpath("seq.sst"), n, 2, &o) == 0);
-	CHECK_RC(sst_table_verify(tpath("seq.sst"), &p, &e), SST_OK);
+	CHECK(build_seq(unit_path("seq.sst"), n, 2, &o) == 0);
+	CHECK_RC(sst_table_verify(unit_path("seq.sst"), &p, &e), SST_OK);
 	if (e.code && e.msg[0])
 		fprintf(stderr, "verify: %s\n", e.msg);
-	CHECK_RC(sst_table_open(&t, tpath("seq.sst"), &e), SST_OK);
+	CHECK_RC(sst_table_open(&t, unit_path("seq.sst"), &e), SST_OK);
 	CHECK_RC(sst_table_props(t, &p, &e), SST_OK);
 	CHECK(p.records == n);
 	/* Every present key found with its kind; odd keys absent. */
@@ -213,7 +204,7 @@ test_big_records(void)
 		big[i] = (uint8_t)(rnd() >> 56);
 	memset(bigkey, 'z', SST_MAX_KEY + 1);
 	sst_table_opts_default(&o);
-	CHECK_RC(sst_writer_open(&w, tpath("big.sst"), &o, &e), SST_OK);
+	CHECK_RC(sst_writer_open(&w, unit_path("big.sst"), &o, &e), SST_OK);
 	r = (sst_rec){ (const uint8_t *)"a", 1, NULL, 0, SST_PUT };
 	CHECK_RC(sst_writer_add(w, &r, &e), SST_OK);
 	r = (sst_rec){ (const uint8_t *)"b", 1, big, SST_MAX_VALUE, SST_PUT };
@@ -227,8 +218,8 @@ test_big_records(void)
 	r = (sst_rec){ (const uint8_t *)"b", 1, NULL, 0, SST_PUT };
 	CHECK_RC(sst_writer_add(w, &r, &e), SST_EDATA);	/* out of order */
 	CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
-	CHECK_RC(sst_table_verify(tpath("big.sst"), NULL, &e), SST_OK);
-	CHECK_RC(sst_table_open(&t, tpath("big.sst"), &e), SST_OK);
+	CHECK_RC(sst_table_verify(unit_path("big.sst"), NULL, &e), SST_OK);
+	CHECK_RC(sst_table_open(&t, unit_path("big.sst"), &e), SST_OK);
 	CHECK_RC(sst_table_get(t, (const uint8_t *)"b", 1, &got, &found, &e), SST_OK);
 	CHECK(found && got.vlen == SST_MAX_VALUE && memcmp(got.val, big, SST_MAX_VALUE) == 0);
 	CHECK_RC(sst_table_get(t, (const uint8_t *)"a", 1, &got, &found, &e), SST_OK);
@@ -281,25 +272,25 @@ test_damage(void)
 
 	sst_table_opts_default(&o);
 	o.block_size = 512;
-	CHECK(build_seq(tpath("dmg.sst"), 300, 1, &o) == 0);
-	n = read_file(tpath("dmg.sst"), &img);
+	CHECK(build_seq(unit_path("dmg.sst"), 300, 1, &o) == 0);
+	n = read_file(unit_path("dmg.sst"), &img);
 	CHECK(n > 1000);
 	/* Truncations and zeros are not tables. */
-	write_file(tpath("trunc.sst"), img, n - 1);
-	CHECK_RC(sst_table_open(&t, tpath("trunc.sst"), &e), SST_EDATA);
-	CHECK_RC(sst_table_verify(tpath("trunc.sst"), NULL, &e), SST_EDAMAGE);
-	write_file(tpath("zeros.sst"), zeros, sizeof(zeros));
-	CHECK_RC(sst_table_open(&t, tpath("zeros.sst"), &e), SST_EDATA);
+	write_file(unit_path("trunc.sst"), img, n - 1);
+	CHECK_RC(sst_table_open(&t, unit_path("trunc.sst"), &e), SST_EDATA);
+	CHECK_RC(sst_table_verify(unit_path("trunc.sst"), NULL, &e), SST_EDAMAGE);
+	write_file(unit_path("zeros.sst"), zeros, sizeof(zeros));
+	CHECK_RC(sst_table_open(&t, unit_path("zeros.sst"), &e), SST_EDATA);
 	CHECK(strstr(e.msg, "not an sstkit table") != NULL);
-	write_file(tpath("tiny.sst"), "x", 1);
-	CHECK_RC(sst_table_open(&t, tpath("tiny.sst"), &e), SST_EDATA);
+	write_file(unit_path("tiny.sst"), "x", 1);
+	CHECK_RC(sst_table_open(&t, unit_path("tiny.sst"), &e), SST_EDATA);
 	/* Every single-byte flip is detected by verify. */
 	for (off = 0; off < n; off += 1 + off / 512) {
 		img[off] ^= 0x20;
-		write_file(tpath("flip.sst"), img, n);
+		write_file(unit_path("flip.sst"), img, n);
 		img[off] ^= 0x20;
 		tried++;
-		if (sst_table_verify(tpath("flip.sst"), NULL, &e) == SST_EDAMAGE)
+		if (sst_table_verify(unit_path("flip.sst"), NULL, &e) == SST_EDAMAGE)
 			detected++;
 		else
 			fprintf(stderr, "flip at %zu not detected\n", off);
@@ -321,14 +312,14 @@ test_merge(void)
 	int i, rc;
 
 	sst_table_opts_default(&o);
-	CHECK(build_seq(tpath("m0.sst"), 1000, 1, &o) == 0);	/* 0..999 */
-	CHECK(build_seq(tpath("m1.sst"), 500, 2, &o) == 0);	/* even 0..998 */
-	CHECK(build_seq(tpath("m2.sst"), 100, 3, &o) == 0);	/* 0,3,..,297 */
+	CHECK(build_seq(unit_path("m0.sst"), 1000, 1, &o) == 0);	/* 0..999 */
+	CHECK(build_seq(unit_path("m1.sst"), 500, 2, &o) == 0);	/* even 0..998 */
+	CHECK(build_seq(unit_path("m2.sst"), 100, 3, &o) == 0);	/* 0,3,..,297 */
 	for (i = 0; i < 3; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "m%d.sst", i);
-		CHECK_RC(sst_table_open(&t[i], tpath(name), &e), SST_OK);
+		CHECK_RC(sst_table_open(&t[i], unit_path(name), &e), SST_OK);
 		CHECK_RC(sst_table_iter(t[i], &kids[i], &e), SST_OK);
 	}
 	CHECK_RC(sst_merge_iter_new(&m, kids, 3, 0, &e), SST_OK);
@@ -392,14 +383,14 @@ test_filter_slices(void)
 
 	sst_table_opts_default(&o);
 	o.filter_mem = 64u << 20;
-	CHECK(build_seq(tpath("fw.sst"), 200000, 3, &o) == 0);
-	whole = filter_bytes(tpath("fw.sst"), &wl);
+	CHECK(build_seq(unit_path("fw.sst"), 200000, 3, &o) == 0);
+	whole = filter_bytes(unit_path("fw.sst"), &wl);
 	CHECK(whole != NULL && wl > 3 * 4096 + 100);
 	for (i = 0; i < sizeof(mems) / sizeof(mems[0]); i++) {
 		o.filter_mem = mems[i];
-		CHECK(build_seq(tpath("fs.sst"), 200000, 3, &o) == 0);
-		CHECK_RC(sst_table_verify(tpath("fs.sst"), NULL, &e), SST_OK);
-		sliced = filter_bytes(tpath("fs.sst"), &sl);
+		CHECK(build_seq(unit_path("fs.sst"), 200000, 3, &o) == 0);
+		CHECK_RC(sst_table_verify(unit_path("fs.sst"), NULL, &e), SST_OK);
+		sliced = filter_bytes(unit_path("fs.sst"), &sl);
 		CHECK(sliced != NULL && whole != NULL && sl == wl && memcmp(sliced, whole, wl) == 0);
 		free(sliced);
 	}
@@ -466,8 +457,8 @@ test_ahead(void)
 		sst_table_opts_default(&o);
 		o.block_size = 512;
 		o.compression = comp ? SST_COMP_ZSTD : SST_COMP_NONE;
-		CHECK(build_seq(tpath("ahead.sst"), 20000, 1, &o) == 0);
-		CHECK_RC(sst_table_open(&t, tpath("ahead.sst"), &e), SST_OK);
+		CHECK(build_seq(unit_path("ahead.sst"), 20000, 1, &o) == 0);
+		CHECK_RC(sst_table_open(&t, unit_path("ahead.sst"), &e), SST_OK);
 		scan_both(t, "whole");
 		/* Seeks, each followed by a stretch of records over several blocks. */
 		CHECK_RC(sst_table_iter(t, &a, &e), SST_OK);
@@ -490,13 +481,13 @@ test_ahead(void)
 		sst_iter_destroy(&b);
 		sst_table_close(&t);
 		/* Damage in the data blocks: the same error after the same records. */
-		n = read_file(tpath("ahead.sst"), &img);
+		n = read_file(unit_path("ahead.sst"), &img);
 		CHECK(n > 10000);
 		for (off = 0; off < n / 2; off += n / 40) {
 			img[off] ^= 0x20;
-			write_file(tpath("ahead-flip.sst"), img, n);
+			write_file(unit_path("ahead-flip.sst"), img, n);
 			img[off] ^= 0x20;
-			if (sst_table_open(&t, tpath("ahead-flip.sst"), &e) != SST_OK)
+			if (sst_table_open(&t, unit_path("ahead-flip.sst"), &e) != SST_OK)
 				continue;
 			scan_both(t, "damaged");
 			sst_table_close(&t);
@@ -513,7 +504,7 @@ test_ahead(void)
 		memset(big, 'v', sizeof(big));
 		sst_table_opts_default(&o);
 		o.block_size = 4096;
-		CHECK_RC(sst_writer_open(&w, tpath("ahead-big.sst"), &o, &e), SST_OK);
+		CHECK_RC(sst_writer_open(&w, unit_path("ahead-big.sst"), &o, &e), SST_OK);
 		for (r = 0; r < 400 && w != NULL; r++) {
 			sst_rec rec = { k, mkkey(k, r), big, (size_t)(rnd() % 4 == 0 ? rnd() % sizeof(big) : rnd() % 100),
 			    SST_PUT };
@@ -522,7 +513,7 @@ test_ahead(void)
 			CHECK_RC(sst_writer_add(w, &rec, &e), SST_OK);
 		}
 		CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
-		CHECK_RC(sst_table_open(&t, tpath("ahead-big.sst"), &e), SST_OK);
+		CHECK_RC(sst_table_open(&t, unit_path("ahead-big.sst"), &e), SST_OK);
 		scan_both(t, "big");
 		sst_table_close(&t);
 	}

@@ -65,17 +65,6 @@ on_event(void *arg, const sst_wal_event *ev)
 	e->dropped = ev->dropped;
 }
 
-static char *
-tpath(const char *name)
-{
-	static char p[4][512];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", unit_tmpdir(), name);
-	return p[k];
-}
-
 /* Writes n records with value sizes vs[i]; returns the end offset of each. */
 static void
 write_log(const char *path, int first, int n, const size_t *vs, uint64_t *ends, int sync)
@@ -133,7 +122,7 @@ read_log(const char *path, int skip, int first, const size_t *vs, int nmax, int 
 static void
 test_round_trip(void)
 {
-	const char *p = tpath("rt.wal");
+	const char *p = unit_path("rt.wal");
 	size_t vs[300];
 	uint64_t ends[300];
 	struct events ev;
@@ -169,10 +158,10 @@ test_block_edges(void)
 		vs[0] = (size_t)(SST_WAL_BLOCK - 37 - (unsigned)d);
 		vs[1] = 100;
 		vs[2] = 40000;
-		write_log(tpath(name), 1, 3, vs, ends, SST_WAL_SYNC_NONE);
+		write_log(unit_path(name), 1, 3, vs, ends, SST_WAL_SYNC_NONE);
 		if (ends[0] != SST_WAL_BLOCK - (unsigned)d)
 			ok = 0;
-		if (read_log(tpath(name), 0, 1, vs, 3, &nr, &nm, &ev, &e) != SST_OK || nr != 3 ||
+		if (read_log(unit_path(name), 0, 1, vs, 3, &nr, &nm, &ev, &e) != SST_OK || nr != 3 ||
 		    nm != 3 || ev.n != 0)
 			ok = 0;
 	}
@@ -208,7 +197,7 @@ slurp(const char *path, size_t *len)
 static void
 test_torn_tails(void)
 {
-	const char *p = tpath("torn.wal"), *q = tpath("torn-cut.wal");
+	const char *p = unit_path("torn.wal"), *q = unit_path("torn-cut.wal");
 	size_t vs[200], len, cut;
 	uint64_t ends[200];
 	struct events ev;
@@ -256,7 +245,7 @@ test_torn_tails(void)
 static void
 test_damage(void)
 {
-	const char *p = tpath("dmg.wal"), *q = tpath("dmg2.wal");
+	const char *p = unit_path("dmg.wal"), *q = unit_path("dmg2.wal");
 	size_t vs[100], len;
 	uint64_t ends[100];
 	struct events ev;
@@ -312,8 +301,8 @@ test_damage(void)
 	free(data);
 
 	/* damage in a one-block WAL is still damage, not a torn tail */
-	write_log(tpath("small.wal"), 0, 10, vs, NULL, SST_WAL_SYNC_NONE);
-	data = slurp(tpath("small.wal"), &len);
+	write_log(unit_path("small.wal"), 0, 10, vs, NULL, SST_WAL_SYNC_NONE);
+	data = slurp(unit_path("small.wal"), &len);
 	data[SST_WAL_FILE_HEADER + 2010] ^= 4;
 	truncate_copy(data, len, q);
 	CHECK_RC(read_log(q, 0, 0, vs, 10, &nr, &nm, &ev, &e), SST_EDATA);
@@ -339,7 +328,7 @@ test_damage(void)
 static void
 test_empty_payload(void)
 {
-	const char *p = tpath("empty-frag.wal"), *q = tpath("empty-frag2.wal");
+	const char *p = unit_path("empty-frag.wal"), *q = unit_path("empty-frag2.wal");
 	size_t vs[10], len, i;
 	uint64_t ends[10];
 	struct events ev;
@@ -403,7 +392,7 @@ test_empty_payload(void)
 static void
 test_append_after_torn(void)
 {
-	const char *p = tpath("app.wal");
+	const char *p = unit_path("app.wal");
 	size_t vs[30], len;
 	uint64_t ends[30];
 	struct events ev;
@@ -462,7 +451,7 @@ test_append_after_torn(void)
 static void
 test_not_a_wal(void)
 {
-	const char *p = tpath("junk"), *h = tpath("half.wal"), *z = tpath("empty.wal");
+	const char *p = unit_path("junk"), *h = unit_path("half.wal"), *z = unit_path("empty.wal");
 	uint8_t hdr[SST_WAL_FILE_HEADER];
 	sst_wal_writer *w;
 	sst_wal_reader *r;
@@ -501,7 +490,7 @@ test_not_a_wal(void)
 	free(d);
 	/* a directory is an I/O error (EISDIR), exit 4 as for every tool */
 	CHECK_RC(sst_wal_reader_open(&r, unit_tmpdir(), NULL, &e), SST_ESYS);
-	CHECK_RC(sst_wal_reader_open(&r, tpath("absent"), NULL, &e), SST_ESYS);
+	CHECK_RC(sst_wal_reader_open(&r, unit_path("absent"), NULL, &e), SST_ESYS);
 }
 
 int

@@ -46,16 +46,28 @@ unit_tmpdir(void)
 	return dir;
 }
 
-/* unit_tmpdir()/NAME, in one of 4 rotating buffers. */
+/* unit_tmpdir()/NAME, in one of 8 rotating buffers (one call may name several). */
 static inline const char *
 unit_path(const char *name)
 {
-	static char p[4][512];
+	static char p[8][512];
 	static int i;
 
-	i = (i + 1) % 4;
+	i = (i + 1) % 8;
 	snprintf(p[i], sizeof(p[i]), "%s/%s", unit_tmpdir(), name);
 	return p[i];
+}
+
+/* Writes n bytes to path (created or truncated); exits 2 on failure. */
+static inline void
+unit_put_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
 }
 
 #endif
