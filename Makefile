@@ -71,7 +71,7 @@ PUBLIB    = $(BUILD)/libsstkit.a
 SHLIBS    = -lzstd -lxxhash -larchive -lz -lm
 PYTHON   ?= /usr/bin/python3
 
-.PHONY: all lib tools units manpages check check-unit check-cli check-api check-python deps demo bench \
+.PHONY: all lib tools units manpages check check-unit check-cli check-api check-api-san check-python deps demo bench \
 	install uninstall clean lint fuzz man-md publib
 
 all: tools publib manpages
@@ -159,6 +159,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CLI_LIB) $(BUILD)/libsst.a 
 check-api: all
 	@sh tests/api/run $(BUILD)
 
+# The same API test built with the sanitizers against a SAN=1 build's
+# static library (make BUILD=build-san SAN=1 check-api-san).
+check-api-san: publib
+	@sh tests/api/run-san $(BUILD)
+
 # The Python module over this build's shared library.
 check-python: all
 	@SST_BIN=$(CURDIR)/$(BUILD)/bin PYTHONPATH=$(CURDIR)/python PYTHONDONTWRITEBYTECODE=1 \
@@ -182,6 +187,7 @@ check: deps
 	$(MAKE) check-api check-python
 	$(MAKE) BUILD=build-san SAN=1 all units
 	$(MAKE) BUILD=build-san SAN=1 check-unit
+	$(MAKE) BUILD=build-san SAN=1 check-api-san
 	$(MAKE) BUILD=build-san SAN=1 check-cli
 	$(MAKE) check-hardening-quick
 
