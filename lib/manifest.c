@@ -318,16 +318,6 @@ parse_option(sst_manifest *m, const char **f, const size_t *fl, const char *path
 	return SST_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Decodes a key in lower-case hex (1 .. SST_MAX_KEY bytes): SST_OK, SST_EDATA
  * for anything else, SST_ESYS when out of memory.
@@ -341,12 +331,12 @@ parse_hex_key(const char *p, size_t n, uint8_t **out, size_t *len)
 	if (n == 0 || n % 2 != 0 || n / 2 > SST_MAX_KEY)
 		return SST_EDATA;
 	for (i = 0; i < n; i++)
-		if (hexval(p[i]) < 0)
+		if (sst_hexval((unsigned char)p[i]) < 0)
 			return SST_EDATA;
 	if ((k = malloc(n / 2)) == NULL)
 		return SST_ESYS;
 	for (i = 0; i < n; i += 2)
-		k[i / 2] = (uint8_t)(hexval(p[i]) << 4 | hexval(p[i + 1]));
+		k[i / 2] = (uint8_t)(sst_hexval((unsigned char)p[i]) << 4 | sst_hexval((unsigned char)p[i + 1]));
 	*out = k;
 	*len = n / 2;
 	return SST_OK;

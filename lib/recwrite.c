@@ -23,16 +23,11 @@ sst_fmt_parse(const char *s, int *fmt)
 	return SST_OK;
 }
 
+/* A hex digit of an escape: either case. */
 static int
 hexval(uint8_t c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return sst_hexval(c >= 'A' && c <= 'F' ? c + ('a' - 'A') : c);
 }
 
 int

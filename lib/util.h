@@ -114,6 +114,17 @@ int sst_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Parses a decimal integer in [min, max] (strtonum-like): SST_OK or SST_EDATA. */
 int sst_parse_int(const char *s, long long min, long long max, long long *out);
 
+/* The value of a lower-case hex digit '0'-'9', 'a'-'f'; -1 for any other byte. */
+static inline int
+sst_hexval(unsigned c)
+{
+	if (c >= '0' && c <= '9')
+		return (int)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
 /* Unsigned bytewise key order: memcmp, a prefix sorts first. */
 static inline int
 sst_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
