@@ -126,7 +126,11 @@ sst_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen < blen ? -1 : alen > blen;
 }
 
-/* The first 8 key bytes, big-endian, zero-padded. */
+/*
+ * The first 8 key bytes, big-endian, zero-padded. A key of 8 bytes or more
+ * is one unaligned load (byte-swapped on a little-endian host): the byte
+ * loop cost every record about 25 instructions in the sorter.
+ */
 static inline uint64_t
 sst_key_pfx(const uint8_t *k, size_t n)
 {
@@ -134,9 +138,17 @@ sst_key_pfx(const uint8_t *k, size_t n)
 	size_t i;
 
 	if (n >= 8) {
+		memcpy(&v, k, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return __builtin_bswap64(v);
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		return v;
+#else
+		v = 0;
 		for (i = 0; i < 8; i++)
 			v = v << 8 | k[i];
 		return v;
+#endif
 	}
 	for (i = 0; i < 8; i++)
 		v = v << 8 | (i < n ? k[i] : 0);
