@@ -246,6 +246,35 @@ test_random(int threads, int fanin, int level, size_t n, size_t maxv)
 	mrecs_free(r, n);
 }
 
+/*
+ * Runs of many blocks holding the same keys: the merge skips the older
+ * copies of the key it returned last after its run moved on, also when
+ * that run has just loaded its next block over the key (the merge keeps a
+ * copy of it then). Keys longer than 8 bytes differ only past the prefix.
+ */
+static void
+test_merge_block_edges(int threads, int level)
+{
+	size_t nk = 12000, passes = 6, n = nk * passes, i;
+	struct mrec *r = calloc(n, sizeof(*r));
+	sst_sorter_opts o;
+	sst_sorter_stats st;
+	char k[32], v[160];
+
+	for (i = 0; i < n; i++) {
+		size_t kl, vl;
+
+		kl = (size_t)snprintf(k, sizeof(k), "samepfx-%06zu", (i * 7919) % nk);
+		vl = (size_t)snprintf(v, sizeof(v), "%zu-%0100zu", i / nk, i);
+		mrec_set(&r[i], k, kl, v, vl, SST_PUT, i);
+	}
+	opts_for(&o, 3 << 20, threads, 0, level);
+	CHECK(run_model(r, n, &o, &st) == 0);
+	/* runs of several blocks: about 1000 records of 130 bytes a block */
+	CHECK(st.runs >= 3 && n / st.runs > 2000);
+	mrecs_free(r, n);
+}
+
 /* Records larger than the buffers and than the whole budget. */
 static void
 test_big(int threads)
@@ -590,6 +619,8 @@ main(void)
 		test_random(t, 2, 1, 20000, 100);
 		test_random(t, 3, -1, 15000, 300);
 		test_random(t, 3, 0, 15000, 300);
+		test_merge_block_edges(t, 0);
+		test_merge_block_edges(t, 1);
 		test_big(t);
 		test_bad_tmpdir(t);
 	}
