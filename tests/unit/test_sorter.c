@@ -605,6 +605,52 @@ test_split_sort(void)
 	mrecs_free(r, 9);
 }
 
+/*
+ * The radix sort of the buffer's entries by key prefix, past its cutoff to
+ * the comparison sort: keys of full random bytes after a few shared
+ * prefixes (of 0 to 11 bytes, so prefixes tie whole and in part), drawn
+ * from a pool so that duplicates (the latest wins) fall in different
+ * buckets' ranges; empty values; compared with qsort.
+ */
+static void
+test_radix_sort(void)
+{
+	static const char *pre[] = { "", "k", "abcdefg", "abcdefgh", "abcdefghijk" };
+	static const size_t ns[] = { 31, 32, 33, 65, 300, 5000, 15000 };
+	uint8_t k[32], pool[4000][32];
+	size_t plen[4000], i, j, q;
+	struct mrec *r;
+	int how;
+
+	for (i = 0; i < 4000; i++) {
+		const char *p = pre[rnd() % 5];
+		size_t pl = strlen(p), kl = pl + rnd() % 10;
+
+		if (kl == 0)
+			kl = 1;
+		memcpy(pool[i], p, pl);
+		for (j = pl; j < kl; j++)
+			pool[i][j] = (uint8_t)(rnd() % 4 == 0 ? 0 : rnd());
+		plen[i] = kl;
+	}
+	for (q = 0; q < sizeof(ns) / sizeof(ns[0]); q++) {
+		size_t n = ns[q];
+
+		r = calloc(n, sizeof(*r));
+		for (i = 0; i < n; i++) {
+			size_t x = rnd() % (n / 3 + 1 < 4000 ? n / 3 + 1 : 4000);
+
+			memcpy(k, pool[x], plen[x]);
+			mrec_set(&r[i], k, plen[x], "v", rnd() % 2, rnd() % 7 == 0 ? SST_DEL : SST_PUT, i);
+			if (r[i].kind == SST_DEL)
+				r[i].vlen = 0;
+		}
+		for (how = 0; how < 3; how++)
+			CHECK(sortbuf_model(r, n, how) == 0);
+		mrecs_free(r, n);
+	}
+}
+
 int
 main(void)
 {
@@ -630,5 +676,6 @@ main(void)
 	test_damage_big();
 	test_seek();
 	test_split_sort();
+	test_radix_sort();
 	UNIT_DONE();
 }
