@@ -46,14 +46,51 @@ sst_get_le64(const uint8_t *p)
 	return (uint64_t)sst_get_le32(p) | (uint64_t)sst_get_le32(p + 4) << 32;
 }
 
-/* Writes v as an unsigned LEB128 varint (at most 10 bytes); returns bytes written. */
-size_t sst_put_varint(uint8_t *p, uint64_t v);
+/* The out-of-line forms of sst_put_varint and sst_get_varint (any length). */
+size_t sst_put_varint_any(uint8_t *p, uint64_t v);
+int sst_get_varint_any(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
+/*
+ * Writes v as an unsigned LEB128 varint (at most 10 bytes); returns bytes
+ * written. Inline for one or two bytes (most lengths in a table or a run).
+ */
+static inline size_t
+sst_put_varint(uint8_t *p, uint64_t v)
+{
+	if (v < 0x80) {
+		p[0] = (uint8_t)v;
+		return 1;
+	}
+	if (v < 0x4000) {
+		p[0] = (uint8_t)(v | 0x80);
+		p[1] = (uint8_t)(v >> 7);
+		return 2;
+	}
+	return sst_put_varint_any(p, v);
+}
 
 /*
  * Decodes a varint from [*p, end). On success advances *p and returns SST_OK;
  * returns SST_EDATA on truncation or a varint longer than 10 bytes (garbage).
+ * Inline for one or two bytes.
  */
-int sst_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+static inline int
+sst_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *q = *p;
+
+	if (q < end && q[0] < 0x80) {
+		*v = q[0];
+		*p = q + 1;
+		return SST_OK;
+	}
+	if (end - q >= 2 && q[1] < 0x80) {
+		*v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+		*p = q + 2;
+		return SST_OK;
+	}
+	return sst_get_varint_any(p, end, v);
+}
 
 /* Number of bytes sst_put_varint would write. */
 size_t sst_varint_len(uint64_t v);
