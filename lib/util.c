@@ -118,7 +118,7 @@ sst_hash64(const void *data, size_t len)
 }
 
 int
-sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err)
+sst_buf_grow(sst_buf *b, size_t extra, sst_err *err)
 {
 	size_t need, cap;
 	uint8_t *p;

@@ -133,8 +133,17 @@ typedef struct sst_buf {
 } sst_buf;
 #define SST_BUF_INIT { NULL, 0, 0 }
 
-/* Ensures room for `extra` more bytes. */
-int sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err);
+/* Grows b to hold `extra` more bytes (sst_buf_reserve's slow path). */
+int sst_buf_grow(sst_buf *b, size_t extra, sst_err *err);
+
+/* Ensures room for `extra` more bytes (inline when there is room). */
+static inline int
+sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err)
+{
+	if (extra <= b->cap - b->len)
+		return SST_OK;
+	return sst_buf_grow(b, extra, err);
+}
 int sst_buf_append(sst_buf *b, const void *data, size_t n, sst_err *err);
 int sst_buf_append_varint(sst_buf *b, uint64_t v, sst_err *err);
 static inline void sst_buf_clear(sst_buf *b) { b->len = 0; }
