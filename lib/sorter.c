@@ -628,8 +628,10 @@ merge_step(sst_sorter *s, struct merge *m, struct src **out, sst_err *err)
 	int rc;
 
 	*out = NULL;
-	free(s->io.big);
-	s->io.big = NULL;
+	if (s->io.big != NULL) {
+		free(s->io.big);
+		s->io.big = NULL;
+	}
 	if (m->win >= 0) {
 		sst_runrec last;
 

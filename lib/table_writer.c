@@ -673,6 +673,17 @@ spill_hashes(sst_writer *w, sst_err *err)
 	return rc;
 }
 
+/* sst_keycmp by the key prefixes first: no memcmp unless they agree. */
+static inline int
+key_order(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint64_t pa = sst_key_pfx(a, alen), pb = sst_key_pfx(b, blen);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	return sst_key_tail_cmp(a, alen, b, blen);
+}
+
 int
 sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 {
@@ -683,7 +694,7 @@ sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 		    w->out.path, r->klen, SST_MAX_KEY);
 	if (r->kind == SST_DEL ? r->vlen != 0 : r->vlen > SST_MAX_VALUE)
 		return sst_error(err, SST_EDATA, "%s: value length %zu out of range", w->out.path, r->vlen);
-	if (w->records > 0 && sst_keycmp(w->data.last_key.p, w->data.last_key.len, r->key, r->klen) >= 0)
+	if (w->records > 0 && key_order(w->data.last_key.p, w->data.last_key.len, r->key, r->klen) >= 0)
 		return sst_error(err, SST_EDATA, "%s: keys not strictly increasing", w->out.path);
 	if (w->pending && (rc = submit_pending(w, r->key, r->klen, err)) != SST_OK)
 		return rc;
