@@ -449,14 +449,12 @@ src_lt(const struct src *a, const struct src *b)
 	return a->idx > b->idx;
 }
 
-/* src_lt, where a source at its end sorts after every record. */
-static inline int
-src_before(const struct merge *m, int a, int b)
+/* src_before when the prefixes of a and b agree. */
+static int
+src_tie_before(const struct merge *m, int a, int b)
 {
 	const struct src *x, *y;
 
-	if (m->pfx[a] != m->pfx[b])
-		return m->pfx[a] < m->pfx[b];
 	x = &m->srcs[a];
 	y = &m->srcs[b];
 	if (!x->r.valid)
@@ -464,6 +462,15 @@ src_before(const struct merge *m, int a, int b)
 	if (!y->r.valid)
 		return 1;
 	return src_lt(x, y);
+}
+
+/* src_lt, where a source at its end sorts after every record. */
+static inline int
+src_before(const struct merge *m, int a, int b)
+{
+	if (m->pfx[a] != m->pfx[b])
+		return m->pfx[a] < m->pfx[b];
+	return src_tie_before(m, a, b);
 }
 
 /* Source i moved (or started): plays its matches up to the root. */
@@ -475,18 +482,23 @@ tree_set_pfx(struct merge *m, int i)
 	m->pfx[i] = x->r.valid ? x->r.pfx : UINT64_MAX;
 }
 
-static void
+static inline void
 tree_replay(struct merge *m, int i)
 {
+	const uint64_t *pf = m->pfx;
 	int *t = m->tree, x = i, j;
+	uint64_t xp;
 
 	tree_set_pfx(m, i);
+	xp = pf[x];
 	for (j = (m->n + i) / 2; j > 0; j /= 2) {
-		if (src_before(m, t[j], x)) {
-			int l = x;
+		int y = t[j];
+		uint64_t yp = pf[y];
 
-			x = t[j];
-			t[j] = l;
+		if (yp < xp || (yp == xp && src_tie_before(m, y, x))) {
+			t[j] = x;
+			x = y;
+			xp = yp;
 		}
 	}
 	t[0] = x;
