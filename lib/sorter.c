@@ -473,7 +473,6 @@ src_before(const struct merge *m, int a, int b)
 	return src_tie_before(m, a, b);
 }
 
-/* Source i moved (or started): plays its matches up to the root. */
 static inline void
 tree_set_pfx(struct merge *m, int i)
 {
@@ -482,6 +481,7 @@ tree_set_pfx(struct merge *m, int i)
 	m->pfx[i] = x->r.valid ? x->r.pfx : UINT64_MAX;
 }
 
+/* Source i moved: plays its matches up to the root. */
 static inline void
 tree_replay(struct merge *m, int i)
 {
