@@ -11,12 +11,36 @@ sst_bb_init(sst_block_builder *b, int interval)
 	b->interval = interval < 1 ? 1 : interval;
 }
 
+/* The length of the common prefix of a and b (n bytes at most), 8 bytes a step. */
+static size_t
+common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/*
+ * The entry header is written in place (room for three varints reserved
+ * with the entry), and the last key keeps its shared prefix: only the
+ * unshared bytes are copied to it.
+ */
 int
 sst_bb_add(sst_block_builder *b, const uint8_t *key, size_t klen,
     const uint8_t *val, size_t vlen, int kind, sst_err *err)
 {
-	size_t shared = 0;
-	uint8_t hdr[30], *h = hdr;
+	size_t shared = 0, unshared;
+	uint8_t *d;
 	int rc;
 
 	if (b->counter >= b->interval || b->entries == 0) {
@@ -32,26 +56,29 @@ sst_bb_add(sst_block_builder *b, const uint8_t *key, size_t klen,
 		b->restarts[b->nrestarts++] = (uint32_t)b->buf.len;
 		b->counter = 0;
 	} else {
-		size_t n = b->last_key.len < klen ? b->last_key.len : klen;
-
-		while (shared < n && b->last_key.p[shared] == key[shared])
-			shared++;
+		shared = common_prefix(b->last_key.p, key,
+		    b->last_key.len < klen ? b->last_key.len : klen);
 	}
-	h += sst_put_varint(h, shared);
-	h += sst_put_varint(h, klen - shared);
-	h += sst_put_varint(h, ((uint64_t)vlen << 1) | (kind == SST_DEL));
-	if ((rc = sst_buf_reserve(&b->buf, (size_t)(h - hdr) + klen - shared + vlen, err)) != SST_OK)
+	unshared = klen - shared;
+	if ((rc = sst_buf_reserve(&b->buf, 30 + unshared + vlen, err)) != SST_OK)
 		return rc;
-	memcpy(b->buf.p + b->buf.len, hdr, (size_t)(h - hdr));
-	b->buf.len += (size_t)(h - hdr);
-	memcpy(b->buf.p + b->buf.len, key + shared, klen - shared);
-	b->buf.len += klen - shared;
-	if (vlen)
-		memcpy(b->buf.p + b->buf.len, val, vlen);
-	b->buf.len += vlen;
 	b->last_key.len = shared;	/* the shared prefix is there already */
-	if ((rc = sst_buf_append(&b->last_key, key + shared, klen - shared, err)) != SST_OK)
+	if ((rc = sst_buf_reserve(&b->last_key, unshared, err)) != SST_OK)
 		return rc;
+	d = b->buf.p + b->buf.len;
+	d += sst_put_varint(d, shared);
+	d += sst_put_varint(d, unshared);
+	d += sst_put_varint(d, ((uint64_t)vlen << 1) | (kind == SST_DEL));
+	memcpy(d, key + shared, unshared);
+	d += unshared;
+	if (vlen) {
+		memcpy(d, val, vlen);
+		d += vlen;
+	}
+	b->buf.len = (size_t)(d - b->buf.p);
+	if (unshared > 0)
+		memcpy(b->last_key.p + shared, key + shared, unshared);
+	b->last_key.len = klen;
 	b->counter++;
 	b->entries++;
 	return SST_OK;

@@ -76,7 +76,7 @@ sst_run_discard(sst_run *r)
 size_t
 sst_run_writer_cost(int level)
 {
-	size_t n = BLOCK_TARGET + BLOCK_HDR + 3 * MALLOC_SLACK;
+	size_t n = BLOCK_TARGET + REC_HDR_MAX + BLOCK_HDR + 3 * MALLOC_SLACK;
 
 	if (level != 0) {
 		ZSTD_compressionParameters cp = ZSTD_getCParams(level, BLOCK_TARGET, 0);
@@ -103,7 +103,7 @@ sst_run_writer_open(sst_run_writer *w, const char *tmpdir, int level, sst_err *e
 
 	memset(w, 0, sizeof(*w));
 	w->tmpdir = tmpdir;
-	if ((w->raw = sst_malloc(BLOCK_TARGET, err)) == NULL)
+	if ((w->raw = sst_malloc(BLOCK_TARGET + REC_HDR_MAX, err)) == NULL)
 		goto fail;
 	if (level != 0) {
 		w->outcap = ZSTD_compressBound(BLOCK_TARGET);
@@ -223,35 +223,48 @@ sst_run_writer_flush(sst_run_writer *w, sst_err *err)
 	return rc;
 }
 
+/*
+ * The record header is written in place after the open block (the raw
+ * buffer has REC_HDR_MAX bytes past BLOCK_TARGET for it), then moved to the
+ * start if the record opens the next block.
+ */
 int
 sst_run_writer_add(sst_run_writer *w, const uint8_t *key, size_t klen,
     const uint8_t *val, size_t vlen, int kind, sst_err *err)
 {
-	uint8_t h[REC_HDR_MAX];
+	uint8_t *h = w->raw + w->rawlen;
 	size_t hl, rl;
 	int rc;
 
 	hl = sst_put_varint(h, klen);
 	hl += sst_put_varint(h + hl, (uint64_t)vlen << 1 | (uint64_t)kind);
 	rl = hl + klen + vlen;
-	if (w->rawlen + rl > BLOCK_TARGET && (rc = sst_run_writer_flush(w, err)) != SST_OK)
-		return rc;
-	w->run.nrec++;
-	if (rl > BLOCK_TARGET) {
-		struct iovec iov[3];
+	if (w->rawlen + rl > BLOCK_TARGET) {
+		uint8_t hb[REC_HDR_MAX];
 
-		iov[0].iov_base = h;
-		iov[0].iov_len = hl;
-		iov[1].iov_base = (void *)(uintptr_t)key;
-		iov[1].iov_len = klen;
-		iov[2].iov_base = (void *)(uintptr_t)val;
-		iov[2].iov_len = vlen;
-		return emit_block(w, iov, vlen > 0 ? 3 : 2, rl, rl, err);
+		memcpy(hb, h, hl);
+		if ((rc = sst_run_writer_flush(w, err)) != SST_OK)
+			return rc;
+		w->run.nrec++;
+		if (rl > BLOCK_TARGET) {
+			struct iovec iov[3];
+
+			iov[0].iov_base = hb;
+			iov[0].iov_len = hl;
+			iov[1].iov_base = (void *)(uintptr_t)key;
+			iov[1].iov_len = klen;
+			iov[2].iov_base = (void *)(uintptr_t)val;
+			iov[2].iov_len = vlen;
+			return emit_block(w, iov, vlen > 0 ? 3 : 2, rl, rl, err);
+		}
+		h = w->raw;
+		memcpy(h, hb, hl);
+	} else {
+		w->run.nrec++;
 	}
-	memcpy(w->raw + w->rawlen, h, hl);
-	memcpy(w->raw + w->rawlen + hl, key, klen);
+	memcpy(h + hl, key, klen);
 	if (vlen > 0)
-		memcpy(w->raw + w->rawlen + hl + klen, val, vlen);
+		memcpy(h + hl + klen, val, vlen);
 	w->rawlen += rl;
 	return SST_OK;
 }

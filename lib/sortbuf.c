@@ -1,8 +1,12 @@
 /*
- * sortbuf.c - the sorter's in-memory sort buffer (sortbuf.h): an
- * introsort of the entries (median of three, heapsort past a depth limit,
- * insertion sort of short ranges), then latest-wins dedup; of the whole
- * entry array, or of its newer and older halves separately (split sort).
+ * sortbuf.c - the sorter's in-memory sort buffer (sortbuf.h): an in-place
+ * MSD radix sort (American flag sort) of the entries by the bytes of their
+ * key prefix, down to ranges of at most RADIX_MIN entries or of one prefix,
+ * which an introsort (median of three, heapsort past a depth limit,
+ * insertion sort of short ranges) finishes by the whole order (prefix, key,
+ * input order); then latest-wins dedup; of the whole entry array, or of its
+ * newer and older halves separately (split sort). The order is total, so
+ * the result does not depend on how the sort gets there.
  */
 #include "sortbuf.h"
 
@@ -165,6 +169,70 @@ ent_sort(sst_sortent *e, size_t n, const uint8_t *base, int depth)
 	ent_isort(e, n, base);
 }
 
+static int
+ent_depth(size_t n)
+{
+	int depth = 0;
+
+	for (; n > 0; n >>= 1)
+		depth += 2;
+	return depth;
+}
+
+#define RADIX_MIN	32
+
+/*
+ * Sorts e[0..n), whose prefixes agree in their bytes above byte (0 is the
+ * most significant): by byte, in place, then each bucket by the next byte.
+ * A byte that all entries share costs one counting pass.
+ */
+static void
+ent_radix(sst_sortent *e, size_t n, const uint8_t *base, int byte)
+{
+	size_t cnt[256], head[256], end[256], i;
+	unsigned shift, b, lo, hi;
+
+	for (; byte < 8 && n > RADIX_MIN; byte++) {
+		shift = 56 - 8 * (unsigned)byte;
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(e[i].pfx >> shift) & 0xff]++;
+		if (cnt[(e[0].pfx >> shift) & 0xff] == n)
+			continue;
+		for (lo = 0; cnt[lo] == 0; lo++)
+			;
+		for (hi = 255; cnt[hi] == 0; hi--)
+			;
+		for (b = lo, i = 0; b <= hi; b++) {
+			head[b] = i;
+			i += cnt[b];
+			end[b] = i;
+		}
+		/* American flag sort: each entry swaps straight into its bucket */
+		for (b = lo; b < hi; b++) {
+			while (head[b] < end[b]) {
+				sst_sortent x = e[head[b]];
+				unsigned d = (unsigned)(x.pfx >> shift) & 0xff;
+
+				while (d != b) {
+					sst_sortent t = e[head[d]];
+
+					e[head[d]++] = x;
+					x = t;
+					d = (unsigned)(x.pfx >> shift) & 0xff;
+				}
+				e[head[b]++] = x;
+			}
+		}
+		for (b = lo, i = 0; b <= hi; i += cnt[b], b++)
+			if (cnt[b] > 1)
+				ent_radix(e + i, cnt[b], base, byte + 1);
+		return;
+	}
+	if (n > 1)
+		ent_sort(e, n, base, ent_depth(n));
+}
+
 static inline int
 ent_key_eq(const sst_sortent *a, const sst_sortent *b, const uint8_t *base)
 {
@@ -177,13 +245,10 @@ static size_t
 sort_range(sst_sortent *e, size_t n, const uint8_t *base)
 {
 	size_t i, u = 0;
-	int depth = 0;
 
 	if (n == 0)
 		return 0;
-	for (i = n; i > 0; i >>= 1)
-		depth += 2;
-	ent_sort(e, n, base, depth);
+	ent_radix(e, n, base, 0);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n && ent_key_eq(&e[i], &e[i + 1], base))
 			continue;

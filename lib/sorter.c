@@ -34,12 +34,23 @@ struct src {
 	sst_run_reader rd;
 };
 
+/*
+ * A loser tree over the sources: tree[0] is the source holding the least
+ * record (key order, then the newer source), tree[1..n) the loser of each
+ * match, with source i the leaf at node n + i under node (n + i) / 2. A
+ * source at its end loses every match. Replaying the winner after it moves
+ * costs one compare per level (a binary heap's pop and push took about
+ * three). pfx[i] is source i's key prefix (UINT64_MAX at its end), beside
+ * the tree so most matches read no source.
+ */
 struct merge {
 	struct src *srcs;
 	int n;
-	int *heap;
-	int nh;
-	int win;
+	int *tree;
+	uint64_t *pfx;
+	int win;		/* the source of the record returned last, or -1 */
+	uint8_t *kbuf;		/* a copy of that record's key, when needed */
+	size_t kcap;
 };
 
 struct sst_sorter {
@@ -398,7 +409,7 @@ sst_sorter_stats_get(const sst_sorter *s, sst_sorter_stats *st)
 static size_t
 run_cost(const sst_run *r)
 {
-	return sizeof(struct src) + sizeof(int) + sst_run_reader_cost(r);
+	return sizeof(struct src) + sizeof(int) + sizeof(uint64_t) + sst_run_reader_cost(r);
 }
 
 /* Advances x to its next record (or sets valid = 0 at its end). */
@@ -438,57 +449,94 @@ src_lt(const struct src *a, const struct src *b)
 	return a->idx > b->idx;
 }
 
+/* src_before when the prefixes of a and b agree. */
+static int
+src_tie_before(const struct merge *m, int a, int b)
+{
+	const struct src *x, *y;
+
+	x = &m->srcs[a];
+	y = &m->srcs[b];
+	if (!x->r.valid)
+		return 0;
+	if (!y->r.valid)
+		return 1;
+	return src_lt(x, y);
+}
+
+/* src_lt, where a source at its end sorts after every record. */
 static inline int
-src_key_eq(const struct src *a, const struct src *b)
+src_before(const struct merge *m, int a, int b)
 {
-	return a->r.pfx == b->r.pfx && a->r.klen == b->r.klen &&
-	    sst_key_tail_cmp(a->r.key, a->r.klen, b->r.key, b->r.klen) == 0;
+	if (m->pfx[a] != m->pfx[b])
+		return m->pfx[a] < m->pfx[b];
+	return src_tie_before(m, a, b);
 }
 
-static void
-heap_down(struct merge *m, int i)
+static inline void
+tree_set_pfx(struct merge *m, int i)
 {
-	int *h = m->heap;
+	const struct src *x = &m->srcs[i];
 
-	for (;;) {
-		int c = 2 * i + 1, t;
+	m->pfx[i] = x->r.valid ? x->r.pfx : UINT64_MAX;
+}
 
-		if (c >= m->nh)
-			return;
-		if (c + 1 < m->nh && src_lt(&m->srcs[h[c + 1]], &m->srcs[h[c]]))
-			c++;
-		if (!src_lt(&m->srcs[h[c]], &m->srcs[h[i]]))
-			return;
-		t = h[i];
-		h[i] = h[c];
-		h[c] = t;
-		i = c;
+/* Source i moved: plays its matches up to the root. */
+static inline void
+tree_replay(struct merge *m, int i)
+{
+	const uint64_t *pf = m->pfx;
+	int *t = m->tree, x = i, j;
+	uint64_t xp;
+
+	tree_set_pfx(m, i);
+	xp = pf[x];
+	for (j = (m->n + i) / 2; j > 0; j /= 2) {
+		int y = t[j];
+		uint64_t yp = pf[y];
+
+		if (yp < xp || (yp == xp && src_tie_before(m, y, x))) {
+			t[j] = x;
+			x = y;
+			xp = yp;
+		}
 	}
+	t[0] = x;
 }
 
+/*
+ * Builds the tree from the sources' first records: each source climbs
+ * until a node is empty (it waits there for the other side) or the root;
+ * the second arrival at a node plays the match, the loser stays.
+ */
 static void
-heap_push(struct merge *m, int x)
+tree_build(struct merge *m)
 {
-	int i = m->nh++;
+	int *t = m->tree, i, j;
 
-	m->heap[i] = x;
-	while (i > 0) {
-		int p = (i - 1) / 2, t;
-
-		if (!src_lt(&m->srcs[m->heap[i]], &m->srcs[m->heap[p]]))
-			break;
-		t = m->heap[i];
-		m->heap[i] = m->heap[p];
-		m->heap[p] = t;
-		i = p;
+	for (i = 0; i < m->n; i++) {
+		t[i] = -1;
+		tree_set_pfx(m, i);
 	}
-}
+	for (i = 0; i < m->n; i++) {
+		int x = i;
 
-static void
-heap_pop(struct merge *m)
-{
-	m->heap[0] = m->heap[--m->nh];
-	heap_down(m, 0);
+		for (j = (m->n + i) / 2; j > 0; j /= 2) {
+			if (t[j] < 0) {
+				t[j] = x;
+				x = -1;
+				break;
+			}
+			if (src_before(m, t[j], x)) {
+				int l = x;
+
+				x = t[j];
+				t[j] = l;
+			}
+		}
+		if (x >= 0)
+			t[0] = x;
+	}
 }
 
 static void
@@ -499,7 +547,9 @@ merge_free(struct merge *m)
 	for (i = 0; i < m->n; i++)
 		sst_run_reader_close(&m->srcs[i].rd);
 	free(m->srcs);
-	free(m->heap);
+	free(m->tree);
+	free(m->pfx);
+	free(m->kbuf);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -513,8 +563,10 @@ merge_init(struct merge *m, const sst_run *runs, size_t nr, sst_sortbuf *mem, ss
 	memset(m, 0, sizeof(*m));
 	m->win = -1;
 	if ((m->srcs = sst_calloc(n, sizeof(*m->srcs), err)) == NULL ||
-	    (m->heap = sst_calloc(n, sizeof(*m->heap), err)) == NULL) {
+	    (m->tree = sst_calloc(n, sizeof(*m->tree), err)) == NULL ||
+	    (m->pfx = sst_calloc(n, sizeof(*m->pfx), err)) == NULL) {
 		free(m->srcs);
+		free(m->tree);
 		return SST_ESYS;
 	}
 	m->n = (int)n;
@@ -537,13 +589,44 @@ merge_start(sst_sorter *s, struct merge *m, sst_err *err)
 {
 	int i, rc;
 
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		if ((rc = src_next(s, &m->srcs[i], err)) != SST_OK)
 			return rc;
-		if (m->srcs[i].r.valid)
-			heap_push(m, i);
-	}
+	if (m->n > 0)
+		tree_build(m);
 	return SST_OK;
+}
+
+/*
+ * The key of the record returned last, kept valid while its source moves
+ * on: a run reader's next record in the same block leaves the block (and
+ * so the key) in place; loading the next block overwrites it, so then the
+ * key is copied first (once a block). The in-memory buffer never moves.
+ */
+static int
+keep_key(struct merge *m, const struct src *w, sst_runrec *k, sst_err *err)
+{
+	*k = w->r;
+	if (w->mem != NULL || w->rd.p != w->rd.pend)
+		return SST_OK;
+	if (m->kcap < k->klen) {
+		uint8_t *p = sst_realloc(m->kbuf, k->klen, err);
+
+		if (p == NULL)
+			return SST_ESYS;
+		m->kbuf = p;
+		m->kcap = k->klen;
+	}
+	memcpy(m->kbuf, k->key, k->klen);
+	k->key = m->kbuf;
+	return SST_OK;
+}
+
+static inline int
+rec_key_eq(const sst_runrec *a, const sst_runrec *b)
+{
+	return a->pfx == b->pfx && a->klen == b->klen &&
+	    sst_key_tail_cmp(a->key, a->klen, b->key, b->klen) == 0;
 }
 
 /*
@@ -557,31 +640,30 @@ merge_step(sst_sorter *s, struct merge *m, struct src **out, sst_err *err)
 	int rc;
 
 	*out = NULL;
-	free(s->io.big);
-	s->io.big = NULL;
-	if (m->win >= 0) {
-		struct src *w = &m->srcs[m->win];
-
-		while (m->nh > 0 && src_key_eq(&m->srcs[m->heap[0]], w)) {
-			struct src *t = &m->srcs[m->heap[0]];
-
-			if ((rc = src_next(s, t, err)) != SST_OK)
-				return rc;
-			if (t->r.valid)
-				heap_down(m, 0);
-			else
-				heap_pop(m);
-		}
-		if ((rc = src_next(s, w, err)) != SST_OK)
-			return rc;
-		if (w->r.valid)
-			heap_push(m, m->win);
-		m->win = -1;
+	if (s->io.big != NULL) {
+		free(s->io.big);
+		s->io.big = NULL;
 	}
-	if (m->nh == 0)
+	if (m->win >= 0) {
+		sst_runrec last;
+
+		if ((rc = keep_key(m, &m->srcs[m->win], &last, err)) != SST_OK ||
+		    (rc = src_next(s, &m->srcs[m->win], err)) != SST_OK)
+			return rc;
+		tree_replay(m, m->win);
+		m->win = -1;
+		for (;;) {
+			x = &m->srcs[m->tree[0]];
+			if (!x->r.valid || !rec_key_eq(&x->r, &last))
+				break;
+			if ((rc = src_next(s, x, err)) != SST_OK)
+				return rc;
+			tree_replay(m, m->tree[0]);
+		}
+	}
+	if (m->n == 0 || !m->srcs[m->tree[0]].r.valid)
 		return SST_OK;
-	m->win = m->heap[0];
-	heap_pop(m);
+	m->win = m->tree[0];
 	x = &m->srcs[m->win];
 	if (x->mem == NULL && x->rd.lazy &&
 	    (rc = sst_run_reader_value(&s->io, &x->rd, &x->r, err)) != SST_OK)

@@ -175,16 +175,34 @@ compress_job(const sst_writer *w, ZSTD_CCtx *cctx, job *j, sst_err *err)
 	return SST_OK;
 }
 
-/* Writes a block (payload + trailer) at the current end; sets *h. */
+/*
+ * Writes a block (payload + trailer) at the current end; sets *h. A block
+ * that fits the output buffer is copied there with its trailer, so its
+ * checksum is one-shot over the bytes in place (the streaming form costs
+ * more a byte).
+ */
 static int
 emit_block(sst_writer *w, const uint8_t *payload, size_t plen, int type, size_t rawlen,
     sst_handle *h, sst_err *err)
 {
-	uint8_t trailer[SST_TRAILER_SIZE];
+	uint8_t trailer[SST_TRAILER_SIZE], *t;
+	size_t n = plen + SST_TRAILER_SIZE;
 	int rc;
 
 	h->off = w->written;
 	h->len = plen;
+	if (n < OBUF_SIZE / 2) {
+		if (w->olen + n > OBUF_SIZE && (rc = oflush(w, err)) != SST_OK)
+			return rc;
+		t = w->obuf + w->olen;
+		memcpy(t, payload, plen);
+		t[plen] = (uint8_t)type;
+		sst_put_le32(t + plen + 1, (uint32_t)rawlen);
+		sst_put_le32(t + plen + 5, sst_checksum(t, plen + 5, h->off));
+		w->olen += n;
+		__atomic_store_n(&w->written, w->written + n, __ATOMIC_RELAXED);
+		return SST_OK;
+	}
 	trailer[0] = (uint8_t)type;
 	sst_put_le32(trailer + 1, (uint32_t)rawlen);
 	sst_put_le32(trailer + 5, sst_checksum2(payload, plen, trailer, 5, h->off));
@@ -655,6 +673,17 @@ spill_hashes(sst_writer *w, sst_err *err)
 	return rc;
 }
 
+/* sst_keycmp by the key prefixes first: no memcmp unless they agree. */
+static inline int
+key_order(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint64_t pa = sst_key_pfx(a, alen), pb = sst_key_pfx(b, blen);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	return sst_key_tail_cmp(a, alen, b, blen);
+}
+
 int
 sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 {
@@ -665,7 +694,7 @@ sst_writer_add(sst_writer *w, const sst_rec *r, sst_err *err)
 		    w->out.path, r->klen, SST_MAX_KEY);
 	if (r->kind == SST_DEL ? r->vlen != 0 : r->vlen > SST_MAX_VALUE)
 		return sst_error(err, SST_EDATA, "%s: value length %zu out of range", w->out.path, r->vlen);
-	if (w->records > 0 && sst_keycmp(w->data.last_key.p, w->data.last_key.len, r->key, r->klen) >= 0)
+	if (w->records > 0 && key_order(w->data.last_key.p, w->data.last_key.len, r->key, r->klen) >= 0)
 		return sst_error(err, SST_EDATA, "%s: keys not strictly increasing", w->out.path);
 	if (w->pending && (rc = submit_pending(w, r->key, r->klen, err)) != SST_OK)
 		return rc;

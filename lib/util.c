@@ -12,7 +12,7 @@
 #include <xxhash.h>
 
 size_t
-sst_put_varint(uint8_t *p, uint64_t v)
+sst_put_varint_any(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
 
@@ -25,7 +25,7 @@ sst_put_varint(uint8_t *p, uint64_t v)
 }
 
 int
-sst_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+sst_get_varint_any(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *pp;
 	uint64_t r = 0;
@@ -118,7 +118,7 @@ sst_hash64(const void *data, size_t len)
 }
 
 int
-sst_buf_reserve(sst_buf *b, size_t extra, sst_err *err)
+sst_buf_grow(sst_buf *b, size_t extra, sst_err *err)
 {
 	size_t need, cap;
 	uint8_t *p;

@@ -88,6 +88,45 @@ test_decoder_codes(void)
 	CHECK(why != NULL && strstr(why, "bad magic") != NULL);
 }
 
+/*
+ * Varints: the inline one- and two-byte forms and the out-of-line rest
+ * agree, round trip at every length boundary, and a varint cut short at
+ * any byte is SST_EDATA.
+ */
+static void
+test_varint(void)
+{
+	static const uint64_t vs[] = { 0, 1, 0x7f, 0x80, 0x81, 0xff, 0x100, 0x3fff, 0x4000,
+	    0x4001, 0x1fffff, 0x200000, 0xffffffffu, (uint64_t)1 << 63, UINT64_MAX };
+	uint8_t b[12], c[12];
+	const uint8_t *p;
+	uint64_t v;
+	size_t i, n, k;
+
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		n = sst_put_varint(b, vs[i]);
+		CHECK(n == sst_varint_len(vs[i]));
+		CHECK(sst_put_varint_any(c, vs[i]) == n && memcmp(b, c, n) == 0);
+		p = b;
+		CHECK_RC(sst_get_varint(&p, b + n, &v), SST_OK);
+		CHECK(v == vs[i] && p == b + n);
+		p = b;
+		CHECK_RC(sst_get_varint_any(&p, b + n, &v), SST_OK);
+		CHECK(v == vs[i] && p == b + n);
+		for (k = 0; k < n; k++) {
+			p = b;
+			CHECK_RC(sst_get_varint(&p, b + k, &v), SST_EDATA);
+			CHECK(p == b);
+		}
+	}
+	/* two bytes, the second one 0: not the shortest form, read as 0 as before */
+	b[0] = 0x80;
+	b[1] = 0x00;
+	p = b;
+	CHECK_RC(sst_get_varint(&p, b + 2, &v), SST_OK);
+	CHECK(v == 0 && p == b + 2);
+}
+
 /* Parsers of one word or number: SST_OK or SST_EDATA (the caller says what). */
 static void
 test_parser_codes(void)
@@ -172,6 +211,7 @@ main(void)
 {
 	test_table();
 	test_decoder_codes();
+	test_varint();
 	test_parser_codes();
 	test_utf8();
 	test_json();

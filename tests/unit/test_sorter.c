@@ -246,6 +246,35 @@ test_random(int threads, int fanin, int level, size_t n, size_t maxv)
 	mrecs_free(r, n);
 }
 
+/*
+ * Runs of many blocks holding the same keys: the merge skips the older
+ * copies of the key it returned last after its run moved on, also when
+ * that run has just loaded its next block over the key (the merge keeps a
+ * copy of it then). Keys longer than 8 bytes differ only past the prefix.
+ */
+static void
+test_merge_block_edges(int threads, int level)
+{
+	size_t nk = 12000, passes = 6, n = nk * passes, i;
+	struct mrec *r = calloc(n, sizeof(*r));
+	sst_sorter_opts o;
+	sst_sorter_stats st;
+	char k[32], v[160];
+
+	for (i = 0; i < n; i++) {
+		size_t kl, vl;
+
+		kl = (size_t)snprintf(k, sizeof(k), "samepfx-%06zu", (i * 7919) % nk);
+		vl = (size_t)snprintf(v, sizeof(v), "%zu-%0100zu", i / nk, i);
+		mrec_set(&r[i], k, kl, v, vl, SST_PUT, i);
+	}
+	opts_for(&o, 3 << 20, threads, 0, level);
+	CHECK(run_model(r, n, &o, &st) == 0);
+	/* runs of several blocks: about 1000 records of 130 bytes a block */
+	CHECK(st.runs >= 3 && n / st.runs > 2000);
+	mrecs_free(r, n);
+}
+
 /* Records larger than the buffers and than the whole budget. */
 static void
 test_big(int threads)
@@ -576,6 +605,52 @@ test_split_sort(void)
 	mrecs_free(r, 9);
 }
 
+/*
+ * The radix sort of the buffer's entries by key prefix, past its cutoff to
+ * the comparison sort: keys of full random bytes after a few shared
+ * prefixes (of 0 to 11 bytes, so prefixes tie whole and in part), drawn
+ * from a pool so that duplicates (the latest wins) fall in different
+ * buckets' ranges; empty values; compared with qsort.
+ */
+static void
+test_radix_sort(void)
+{
+	static const char *pre[] = { "", "k", "abcdefg", "abcdefgh", "abcdefghijk" };
+	static const size_t ns[] = { 31, 32, 33, 65, 300, 5000, 15000 };
+	uint8_t k[32], pool[4000][32];
+	size_t plen[4000], i, j, q;
+	struct mrec *r;
+	int how;
+
+	for (i = 0; i < 4000; i++) {
+		const char *p = pre[rnd() % 5];
+		size_t pl = strlen(p), kl = pl + rnd() % 10;
+
+		if (kl == 0)
+			kl = 1;
+		memcpy(pool[i], p, pl);
+		for (j = pl; j < kl; j++)
+			pool[i][j] = (uint8_t)(rnd() % 4 == 0 ? 0 : rnd());
+		plen[i] = kl;
+	}
+	for (q = 0; q < sizeof(ns) / sizeof(ns[0]); q++) {
+		size_t n = ns[q];
+
+		r = calloc(n, sizeof(*r));
+		for (i = 0; i < n; i++) {
+			size_t x = rnd() % (n / 3 + 1 < 4000 ? n / 3 + 1 : 4000);
+
+			memcpy(k, pool[x], plen[x]);
+			mrec_set(&r[i], k, plen[x], "v", rnd() % 2, rnd() % 7 == 0 ? SST_DEL : SST_PUT, i);
+			if (r[i].kind == SST_DEL)
+				r[i].vlen = 0;
+		}
+		for (how = 0; how < 3; how++)
+			CHECK(sortbuf_model(r, n, how) == 0);
+		mrecs_free(r, n);
+	}
+}
+
 int
 main(void)
 {
@@ -590,6 +665,8 @@ main(void)
 		test_random(t, 2, 1, 20000, 100);
 		test_random(t, 3, -1, 15000, 300);
 		test_random(t, 3, 0, 15000, 300);
+		test_merge_block_edges(t, 0);
+		test_merge_block_edges(t, 1);
 		test_big(t);
 		test_bad_tmpdir(t);
 	}
@@ -599,5 +676,6 @@ main(void)
 	test_damage_big();
 	test_seek();
 	test_split_sort();
+	test_radix_sort();
 	UNIT_DONE();
 }

@@ -188,6 +188,44 @@ test_fpr(void)
 	free(bits);
 }
 
+/*
+ * The writer's key order check: keys that agree in their first 8 bytes
+ * (or are shorter, zero-padded there) are ordered by the rest and by
+ * length; an equal or smaller key is SST_EDATA and leaves the table good.
+ */
+static void
+test_key_order(void)
+{
+	static const struct { const char *k; size_t n; int rc; } ks[] = {
+		{ "abcdefgh2", 9, SST_OK },
+		{ "abcdefgh1", 9, SST_EDATA },		/* same prefix, smaller tail */
+		{ "abcdefgh2", 9, SST_EDATA },		/* equal */
+		{ "abcdefgh", 8, SST_EDATA },		/* a prefix of the last key */
+		{ "abcdefg", 7, SST_EDATA },		/* shorter than a prefix */
+		{ "abcdefg\0", 8, SST_EDATA },
+		{ "abcdefgh2\0", 10, SST_OK },		/* longer */
+		{ "abcdefgh3", 9, SST_OK },
+		{ "b", 1, SST_OK },
+		{ "b\0", 2, SST_OK },			/* padded prefixes agree */
+		{ "b", 1, SST_EDATA },
+		{ "b\0\0", 3, SST_OK },
+	};
+	sst_table_opts o;
+	sst_writer *w;
+	sst_err e = { 0, "" };
+	size_t i;
+
+	sst_table_opts_default(&o);
+	CHECK_RC(sst_writer_open(&w, tpath("order.sst"), &o, &e), SST_OK);
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		sst_rec r = { (const uint8_t *)ks[i].k, ks[i].n, (const uint8_t *)"v", 1, SST_PUT };
+
+		CHECK_RC(sst_writer_add(w, &r, &e), ks[i].rc);
+	}
+	CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
+	CHECK_RC(sst_table_verify(tpath("order.sst"), NULL, &e), SST_OK);
+}
+
 static void
 test_big_records(void)
 {
@@ -523,6 +561,7 @@ int
 main(void)
 {
 	test_empty();
+	test_key_order();
 	test_seq(1, 8192, 1, SST_COMP_ZSTD);
 	test_seq(15, 256, 1, SST_COMP_ZSTD);
 	test_seq(16, 256, 1, SST_COMP_NONE);
