@@ -181,31 +181,31 @@ test_dictionary(void)
 	uint64_t s1 = 0, s2 = 0, s3 = 0, d;
 	const int n = 40000;	/* about 7 MiB raw: past the 2 MiB sample */
 
-	CHECK(write_table(tpath("d.sst"), n, SST_DICT_DEFAULT, 1) == 0);
-	CHECK(write_table(tpath("dt.sst"), n, SST_DICT_DEFAULT, 2) == 0);
-	CHECK(write_table(tpath("n.sst"), n, 0, 1) == 0);
-	d = dict_bytes(tpath("d.sst"), &v1, &s1);
+	CHECK(write_table(unit_path("d.sst"), n, SST_DICT_DEFAULT, 1) == 0);
+	CHECK(write_table(unit_path("dt.sst"), n, SST_DICT_DEFAULT, 2) == 0);
+	CHECK(write_table(unit_path("n.sst"), n, 0, 1) == 0);
+	d = dict_bytes(unit_path("d.sst"), &v1, &s1);
 	CHECK(d > 0 && d <= SST_DICT_DEFAULT && v1 == 2);
-	CHECK(dict_bytes(tpath("dt.sst"), &v2, &s2) == d && s2 == s1);
-	CHECK(dict_bytes(tpath("n.sst"), &v3, &s3) == 0 && v3 == 1);
+	CHECK(dict_bytes(unit_path("dt.sst"), &v2, &s2) == d && s2 == s1);
+	CHECK(dict_bytes(unit_path("n.sst"), &v3, &s3) == 0 && v3 == 1);
 	printf("dict: %llu bytes with a %llu-byte dictionary, %llu without\n",
 	    (unsigned long long)s1, (unsigned long long)d, (unsigned long long)s3);
 	CHECK(s1 < s3 - s3 / 20);	/* at least 5% smaller (11% when written) */
-	check_table(tpath("d.sst"), n);
-	check_table(tpath("dt.sst"), n);
-	check_table(tpath("n.sst"), n);
+	check_table(unit_path("d.sst"), n);
+	check_table(unit_path("dt.sst"), n);
+	check_table(unit_path("n.sst"), n);
 
 	/* Whole table inside the sample, but over 8 x the dictionary: trained at finish. */
-	CHECK(write_table(tpath("m.sst"), 15000, SST_DICT_DEFAULT, 1) == 0);
-	CHECK(dict_bytes(tpath("m.sst"), &v1, &s1) > 0 && v1 == 2);
-	check_table(tpath("m.sst"), 15000);
+	CHECK(write_table(unit_path("m.sst"), 15000, SST_DICT_DEFAULT, 1) == 0);
+	CHECK(dict_bytes(unit_path("m.sst"), &v1, &s1) > 0 && v1 == 2);
+	check_table(unit_path("m.sst"), 15000);
 	/* Below 8 x the dictionary: none (training would not pay). */
-	CHECK(write_table(tpath("s.sst"), 500, SST_DICT_DEFAULT, 1) == 0);
-	CHECK(dict_bytes(tpath("s.sst"), &v1, &s1) == 0 && v1 == 1);
-	check_table(tpath("s.sst"), 500);
+	CHECK(write_table(unit_path("s.sst"), 500, SST_DICT_DEFAULT, 1) == 0);
+	CHECK(dict_bytes(unit_path("s.sst"), &v1, &s1) == 0 && v1 == 1);
+	check_table(unit_path("s.sst"), 500);
 	/* Empty table. */
-	CHECK(write_table(tpath("e.sst"), 0, SST_DICT_DEFAULT, 1) == 0);
-	CHECK(dict_bytes(tpath("e.sst"), &v1, &s1) == 0 && v1 == 1);
+	CHECK(write_table(unit_path("e.sst"), 0, SST_DICT_DEFAULT, 1) == 0);
+	CHECK(dict_bytes(unit_path("e.sst"), &v1, &s1) == 0 && v1 == 1);
 }
 
 /*
@@ -286,7 +286,7 @@ out:
 static void
 test_v1_table(void)
 {
-	const char *path = tpath("v1.sst");
+	const char *path = unit_path("v1.sst");
 	sst_err e = { 0, "" };
 	sst_table *t = NULL;
 	sst_props p;
@@ -333,16 +333,16 @@ test_temporary(void)
 	CHECK(o.dict_size == SST_DICT_AUTO && o.temporary == SST_TEMP_NONE);
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		write_temporary = c[i].temp;
-		CHECK(write_table(tpath("tmp.sst"), 15000, c[i].dict, 1) == 0);
+		CHECK(write_table(unit_path("tmp.sst"), 15000, c[i].dict, 1) == 0);
 		t = NULL;
-		CHECK_RC(sst_table_open(&t, tpath("tmp.sst"), &e), SST_OK);
+		CHECK_RC(sst_table_open(&t, unit_path("tmp.sst"), &e), SST_OK);
 		if (t != NULL && sst_table_props(t, &p, &e) == SST_OK) {
 			CHECK((p.dict_bytes > 0) == c[i].want_dict);
 			CHECK((p.bloom_bits > 0) == c[i].want_filter);
 		}
 		sst_table_close(&t);
-		check_table(tpath("tmp.sst"), 15000);
-		unlink(tpath("tmp.sst"));
+		check_table(unit_path("tmp.sst"), 15000);
+		unlink(unit_path("tmp.sst"));
 	}
 	write_temporary = SST_TEMP_NONE;
 }

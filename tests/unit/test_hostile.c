@@ -249,7 +249,7 @@ test_dict_block(void)
 	memset(&f, 0, sizeof(f));
 
 	/* A declared length of 1 TiB, and one just past the format's limit. */
-	p = tpath("dhuge.sst");
+	p = unit_path("dhuge.sst");
 	CHECK(build_dict_table(p, &f, &fo) == 0);
 	g = f;
 	g.dict.len = 1ull << 40;
@@ -264,7 +264,7 @@ test_dict_block(void)
 	check_dict_refused(p, 1, "dictionary handle out of bounds");
 
 	/* One byte of the dictionary flipped: its checksum fails. */
-	p = tpath("dflip.sst");
+	p = unit_path("dflip.sst");
 	CHECK(build_dict_table(p, &f, &fo) == 0);
 	CHECK(sst_table_verify(p, NULL, &e) == SST_OK);
 	{
@@ -279,7 +279,7 @@ test_dict_block(void)
 	check_dict_refused(p, 0, "dictionary @");
 
 	/* A valid checksum over bytes that are no zstd dictionary. */
-	p = tpath("djunk.sst");
+	p = unit_path("djunk.sst");
 	CHECK(build_dict_table(p, &f, &fo) == 0);
 	memset(junk, 'x', sizeof(junk));
 	g = f;
@@ -299,7 +299,7 @@ test_dict_block(void)
 	check_dict_refused(p, 0, "not a zstd dictionary");
 
 	/* A version-1 footer on a table whose blocks need the dictionary. */
-	p = tpath("dnone.sst");
+	p = unit_path("dnone.sst");
 	CHECK(build_dict_table(p, &f, &fo) == 0);
 	g = f;
 	memset(&g.dict, 0, sizeof(g.dict));
@@ -341,14 +341,14 @@ main(void)
 #endif
 
 	/* The block declares its true 60 KiB: the bomb may not exceed it. */
-	CHECK(build_one_block(tpath("bomb.sst")) == 0);
-	CHECK(plant(tpath("bomb.sst"), bomb, blen, 0) == 0);
-	check_refused(tpath("bomb.sst"), "does not decompress");
+	CHECK(build_one_block(unit_path("bomb.sst")) == 0);
+	CHECK(plant(unit_path("bomb.sst"), bomb, blen, 0) == 0);
+	check_refused(unit_path("bomb.sst"), "does not decompress");
 
 	/* The block declares the bomb's size: past the format's limit. */
-	CHECK(build_one_block(tpath("huge.sst")) == 0);
-	CHECK(plant(tpath("huge.sst"), bomb, blen, (uint32_t)BOMB_SIZE) == 0);
-	check_refused(tpath("huge.sst"), "block too large");
+	CHECK(build_one_block(unit_path("huge.sst")) == 0);
+	CHECK(plant(unit_path("huge.sst"), bomb, blen, (uint32_t)BOMB_SIZE) == 0);
+	check_refused(unit_path("huge.sst"), "block too large");
 
 	/*
 	 * The block declares the format's largest raw size, the bomb's frame
@@ -356,8 +356,8 @@ main(void)
 	 * MiB of address space left to this process, allocating them would be
 	 * ENOMEM, not damage).
 	 */
-	CHECK(build_one_block(tpath("liar.sst")) == 0);
-	CHECK(plant(tpath("liar.sst"), bomb, blen, (uint32_t)SST_MAX_BLOCK_RAW) == 0);
+	CHECK(build_one_block(unit_path("liar.sst")) == 0);
+	CHECK(plant(unit_path("liar.sst"), bomb, blen, (uint32_t)SST_MAX_BLOCK_RAW) == 0);
 #if !defined(__SANITIZE_ADDRESS__)
 	{
 		unsigned long vm_pages = 0;
@@ -376,7 +376,7 @@ main(void)
 			fclose(f);
 	}
 #endif
-	check_refused(tpath("liar.sst"), "does not decompress");
+	check_refused(unit_path("liar.sst"), "does not decompress");
 
 	/* A frame that does not record its content size is refused too. */
 	{
@@ -393,9 +393,9 @@ main(void)
 			CHECK(ZSTD_getFrameContentSize(frame, flen) == ZSTD_CONTENTSIZE_UNKNOWN);
 			ZSTD_freeCCtx(c);
 		}
-		CHECK(build_one_block(tpath("nofcs.sst")) == 0);
-		CHECK(plant(tpath("nofcs.sst"), frame, flen, (uint32_t)sizeof(zeros)) == 0);
-		check_refused(tpath("nofcs.sst"), "does not decompress");
+		CHECK(build_one_block(unit_path("nofcs.sst")) == 0);
+		CHECK(plant(unit_path("nofcs.sst"), frame, flen, (uint32_t)sizeof(zeros)) == 0);
+		check_refused(unit_path("nofcs.sst"), "does not decompress");
 	}
 
 	free(bomb);

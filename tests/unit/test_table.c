@@ -216,14 +216,14 @@ test_key_order(void)
 	size_t i;
 
 	sst_table_opts_default(&o);
-	CHECK_RC(sst_writer_open(&w, tpath("order.sst"), &o, &e), SST_OK);
+	CHECK_RC(sst_writer_open(&w, unit_path("order.sst"), &o, &e), SST_OK);
 	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
 		sst_rec r = { (const uint8_t *)ks[i].k, ks[i].n, (const uint8_t *)"v", 1, SST_PUT };
 
 		CHECK_RC(sst_writer_add(w, &r, &e), ks[i].rc);
 	}
 	CHECK_RC(sst_writer_finish(&w, &e), SST_OK);
-	CHECK_RC(sst_table_verify(tpath("order.sst"), NULL, &e), SST_OK);
+	CHECK_RC(sst_table_verify(unit_path("order.sst"), NULL, &e), SST_OK);
 }
 
 static void
