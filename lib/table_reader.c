@@ -13,12 +13,12 @@
 #include "filter.h"
 #include "table_int.h"
 
-/* Damage in structure what at off: SST_EDATA, "PATH: WHAT @OFF: WHY". */
+/* Damage in structure what at off: SST_EDATA, "PATH@OFF: WHAT: WHY" (CONTRACT's PATH@OFFSET). */
 static int
 corrupt(sst_table *t, const char *what, uint64_t off, const char *why, sst_err *err)
 {
-	return sst_error(err, SST_EDATA, "%s: %s @%llu: %s", t->path, what,
-	    (unsigned long long)off, why);
+	return sst_error(err, SST_EDATA, "%s@%llu: %s: %s", t->path,
+	    (unsigned long long)off, what, why);
 }
 
 /* The message of a block decoder's failure rc (SST_EDATA or SST_ESYS, block.h). */

@@ -24,8 +24,8 @@ typedef struct vstate {
 static int
 damage(vstate *v, const char *what, uint64_t off, const char *fmt, const char *why)
 {
-	sst_error(v->err, SST_EDAMAGE, "%s: %s @%llu: %s%s", v->t->path, what,
-	    (unsigned long long)off, fmt, why ? why : "");
+	sst_error(v->err, SST_EDAMAGE, "%s@%llu: %s: %s%s", v->t->path,
+	    (unsigned long long)off, what, fmt, why ? why : "");
 	return SST_EDAMAGE;
 }
 

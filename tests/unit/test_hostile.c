@@ -276,7 +276,13 @@ test_dict_block(void)
 	}
 	b ^= 0x10;
 	CHECK(pwrite_at(p, &b, 1, f.dict.off + f.dict.len / 2) == 0);
-	check_dict_refused(p, 0, "dictionary @");
+	{
+		char at[64];
+
+		/* "PATH@OFF: dictionary: checksum mismatch", the dictionary's offset */
+		snprintf(at, sizeof(at), "@%llu: dictionary: ", (unsigned long long)f.dict.off);
+		check_dict_refused(p, 0, at);
+	}
 
 	/* A valid checksum over bytes that are no zstd dictionary. */
 	p = unit_path("djunk.sst");
