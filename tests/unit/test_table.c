@@ -479,24 +479,33 @@ reindex(const char *src, const char *dst, int (*keep)(size_t), int swap)
 	sst_block_builder part, top;
 	sst_err e = { 0, "" };
 	sst_buf seps = { 0 };
-	sst_handle *hs = NULL, ph, th;
-	size_t *sl = NULL, nb = 0, kept = 0, i, n, cap;
-	uint8_t *img = NULL, hv[20], foot[SST_FOOTER_MAX];
+	sst_handle *hs, ph, th;
+	sst_props p;
+	size_t *sl, nb = 0, kept = 0, i, n, fsize;
+	uint8_t *img = NULL, *out, hv[20], foot[SST_FOOTER_MAX];
 	sst_footer f;
 
 	if (sst_table_open(&t, src, &e) != SST_OK)
 		return 0;
+	CHECK_RC(sst_table_props(t, &p, &e), SST_OK);
+	hs = calloc((size_t)p.data_blocks + 1, sizeof(*hs));
+	sl = calloc((size_t)p.data_blocks + 1, sizeof(*sl));
+	if (hs == NULL || sl == NULL) {
+		CHECK(0);
+		free(hs);
+		free(sl);
+		sst_table_close(&t);
+		return 0;
+	}
 	f = t->f;
 	n = (size_t)t->footer_off;
 	sst_ic_init(&c, t);
 	CHECK_RC(sst_ic_first(&c, &e), SST_OK);
-	while (c.pit.valid) {
+	while (c.pit.valid && kept < p.data_blocks) {
 		sst_handle h;
 
 		CHECK(sst_decode_handle(c.pit.val, c.pit.vlen, &h) == SST_OK);
 		if (keep(nb++)) {
-			hs = realloc(hs, (kept + 1) * sizeof(*hs));
-			sl = realloc(sl, (kept + 1) * sizeof(*sl));
 			hs[kept] = h;
 			sl[kept++] = seps.len;
 			CHECK_RC(sst_buf_append(&seps, c.pit.key.p, c.pit.key.len, &e), SST_OK);
@@ -522,21 +531,25 @@ reindex(const char *src, const char *dst, int (*keep)(size_t), int swap)
 		    hv, hl, SST_PUT, &e), SST_OK);
 	}
 	CHECK_RC(sst_bb_finish(&part, &e), SST_OK);
-	cap = read_file(src, &img) + part.buf.len + 4096;
-	img = realloc(img, cap);
-	put_raw_block(img, &n, &part.buf, &ph);
-	{
-		size_t hl = sst_put_varint(hv, ph.off);
-
-		hl += sst_put_varint(hv + hl, ph.len);
-		CHECK_RC(sst_bb_add(&top, part.last_key.p, part.last_key.len, hv, hl, SST_PUT, &e), SST_OK);
+	fsize = read_file(src, &img);
+	out = fsize > n ? malloc(fsize + part.buf.len + 4096) : NULL;
+	CHECK(out != NULL);
+	if (out != NULL) {
+		memcpy(out, img, n);
+		put_raw_block(out, &n, &part.buf, &ph);
+		i = sst_put_varint(hv, ph.off);
+		i += sst_put_varint(hv + i, ph.len);
+		CHECK_RC(sst_bb_add(&top, part.last_key.p, part.last_key.len, hv, i, SST_PUT, &e), SST_OK);
+		CHECK_RC(sst_bb_finish(&top, &e), SST_OK);
+		put_raw_block(out, &n, &top.buf, &th);
+		f.index = th;
+		i = sst_footer_encode(&f, n, foot);
+		memcpy(out + n, foot, i);
+		write_file(dst, out, n + i);
+	} else {
+		kept = 0;
 	}
-	CHECK_RC(sst_bb_finish(&top, &e), SST_OK);
-	put_raw_block(img, &n, &top.buf, &th);
-	f.index = th;
-	i = sst_footer_encode(&f, n, foot);
-	memcpy(img + n, foot, i);
-	write_file(dst, img, n + i);
+	free(out);
 	sst_bb_free(&part);
 	sst_bb_free(&top);
 	sst_buf_free(&seps);
