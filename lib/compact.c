@@ -223,7 +223,8 @@ sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
 		s.records_in += p.records;
 		s.bytes_in += p.file_size;
 		r.total_raw += p.raw_key_bytes + p.raw_value_bytes;
-		if ((rc = sst_table_iter(in[i], &kids[i], err)) == SST_OK)
+		if ((rc = (o->table.threads > 1 ? sst_table_iter_ahead : sst_table_iter)(in[i], &kids[i],
+		    err)) == SST_OK)
 			nk++;
 	}
 	if (rc == SST_OK) {

@@ -54,6 +54,8 @@ int sst_merge_out_path(void *clos, size_t i, char **path, sst_err *err);
  * by the table writer. On success *outs is a malloc'd array of the *nouts
  * output paths (free with sst_merge_outs_free). On failure every output
  * already published is removed. st (may be NULL) receives the figures.
+ * With o->table.threads > 1 each input is read ahead by a thread of its
+ * own (sst_table_iter_ahead), as sst_merge_sources does.
  */
 int sst_merge_tables(sst_table **in, size_t n, const sst_merge_opts *o,
     sst_merge_out_fn out_fn, void *clos, char ***outs, size_t *nouts,

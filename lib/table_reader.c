@@ -77,36 +77,29 @@ sst_read_block(sst_table *t, sst_handle h, const char *what, sst_buf *file,
 	return sst_read_block_ctx(t, NULL, h, what, file, raw, data, len, err);
 }
 
-int
-sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what,
-    sst_buf *file, sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
+/* Checks that block h lies before the footer, with its trailer. */
+static int
+block_in_bounds(sst_table *t, sst_handle h, const char *what, sst_err *err)
 {
-	const uint8_t *tr;
-	uint32_t raw_len;
-	size_t n;
-	int rc;
-
 	if (h.off > t->footer_off || h.len > t->footer_off - h.off ||
 	    SST_TRAILER_SIZE > t->footer_off - h.off - h.len)
 		return corrupt(t, what, h.off, "block handle out of bounds", err);
-	n = (size_t)h.len + SST_TRAILER_SIZE;
-	if (file == &t->index_file && t->tail_len > 0 && h.off >= t->tail_off &&
-	    n <= t->tail_len - (h.off - t->tail_off)) {
-		/* in the tail read at open: no read */
-		memmove(file->p, file->p + (h.off - t->tail_off), n);
-	} else {
-		file->len = 0;
-		if ((rc = sst_buf_reserve(file, n, err)) != SST_OK)
-			return rc;
-		if ((rc = sst_pread_full(t->fd, file->p, n, h.off, t->path, err)) != SST_OK)
-			return rc;
-	}
-	if (file == &t->index_file)
-		t->tail_len = 0;
-	file->len = n;
-	tr = file->p + h.len;
-	raw_len = sst_get_le32(tr + 1);
-	if (sst_get_le32(tr + 5) != sst_checksum(file->p, (size_t)h.len + 5, h.off))
+	return SST_OK;
+}
+
+/*
+ * Checks and decodes block h from its stored bytes p (h.len bytes and the
+ * trailer): *data is p itself for a block stored raw, else raw's bytes.
+ */
+static int
+decode_block(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what,
+    const uint8_t *p, sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
+{
+	const uint8_t *tr = p + h.len;
+	uint32_t raw_len = sst_get_le32(tr + 1);
+	int rc;
+
+	if (sst_get_le32(tr + 5) != sst_checksum(p, (size_t)h.len + 5, h.off))
 		return corrupt(t, what, h.off, "checksum mismatch", err);
 	if (raw_len > SST_MAX_BLOCK_RAW)
 		return corrupt(t, what, h.off, "block too large", err);
@@ -114,12 +107,12 @@ sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what
 	case SST_BLOCK_RAW:
 		if (raw_len != h.len)
 			return corrupt(t, what, h.off, "raw block length mismatch", err);
-		*data = file->p;
+		*data = p;
 		*len = (size_t)h.len;
 		return SST_OK;
 	case SST_BLOCK_ZSTD:
 	case SST_BLOCK_ZSTD_DICT: {
-		unsigned long long fcs = ZSTD_getFrameContentSize(file->p, (size_t)h.len);
+		unsigned long long fcs = ZSTD_getFrameContentSize(p, (size_t)h.len);
 		size_t got;
 
 		/* The frame header must record raw_len before it is allocated. */
@@ -139,10 +132,9 @@ sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what
 			dctx = t->dctx;
 		}
 		if (tr[0] == SST_BLOCK_ZSTD_DICT)
-			got = ZSTD_decompress_usingDDict(dctx, raw->p, raw_len, file->p,
-			    (size_t)h.len, t->ddict);
+			got = ZSTD_decompress_usingDDict(dctx, raw->p, raw_len, p, (size_t)h.len, t->ddict);
 		else
-			got = ZSTD_decompressDCtx(dctx, raw->p, raw_len, file->p, (size_t)h.len);
+			got = ZSTD_decompressDCtx(dctx, raw->p, raw_len, p, (size_t)h.len);
 		if (ZSTD_isError(got) || got != raw_len)
 			return corrupt(t, what, h.off, "block does not decompress", err);
 		raw->len = raw_len;
@@ -153,6 +145,33 @@ sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what
 	default:
 		return corrupt(t, what, h.off, "unknown block type", err);
 	}
+}
+
+int
+sst_read_block_ctx(sst_table *t, ZSTD_DCtx *dctx, sst_handle h, const char *what,
+    sst_buf *file, sst_buf *raw, const uint8_t **data, size_t *len, sst_err *err)
+{
+	size_t n;
+	int rc;
+
+	if ((rc = block_in_bounds(t, h, what, err)) != SST_OK)
+		return rc;
+	n = (size_t)h.len + SST_TRAILER_SIZE;
+	if (file == &t->index_file && t->tail_len > 0 && h.off >= t->tail_off &&
+	    n <= t->tail_len - (h.off - t->tail_off)) {
+		/* in the tail read at open: no read */
+		memmove(file->p, file->p + (h.off - t->tail_off), n);
+	} else {
+		file->len = 0;
+		if ((rc = sst_buf_reserve(file, n, err)) != SST_OK)
+			return rc;
+		if ((rc = sst_pread_full(t->fd, file->p, n, h.off, t->path, err)) != SST_OK)
+			return rc;
+	}
+	if (file == &t->index_file)
+		t->tail_len = 0;
+	file->len = n;
+	return decode_block(t, dctx, h, what, file->p, raw, data, len, err);
 }
 
 int
@@ -628,21 +647,42 @@ at:
 /*
  * With readahead, a thread of the iterator's own reads, checks and
  * decompresses the data blocks after the current one into a ring of
- * RA_SLOTS slots, filled while they hold less than RA_BYTES or fewer than
- * two blocks (slots that held a block of more than RA_BIG are freed when
- * released: big blocks cost about what the plain iterator's cost), while
- * the caller decodes records: a merge's inputs are
- * decompressed beside the merge instead of in it. The thread owns the index
- * cursor while it runs; first and seek stop it, position the cursor and
- * load the first block in the caller, then start it again. Slots come back
- * in file order, a failure (err filled) or the end as the last one.
+ * RA_SLOTS slots, while the caller decodes records: a merge's inputs are
+ * decompressed beside the merge instead of in it. The thread owns the
+ * index cursor while it runs; first and seek stop it, position the cursor
+ * and load the first block in the caller, then start it again. Slots come
+ * back in file order, a failure (err filled) or the end as the last one.
+ *
+ * Reads: one pread fills a window of the file of up to RA_WIN bytes from
+ * the first block not in the current window (never past the footer, and
+ * exactly one block when the block is larger); every block inside it is
+ * then checked and decompressed from there, whatever lies between the
+ * blocks. A block stored raw is copied into its slot (the window moves on
+ * under a slot the caller still holds).
+ *
+ * Wake-ups: the thread fills slots while they hold fewer than RA_SLOTS
+ * blocks and less than RA_BYTES (or fewer than two blocks), then sleeps
+ * until the caller has emptied about half the ring; the caller is woken
+ * only when it waits for a block.
+ *
+ * Memory per iterator, so a merge's memory grows with its inputs and not
+ * their size: the window (RA_WIN, or one larger block while it is
+ * decoded: such a window is freed at once), the filled slots' blocks
+ * (under RA_BYTES plus one block), and the slots' buffers kept for reuse
+ * (at most RA_BIG each: a larger one is freed when its block is released):
+ * at most RA_WIN + RA_SLOTS * RA_BIG (576 KiB), plus the blocks larger
+ * than RA_BIG while they are in the ring (under RA_BYTES plus one block).
+ * 32 slots rather than 16 halve the thread's wake-ups again (the byte
+ * budget, not the slots, then bounds 8 KiB blocks) for about 200 KiB more
+ * an input.
  */
-#define RA_SLOTS	8
+#define RA_SLOTS	32
 #define RA_BYTES	(256u << 10)
-#define RA_BIG		(64u << 10)
+#define RA_BIG		(16u << 10)
+#define RA_WIN		(64u << 10)
 
 typedef struct ra_slot {
-	sst_buf file, raw;
+	sst_buf raw;		/* the block's bytes, decompressed */
 	const uint8_t *data;
 	size_t len;
 	uint64_t off;
@@ -654,12 +694,16 @@ typedef struct ra_slot {
 typedef struct ra_state {
 	pthread_t th;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t more;	/* a slot was filled: the caller waits on it */
+	pthread_cond_t room;	/* slots were freed: the thread waits on it */
 	int quit;
+	int caller_waits, thread_waits;
 	size_t head, tail;	/* slots[head % RA_SLOTS] .. [tail % RA_SLOTS] filled */
-	size_t bytes;		/* file and block bytes of the filled slots */
+	size_t bytes;		/* block bytes of the filled slots */
 	int held;		/* the caller's block is in slots[head % RA_SLOTS] */
 	ZSTD_DCtx *dctx;
+	sst_buf win;		/* the thread's: file bytes from win_off */
+	uint64_t win_off;
 	ra_slot slots[RA_SLOTS];
 } ra_state;
 
@@ -713,11 +757,81 @@ titer_load(titer *it, sst_err *err)
 	return SST_OK;
 }
 
-/* What a filled slot holds (its block counted twice when stored raw). */
-static size_t
-slot_bytes(const ra_slot *s)
+/* The thread waits: the ring holds enough. */
+static int
+ra_full(const ra_state *ra)
 {
-	return s->file.len + s->len;
+	size_t n = ra->tail - ra->head;
+
+	return n == RA_SLOTS || (n >= 2 && ra->bytes >= RA_BYTES);
+}
+
+/* The thread may go on: about half the ring is free (always when at most one slot is filled). */
+static int
+ra_roomy(const ra_state *ra)
+{
+	size_t n = ra->tail - ra->head;
+
+	return n <= 1 || (n <= RA_SLOTS / 2 && ra->bytes <= RA_BYTES / 2);
+}
+
+/* Reads the window of the file that starts at block h (n bytes with its trailer). */
+static int
+ra_window(titer *it, sst_handle h, size_t n, sst_err *err)
+{
+	sst_table *t = it->t;
+	ra_state *ra = it->ra;
+	uint64_t avail = t->footer_off - h.off;		/* >= n: block_in_bounds */
+	size_t want = avail < RA_WIN ? (size_t)avail : RA_WIN;
+	sst_err e;
+	int rc;
+
+	if (want < n)
+		want = n;
+	ra->win.len = 0;
+	if ((rc = sst_buf_reserve(&ra->win, want, err)) != SST_OK)
+		return rc;
+	/* A failure past the block is not the block's: then it is read alone, as without a window. */
+	if (want == n || sst_pread_full(t->fd, ra->win.p, want, h.off, t->path, &e) != SST_OK) {
+		want = n;
+		if ((rc = sst_pread_full(t->fd, ra->win.p, n, h.off, t->path, err)) != SST_OK)
+			return rc;
+	}
+	ra->win_off = h.off;
+	ra->win.len = want;
+	return SST_OK;
+}
+
+/* Reads, checks and decompresses block h into slot s, from the window. */
+static int
+ra_read(titer *it, sst_handle h, ra_slot *s)
+{
+	sst_table *t = it->t;
+	ra_state *ra = it->ra;
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	if ((rc = block_in_bounds(t, h, "data block", &s->err)) != SST_OK)
+		return rc;
+	n = (size_t)h.len + SST_TRAILER_SIZE;
+	if ((h.off < ra->win_off || h.off - ra->win_off > ra->win.len ||
+	    n > ra->win.len - (h.off - ra->win_off)) &&
+	    (rc = ra_window(it, h, n, &s->err)) != SST_OK)
+		return rc;
+	p = ra->win.p + (h.off - ra->win_off);
+	rc = decode_block(t, ra->dctx, h, "data block", p, &s->raw, &s->data, &s->len, &s->err);
+	if (rc == SST_OK && s->data == p) {
+		s->raw.len = 0;
+		if ((rc = sst_buf_reserve(&s->raw, s->len + 1, &s->err)) == SST_OK) {
+			memcpy(s->raw.p, p, s->len);
+			s->raw.len = s->len;
+			s->data = s->raw.p;
+		}
+	}
+	if (ra->win.cap > RA_WIN)
+		sst_buf_free(&ra->win);		/* one big block's */
+	return rc;
 }
 
 /* Fills slot s with the block after the cursor's; 1 when it is the last slot. */
@@ -729,7 +843,7 @@ ra_fill(titer *it, ra_slot *s)
 
 	s->rc = SST_OK;
 	s->end = 0;
-	s->file.len = s->len = 0;
+	s->raw.len = s->len = 0;
 	if ((s->rc = sst_ic_next(&it->ic, &s->err)) != SST_OK)
 		return 1;
 	if (!it->ic.pit.valid) {
@@ -740,12 +854,16 @@ ra_fill(titer *it, ra_slot *s)
 		s->rc = corrupt(t, "index partition", it->ic.ph.off, "bad block handle", &s->err);
 		return 1;
 	}
-	s->rc = sst_read_block_ctx(t, it->ra->dctx, h, "data block", &s->file, &s->raw,
-	    &s->data, &s->len, &s->err);
 	s->off = h.off;
+	if ((s->rc = ra_read(it, h, s)) != SST_OK)
+		s->len = 0;
 	return s->rc != SST_OK;
 }
 
+/*
+ * The readahead thread. Each side wakes the other only when it waits, and
+ * signals after unlocking (the woken side does not then block on the mutex).
+ */
 static void *
 ra_main(void *arg)
 {
@@ -754,21 +872,31 @@ ra_main(void *arg)
 
 	pthread_mutex_lock(&ra->mu);
 	for (;;) {
-		int last;
+		ra_slot *s;
+		int last, wake;
 
-		while (!ra->quit && (ra->tail - ra->head == RA_SLOTS ||
-		    (ra->tail - ra->head >= 2 && ra->bytes >= RA_BYTES)))
-			pthread_cond_wait(&ra->cv, &ra->mu);
+		while (!ra->quit && ra_full(ra)) {
+			ra->thread_waits = 1;
+			pthread_cond_wait(&ra->room, &ra->mu);
+		}
 		if (ra->quit)
 			break;
+		s = &ra->slots[ra->tail % RA_SLOTS];
 		pthread_mutex_unlock(&ra->mu);
-		last = ra_fill(it, &ra->slots[ra->tail % RA_SLOTS]);
+		last = ra_fill(it, s);
 		pthread_mutex_lock(&ra->mu);
-		ra->bytes += slot_bytes(&ra->slots[ra->tail % RA_SLOTS]);
+		ra->bytes += s->len;
 		ra->tail++;
-		pthread_cond_broadcast(&ra->cv);
-		if (last)
-			break;
+		wake = ra->caller_waits;
+		ra->caller_waits = 0;
+		if (last || wake) {
+			pthread_mutex_unlock(&ra->mu);
+			if (wake)
+				pthread_cond_signal(&ra->more);
+			if (last)
+				return NULL;
+			pthread_mutex_lock(&ra->mu);
+		}
 	}
 	pthread_mutex_unlock(&ra->mu);
 	return NULL;
@@ -784,7 +912,7 @@ ra_stop(titer *it)
 		return;
 	pthread_mutex_lock(&ra->mu);
 	ra->quit = 1;
-	pthread_cond_broadcast(&ra->cv);
+	pthread_cond_signal(&ra->room);
 	pthread_mutex_unlock(&ra->mu);
 	pthread_join(ra->th, NULL);
 	it->ra_on = 0;
@@ -815,10 +943,11 @@ ra_start(titer *it)
 			return;
 		}
 		pthread_mutex_init(&ra->mu, NULL);
-		pthread_cond_init(&ra->cv, NULL);
+		pthread_cond_init(&ra->more, NULL);
+		pthread_cond_init(&ra->room, NULL);
 		it->ra = ra;
 	}
-	ra->quit = ra->held = 0;
+	ra->quit = ra->held = ra->caller_waits = ra->thread_waits = 0;
 	ra->head = ra->tail = ra->bytes = 0;
 	it->ic.dctx = ra->dctx;
 	if (pthread_create(&ra->th, NULL, ra_main, it) != 0) {
@@ -836,27 +965,34 @@ ra_next_block(titer *it, sst_err *err)
 	ra_state *ra = it->ra;
 	const char *why;
 	ra_slot *s;
-	int rc;
+	int rc, wake = 0;
 
 	it->di.valid = 0;
 	pthread_mutex_lock(&ra->mu);
 	if (ra->held) {
 		s = &ra->slots[ra->head % RA_SLOTS];
-		ra->bytes -= slot_bytes(s);
-		if (s->file.cap + s->raw.cap > RA_BIG) {
-			sst_buf_free(&s->file);
+		ra->bytes -= s->len;
+		if (s->raw.cap > RA_BIG)
 			sst_buf_free(&s->raw);
-		}
 		ra->head++;
 		ra->held = 0;
-		/* wake the thread when half the ring is free, not per block */
-		if (ra->tail - ra->head <= RA_SLOTS / 2)
-			pthread_cond_broadcast(&ra->cv);
+		if (ra->thread_waits && ra_roomy(ra)) {
+			ra->thread_waits = 0;
+			wake = 1;
+		}
 	}
-	while (ra->head == ra->tail)
-		pthread_cond_wait(&ra->cv, &ra->mu);
+	while (ra->head == ra->tail) {
+		if (wake) {		/* before waiting for it */
+			pthread_cond_signal(&ra->room);
+			wake = 0;
+		}
+		ra->caller_waits = 1;
+		pthread_cond_wait(&ra->more, &ra->mu);
+	}
 	ra->held = 1;
 	pthread_mutex_unlock(&ra->mu);
+	if (wake)
+		pthread_cond_signal(&ra->room);
 	s = &ra->slots[ra->head % RA_SLOTS];
 	if (s->rc != SST_OK || s->end) {
 		it->ra_end = 1;
@@ -949,13 +1085,13 @@ titer_destroy(sst_iter *base)
 
 	ra_stop(it);
 	if (it->ra != NULL) {
-		for (i = 0; i < RA_SLOTS; i++) {
-			sst_buf_free(&it->ra->slots[i].file);
+		for (i = 0; i < RA_SLOTS; i++)
 			sst_buf_free(&it->ra->slots[i].raw);
-		}
+		sst_buf_free(&it->ra->win);
 		ZSTD_freeDCtx(it->ra->dctx);
 		pthread_mutex_destroy(&it->ra->mu);
-		pthread_cond_destroy(&it->ra->cv);
+		pthread_cond_destroy(&it->ra->more);
+		pthread_cond_destroy(&it->ra->room);
 		free(it->ra);
 	}
 	sst_ic_free(&it->ic);

@@ -194,17 +194,24 @@ same_content() {
 	sst-merge -q -j 1 -o one.sst "${files[@]}"
 	sst-merge -q -j 2 -o two.sst "${files[@]}"
 	same_content one.sst two.sst
-	# damaged data blocks met by the readahead thread: the same failure
-	rand_tsv 9 3000 3000 | mk_table big.sst -b 512 -c none
-	for off in 2000 12000 20000; do
-		cp big.sst dmg.sst
-		printf 'XXXXXXXX' | dd of=dmg.sst bs=1 seek=$off conv=notrunc 2>/dev/null
-		run --separate-stderr sst-merge -q -j 1 -o o1.sst in1.sst dmg.sst in2.sst
-		local s1=$status e1=$stderr
-		run --separate-stderr sst-merge -q -j 2 -o o2.sst in1.sst dmg.sst in2.sst
-		[ "$status" -eq 3 ] && [ "$s1" -eq 3 ] || fail "offset $off: exit $s1 / $status"
-		[ "$stderr" = "$e1" ] || fail "offset $off: '$e1' / '$stderr'"
-		[ ! -e o2.sst ] || fail "output left"
+	# damaged data blocks met by the readahead thread (inside one of its
+	# reads of many blocks, stored raw or compressed): the same failure,
+	# naming the same block
+	local comp off
+	for comp in none zstd; do
+		rand_tsv 9 3000 3000 | mk_table big.sst -b 512 -c $comp
+		local size=$(stat -c %s big.sst)
+		for off in 2000 $((size / 3)) $((size / 2)); do
+			cp big.sst dmg.sst
+			printf 'XXXXXXXX' | dd of=dmg.sst bs=1 seek=$off conv=notrunc 2>/dev/null
+			run --separate-stderr sst-merge -q -j 1 -o o1.sst in1.sst dmg.sst in2.sst
+			local s1=$status e1=$stderr
+			run --separate-stderr sst-merge -q -j 2 -o o2.sst in1.sst dmg.sst in2.sst
+			[ "$status" -eq 3 ] && [ "$s1" -eq 3 ] || fail "$comp, offset $off: exit $s1 / $status"
+			[ "$stderr" = "$e1" ] || fail "$comp, offset $off: '$e1' / '$stderr'"
+			[[ "$stderr" == *"dmg.sst: data block @"* ]] || fail "$comp, offset $off: '$stderr'"
+			[ ! -e o2.sst ] || fail "output left"
+		done
 	done
 	no_tmp_left .
 }

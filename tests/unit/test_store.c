@@ -412,6 +412,7 @@ merge_check(sst_table **in, const char *base, int drop, uint64_t split)
 	memset(&mo, 0, sizeof(mo));
 	sst_table_opts_default(&mo.table);
 	mo.table.block_size = 512;
+	mo.table.threads = drop ? 2 : 1;	/* 2: the inputs are read ahead */
 	mo.split_size = split;
 	mo.drop_deletes = drop;
 	CHECK_RC(sst_merge_tables(in, 2, &mo, unit_out, (void *)base, &outs, &nouts, &st, &e),
