@@ -209,7 +209,7 @@ same_content() {
 			run --separate-stderr sst-merge -q -j 2 -o o2.sst in1.sst dmg.sst in2.sst
 			[ "$status" -eq 3 ] && [ "$s1" -eq 3 ] || fail "$comp, offset $off: exit $s1 / $status"
 			[ "$stderr" = "$e1" ] || fail "$comp, offset $off: '$e1' / '$stderr'"
-			[[ "$stderr" == *"dmg.sst: data block @"* ]] || fail "$comp, offset $off: '$stderr'"
+			[[ "$stderr" == *"dmg.sst@"[0-9]*": data block: "* ]] || fail "$comp, offset $off: '$stderr'"
 			[ ! -e o2.sst ] || fail "output left"
 		done
 	done

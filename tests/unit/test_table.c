@@ -717,13 +717,13 @@ test_ahead_window(void)
 		sst_table_opts_default(&o);
 		o.block_size = 4096;
 		o.compression = comp ? SST_COMP_ZSTD : SST_COMP_NONE;
-		CHECK(build_seq(tpath("win.sst"), 40000, 1, &o) == 0);
+		CHECK(build_seq(unit_path("win.sst"), 40000, 1, &o) == 0);
 		for (i = 0; i < sizeof(re) / sizeof(re[0]); i++) {
 			char src[512];
 
-			snprintf(src, sizeof(src), "%s", tpath("win.sst"));	/* tpath's buffer is reused */
-			CHECK(reindex(src, tpath("win-re.sst"), re[i].keep, re[i].swap) > 20);
-			CHECK_RC(sst_table_open(&t, tpath("win-re.sst"), &e), SST_OK);
+			snprintf(src, sizeof(src), "%s", unit_path("win.sst"));	/* unit_path's buffer is reused */
+			CHECK(reindex(src, unit_path("win-re.sst"), re[i].keep, re[i].swap) > 20);
+			CHECK_RC(sst_table_open(&t, unit_path("win-re.sst"), &e), SST_OK);
 			if (t == NULL)
 				continue;
 			scan_both(t, re[i].what);
@@ -738,16 +738,16 @@ test_ahead_window(void)
 			sst_table_close(&t);
 		}
 		/* A flipped byte in a block in the middle of a read. */
-		h = block_handle(tpath("win.sst"), 20);
-		n = read_file(tpath("win.sst"), &img);
+		h = block_handle(unit_path("win.sst"), 20);
+		n = read_file(unit_path("win.sst"), &img);
 		CHECK(n > 4 * 64 * 1024 || comp);	/* stored raw: several windows */
 		img[h.off + h.len / 2] ^= 0x01;
-		write_file(tpath("win-flip.sst"), img, n);
+		write_file(unit_path("win-flip.sst"), img, n);
 		free(img);
 		img = NULL;
-		snprintf(want, sizeof(want), "%s: data block @%llu: checksum mismatch", tpath("win-flip.sst"),
+		snprintf(want, sizeof(want), "%s@%llu: data block: checksum mismatch", unit_path("win-flip.sst"),
 		    (unsigned long long)h.off);
-		CHECK_RC(sst_table_open(&t, tpath("win-flip.sst"), &e), SST_OK);
+		CHECK_RC(sst_table_open(&t, unit_path("win-flip.sst"), &e), SST_OK);
 		if (t == NULL)
 			continue;
 		scan_both(t, "flip in a read");
