@@ -663,6 +663,9 @@ typedef struct run_iter {
 	sst_iter *in;		/* over h.t; NULL when closed */
 	int parked;		/* closed while positioned: rec is in saved */
 	int ahead;		/* SST_MERGE_READAHEAD given */
+	int fresh;		/* a table was opened: its first record is unchecked */
+	const uint8_t *sought;	/* the key sought in it (NULL: its first record) */
+	size_t soughtlen;
 	sst_buf saved;
 } run_iter;
 
@@ -716,9 +719,35 @@ ri_open(run_iter *ri, sst_err *err)
 	}
 	if ((rc = handle_open(ri->p, &ri->h, &ri->p->slots[ri->r->first + ri->cur], err)) != SST_OK)
 		return rc;
+	ri->fresh = 1;
 	if ((rc = (ri->ahead ? sst_table_iter_ahead : sst_table_iter)(ri->h.t, &ri->in, err)) != SST_OK)
 		handle_close(ri->p, &ri->h);
 	return rc;
+}
+
+/*
+ * The first record read from a store's table lies in the table's manifest
+ * range: a run trusts the ranges for its order, so a table swapped for
+ * another of the same size is refused rather than read out of order.
+ */
+static int
+ri_check_range(run_iter *ri, sst_err *err)
+{
+	const slot *sl = &ri->p->slots[ri->r->first + ri->cur];
+	const sst_store_entry *e = sl->e;
+	const sst_rec *r = &ri->in->rec;
+	int ok;
+
+	ri->fresh = 0;
+	if (e == NULL || !e->ranged)
+		return SST_OK;
+	if (ri->in->valid)
+		ok = e->records > 0 && in_range(sl, r->key, r->klen) == 0;
+	else	/* at its end: right only if nothing listed is at or after the key sought */
+		ok = e->records == 0 || (ri->sought != NULL &&
+		    sst_keycmp(ri->sought, ri->soughtlen, e->hi, e->hilen) > 0);
+	return ok ? SST_OK : sst_error(err, SST_EDATA, "%s: records or key range differ from "
+	    "the manifest's", sl->path);
 }
 
 /* From the inner iterator's position, or on to the next tables' first. */
@@ -728,6 +757,8 @@ ri_settle(run_iter *ri, sst_err *err)
 	int rc;
 
 	for (;;) {
+		if (ri->fresh && (rc = ri_check_range(ri, err)) != SST_OK)
+			return rc;
 		if (ri->in->valid) {
 			ri->base.valid = 1;
 			ri->base.rec = ri->in->rec;
@@ -738,6 +769,7 @@ ri_settle(run_iter *ri, sst_err *err)
 			ri->base.valid = 0;
 			return SST_OK;
 		}
+		ri->sought = NULL;
 		if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
 			return rc;
 	}
@@ -752,6 +784,7 @@ ri_first(sst_iter *base, sst_err *err)
 	ri_close(ri);
 	ri->cur = 0;
 	ri->base.valid = 0;
+	ri->sought = NULL;
 	if (ri->r->n == 0)
 		return SST_OK;
 	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
@@ -770,9 +803,13 @@ ri_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 	ri->cur = ri->r->sorted ? run_find(ri->p, ri->r, key, klen) : 0;
 	if (ri->cur >= ri->r->n)
 		return SST_OK;
+	ri->sought = key;
+	ri->soughtlen = klen;
 	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_seek(ri->in, key, klen, err)) != SST_OK)
 		return rc;
-	return ri_settle(ri, err);
+	rc = ri_settle(ri, err);
+	ri->sought = NULL;	/* the caller's */
+	return rc;
 }
 
 static int
@@ -792,6 +829,7 @@ ri_next(sst_iter *base, sst_err *err)
 		if (!ri->in->valid || sst_keycmp(ri->in->rec.key, ri->in->rec.klen, k, kl) != 0)
 			return sst_error(err, SST_EDATA, "%s: changed while being read",
 			    ri->p->slots[ri->r->first + ri->cur].path);
+		ri->fresh = 0;	/* read before */
 	} else {
 		lru_front(ri->p, &ri->h);
 	}
