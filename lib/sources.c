@@ -663,9 +663,6 @@ typedef struct run_iter {
 	sst_iter *in;		/* over h.t; NULL when closed */
 	int parked;		/* closed while positioned: rec is in saved */
 	int ahead;		/* SST_MERGE_READAHEAD given */
-	int fresh;		/* a table was opened: its first record is unchecked */
-	const uint8_t *sought;	/* the key sought in it (NULL: its first record) */
-	size_t soughtlen;
 	sst_buf saved;
 } run_iter;
 
@@ -719,33 +716,33 @@ ri_open(run_iter *ri, sst_err *err)
 	}
 	if ((rc = handle_open(ri->p, &ri->h, &ri->p->slots[ri->r->first + ri->cur], err)) != SST_OK)
 		return rc;
-	ri->fresh = 1;
 	if ((rc = (ri->ahead ? sst_table_iter_ahead : sst_table_iter)(ri->h.t, &ri->in, err)) != SST_OK)
 		handle_close(ri->p, &ri->h);
 	return rc;
 }
 
 /*
- * The first record read from a store's table lies in the table's manifest
- * range: a run trusts the ranges for its order, so a table swapped for
- * another of the same size is refused rather than read out of order.
+ * Just after a table of the run was opened and positioned at its first
+ * record or at the first >= sought (NULL: the first): a store's table holds
+ * that record in its manifest range, or, at its end, nothing at or after
+ * sought was listed. A run trusts the ranges for its order, so a table
+ * swapped for another of the same size is refused, not read out of order.
  */
 static int
-ri_check_range(run_iter *ri, sst_err *err)
+ri_check_range(const run_iter *ri, const uint8_t *sought, size_t soughtlen, sst_err *err)
 {
 	const slot *sl = &ri->p->slots[ri->r->first + ri->cur];
 	const sst_store_entry *e = sl->e;
 	const sst_rec *r = &ri->in->rec;
 	int ok;
 
-	ri->fresh = 0;
 	if (e == NULL || !e->ranged)
 		return SST_OK;
 	if (ri->in->valid)
 		ok = e->records > 0 && in_range(sl, r->key, r->klen) == 0;
 	else	/* at its end: right only if nothing listed is at or after the key sought */
-		ok = e->records == 0 || (ri->sought != NULL &&
-		    sst_keycmp(ri->sought, ri->soughtlen, e->hi, e->hilen) > 0);
+		ok = e->records == 0 || (sought != NULL &&
+		    sst_keycmp(sought, soughtlen, e->hi, e->hilen) > 0);
 	return ok ? SST_OK : sst_error(err, SST_EDATA, "%s: records or key range differ from "
 	    "the manifest's", sl->path);
 }
@@ -757,8 +754,6 @@ ri_settle(run_iter *ri, sst_err *err)
 	int rc;
 
 	for (;;) {
-		if (ri->fresh && (rc = ri_check_range(ri, err)) != SST_OK)
-			return rc;
 		if (ri->in->valid) {
 			ri->base.valid = 1;
 			ri->base.rec = ri->in->rec;
@@ -769,8 +764,8 @@ ri_settle(run_iter *ri, sst_err *err)
 			ri->base.valid = 0;
 			return SST_OK;
 		}
-		ri->sought = NULL;
-		if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
+		if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK ||
+		    (rc = ri_check_range(ri, NULL, 0, err)) != SST_OK)
 			return rc;
 	}
 }
@@ -784,10 +779,10 @@ ri_first(sst_iter *base, sst_err *err)
 	ri_close(ri);
 	ri->cur = 0;
 	ri->base.valid = 0;
-	ri->sought = NULL;
 	if (ri->r->n == 0)
 		return SST_OK;
-	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
+	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK ||
+	    (rc = ri_check_range(ri, NULL, 0, err)) != SST_OK)
 		return rc;
 	return ri_settle(ri, err);
 }
@@ -803,13 +798,11 @@ ri_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 	ri->cur = ri->r->sorted ? run_find(ri->p, ri->r, key, klen) : 0;
 	if (ri->cur >= ri->r->n)
 		return SST_OK;
-	ri->sought = key;
-	ri->soughtlen = klen;
-	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_seek(ri->in, key, klen, err)) != SST_OK)
+	if ((rc = ri_open(ri, err)) != SST_OK ||
+	    (rc = sst_iter_seek(ri->in, key, klen, err)) != SST_OK ||
+	    (rc = ri_check_range(ri, key, klen, err)) != SST_OK)
 		return rc;
-	rc = ri_settle(ri, err);
-	ri->sought = NULL;	/* the caller's */
-	return rc;
+	return ri_settle(ri, err);
 }
 
 static int
@@ -829,7 +822,6 @@ ri_next(sst_iter *base, sst_err *err)
 		if (!ri->in->valid || sst_keycmp(ri->in->rec.key, ri->in->rec.klen, k, kl) != 0)
 			return sst_error(err, SST_EDATA, "%s: changed while being read",
 			    ri->p->slots[ri->r->first + ri->cur].path);
-		ri->fresh = 0;	/* read before */
 	} else {
 		lru_front(ri->p, &ri->h);
 	}
