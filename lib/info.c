@@ -107,8 +107,9 @@ sst_store_info_json(FILE *out, const char *dir, const sst_store_info *si)
 
 	fprintf(out, "{\"store\":");
 	sst_json_str(out, (const uint8_t *)dir, strlen(dir));
-	fprintf(out, ",\"type\":\"store\",\"format_version\":%d,\"strategy\":\"%s\",\"next\":%" PRIu64
-	    ",\"options\":{", m->version, sst_strategy_name(m->strategy), m->next);
+	fprintf(out, ",\"type\":\"store\",\"format_version\":%d,\"strategy\":\"%s\""
+	    ",\"next\":%" PRIu64 ",\"options\":{", m->version, sst_strategy_name(m->strategy),
+	    m->next);
 	for (i = 0; (name = sst_store_knob_name(i)) != NULL; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", name,
 		    sst_store_knob_get(&m->knobs, i));
