@@ -73,14 +73,9 @@ print_store(void *arg, const char *dir, const sst_store_info *si, sst_err *err)
 	    "deletes (sum over %zu tables): %" PRIu64 "\nbytes: %" PRIu64 "\n", m->next, m->n,
 	    m->n, si->records, m->n, si->ndeletes, si->bytes);
 	for (lev = 0; lev <= SST_STORE_MAX_LEVEL; lev++) {
-		uint64_t lb = 0;
-		size_t ln = 0;
+		uint64_t lb;
+		size_t ln = sst_store_level_sum(m, lev, &lb);
 
-		for (i = 0; i < m->n; i++)
-			if (m->t[i].level == lev) {
-				ln++;
-				lb += m->t[i].size;
-			}
 		if (ln)
 			fprintf(out, "level %d: %zu tables, %" PRIu64 " bytes\n", lev, ln, lb);
 	}

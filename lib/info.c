@@ -65,6 +65,39 @@ print_json_key(FILE *out, const char *field, const uint8_t *k, size_t n)
 	sst_json_hex(out, k, n);
 }
 
+size_t
+sst_store_level_sum(const sst_manifest *m, int lev, uint64_t *bytes)
+{
+	size_t i, n = 0;
+
+	*bytes = 0;
+	for (i = 0; i < m->n; i++)
+		if (m->t[i].level == lev) {
+			n++;
+			*bytes += m->t[i].size;
+		}
+	return n;
+}
+
+/* The levels that hold tables, shallowest first: {"level":L,"tables":N,"bytes":B}. */
+static void
+print_json_levels(FILE *out, const sst_manifest *m)
+{
+	const char *sep = "";
+	int lev;
+
+	for (lev = 0; lev <= SST_STORE_MAX_LEVEL; lev++) {
+		uint64_t lb;
+		size_t ln = sst_store_level_sum(m, lev, &lb);
+
+		if (ln == 0)
+			continue;
+		fprintf(out, "%s{\"level\":%d,\"tables\":%zu,\"bytes\":%" PRIu64 "}", sep, lev,
+		    ln, lb);
+		sep = ",";
+	}
+}
+
 void
 sst_store_info_json(FILE *out, const char *dir, const sst_store_info *si)
 {
@@ -74,14 +107,17 @@ sst_store_info_json(FILE *out, const char *dir, const sst_store_info *si)
 
 	fprintf(out, "{\"store\":");
 	sst_json_str(out, (const uint8_t *)dir, strlen(dir));
-	fprintf(out, ",\"format_version\":%d,\"strategy\":\"%s\",\"next\":%" PRIu64
-	    ",\"options\":{", m->version, sst_strategy_name(m->strategy), m->next);
+	fprintf(out, ",\"type\":\"store\",\"format_version\":%d,\"strategy\":\"%s\""
+	    ",\"next\":%" PRIu64 ",\"options\":{", m->version, sst_strategy_name(m->strategy),
+	    m->next);
 	for (i = 0; (name = sst_store_knob_name(i)) != NULL; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", name,
 		    sst_store_knob_get(&m->knobs, i));
 	fprintf(out, "},\"tables_summed\":%zu,\"records_sum_over_tables\":%" PRIu64
-	    ",\"deletes_sum_over_tables\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"tables\":[",
+	    ",\"deletes_sum_over_tables\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"levels\":[",
 	    m->n, si->records, si->ndeletes, si->bytes);
+	print_json_levels(out, m);
+	fprintf(out, "],\"tables\":[");
 	for (i = 0; i < m->n; i++) {
 		const sst_store_entry *e = &m->t[i];
 

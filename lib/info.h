@@ -28,6 +28,9 @@ typedef struct sst_store_info {
 int sst_store_info_open(sst_store_info *si, const char *dir, sst_err *err);
 void sst_store_info_close(sst_store_info *si);
 
+/* The number of tables of level lev in m and their bytes (0 when the level is empty). */
+size_t sst_store_level_sum(const sst_manifest *m, int lev, uint64_t *bytes);
+
 /* The JSON object of a store (ends with a newline) or of a table (does not). */
 void sst_store_info_json(FILE *out, const char *dir, const sst_store_info *si);
 void sst_table_info_json(FILE *out, const char *path, const sst_props *p);

@@ -721,6 +721,32 @@ ri_open(run_iter *ri, sst_err *err)
 	return rc;
 }
 
+/*
+ * Just after a table of the run was opened and positioned at its first
+ * record or at the first >= sought (NULL: the first): a store's table holds
+ * that record in its manifest range, or, at its end, nothing at or after
+ * sought was listed. A run trusts the ranges for its order, so a table
+ * swapped for another of the same size is refused, not read out of order.
+ */
+static int
+ri_check_range(const run_iter *ri, const uint8_t *sought, size_t soughtlen, sst_err *err)
+{
+	const slot *sl = &ri->p->slots[ri->r->first + ri->cur];
+	const sst_store_entry *e = sl->e;
+	const sst_rec *r = &ri->in->rec;
+	int ok;
+
+	if (e == NULL || !e->ranged)
+		return SST_OK;
+	if (ri->in->valid)
+		ok = e->records > 0 && in_range(sl, r->key, r->klen) == 0;
+	else	/* at its end: right only if nothing listed is at or after the key sought */
+		ok = e->records == 0 || (sought != NULL &&
+		    sst_keycmp(sought, soughtlen, e->hi, e->hilen) > 0);
+	return ok ? SST_OK : sst_error(err, SST_EDATA, "%s: records or key range differ from "
+	    "the manifest's", sl->path);
+}
+
 /* From the inner iterator's position, or on to the next tables' first. */
 static int
 ri_settle(run_iter *ri, sst_err *err)
@@ -738,7 +764,8 @@ ri_settle(run_iter *ri, sst_err *err)
 			ri->base.valid = 0;
 			return SST_OK;
 		}
-		if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
+		if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK ||
+		    (rc = ri_check_range(ri, NULL, 0, err)) != SST_OK)
 			return rc;
 	}
 }
@@ -754,7 +781,8 @@ ri_first(sst_iter *base, sst_err *err)
 	ri->base.valid = 0;
 	if (ri->r->n == 0)
 		return SST_OK;
-	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK)
+	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_first(ri->in, err)) != SST_OK ||
+	    (rc = ri_check_range(ri, NULL, 0, err)) != SST_OK)
 		return rc;
 	return ri_settle(ri, err);
 }
@@ -770,7 +798,9 @@ ri_seek(sst_iter *base, const uint8_t *key, size_t klen, sst_err *err)
 	ri->cur = ri->r->sorted ? run_find(ri->p, ri->r, key, klen) : 0;
 	if (ri->cur >= ri->r->n)
 		return SST_OK;
-	if ((rc = ri_open(ri, err)) != SST_OK || (rc = sst_iter_seek(ri->in, key, klen, err)) != SST_OK)
+	if ((rc = ri_open(ri, err)) != SST_OK ||
+	    (rc = sst_iter_seek(ri->in, key, klen, err)) != SST_OK ||
+	    (rc = ri_check_range(ri, key, klen, err)) != SST_OK)
 		return rc;
 	return ri_settle(ri, err);
 }

@@ -14,7 +14,9 @@ encoded as UTF-8).
 Errors: sstkit.DataError for bad data (a damaged file, not a table: what
 the tools exit 3 for), OSError with its errno for system errors (a
 missing file is FileNotFoundError, errno ENOENT), sstkit.BusyError when a
-store is locked by another writer, ValueError for bad arguments.
+store is locked by another writer, ValueError for bad arguments. A record
+that build cannot take (an empty or over-long key) is sstkit.RecordError,
+both a DataError (sst-build exits 3 for it) and a ValueError.
 """
 
 import ctypes
@@ -23,7 +25,8 @@ import json
 import os
 import threading
 
-__all__ = ["open", "build", "Reader", "Error", "DataError", "BusyError", "library_path"]
+__all__ = ["open", "build", "Reader", "Error", "DataError", "RecordError", "BusyError",
+           "library_path"]
 
 _OK, _NOTFOUND, _EUSAGE, _EDATA, _ESYS, _EBUSY = 0, 1, 2, 3, 4, 75
 
@@ -34,6 +37,11 @@ class Error(Exception):
 
 class DataError(Error):
     """Bad data: a damaged file, or one that is not a table or store."""
+
+
+class RecordError(DataError, ValueError):
+    """A record that sstkit.build cannot take (an empty key, a key over
+    65,536 bytes): bad data, as sst-build exits 3 for it, and a ValueError."""
 
 
 class BusyError(Error):
@@ -131,7 +139,7 @@ class _Err:
         except Exception:  # interpreter shutdown: the module may be gone
             pass
 
-    def raise_(self, rc):
+    def raise_(self, rc, usage=ValueError):
         msg = (_error_message(self.p) or b"").decode("utf-8", "replace")
         if rc == _EDATA:
             raise DataError(msg)
@@ -140,7 +148,7 @@ class _Err:
         if rc == _EBUSY:
             raise BusyError(msg)
         if rc == _EUSAGE:
-            raise ValueError(msg)
+            raise usage(msg)
         raise Error("%s (code %d)" % (msg, rc))
 
 
@@ -312,7 +320,10 @@ _libc_free = _find_free()
 
 
 def open(path, *more):  # noqa: A001 (the contract's name)
-    """A reader of the tables and stores path, *more: later ones newer."""
+    """A reader of the tables and stores path, *more: later ones newer.
+    path may also be a list or tuple of paths (then without more)."""
+    if isinstance(path, (list, tuple)) and not more:
+        return Reader(*path)
     return Reader(path, *more)
 
 
@@ -353,7 +364,7 @@ def build(path, records, memory=None, block_size=None, level=None, bloom_bits=No
                 v = _bytes(value, "value")
                 rc = _builder_put(b, k, len(k), v, len(v), err.p)
             if rc != _OK:
-                err.raise_(rc)
+                err.raise_(rc, RecordError)
         rc = _builder_finish(ctypes.byref(b), err.p)
         if rc != _OK:
             err.raise_(rc)

@@ -162,3 +162,31 @@ sys.exit(0 if len(docs) == 2 else 1)'
 	run sst-info st
 	grep -q ' keys a\\x20b \.\. z\\\\y$' <<<"$output" || fail "$output"
 }
+
+@test "info: a store's --json has type \"store\" and its levels (tables and bytes each), as the text" {
+	: | sst-build -q --into lv
+	sst-merge -q --compact --strategy leveled --set max-levels=4 lv
+	printf 'a\t1\nb\t2\n' | sst-build -q -o ab.sst
+	printf 'c\t3\n' | sst-build -q -o c.sst
+	printf 'a\tA\nz\tZ\n' | sst-build -q -o az.sst
+	sst-ingest -q lv ab.sst c.sst
+	sst-ingest -q lv az.sst
+	sst-info --json lv >j
+	python3 -c '
+import json, sys
+d = json.load(open("j"))
+assert d["type"] == "store", d
+want = {}
+for t in d["tables"]:
+    n, b = want.get(t["level"], (0, 0))
+    want[t["level"]] = (n + 1, b + t["size"])
+got = {l["level"]: (l["tables"], l["bytes"]) for l in d["levels"]}
+assert got == want and len(got) == 2, (got, want)
+assert [l["level"] for l in d["levels"]] == sorted(got), d["levels"]
+' || fail "$(cat j)"
+	# the text output says the same
+	for l in $(python3 -c 'import json; [print("%d:%d:%d" % (l["level"], l["tables"], l["bytes"])) for l in json.load(open("j"))["levels"]]'); do
+		IFS=: read -r lev n b <<<"$l"
+		sst-info lv | grep -qx "level $lev: $n tables, $b bytes" || fail "$(sst-info lv)"
+	done
+}

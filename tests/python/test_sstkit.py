@@ -112,6 +112,32 @@ class TestModule(Base):
         with sstkit.open(new, old) as r:  # old is newer now
             self.assertEqual(r.get("b"), b"2")
 
+    def test_open_takes_a_list_of_paths(self):
+        old, new = self.path("old.sst"), self.path("new.sst")
+        sstkit.build(old, [("a", "1"), ("b", "2")])
+        sstkit.build(new, [("a", None), ("b", "22")])
+        for paths in ([old, new], (old, new)):
+            with sstkit.open(paths) as r:
+                self.assertEqual(list(r.scan()), [(b"b", b"22")])
+        with sstkit.open([new, old]) as r:
+            self.assertEqual(r.get("a"), b"1")
+        with self.assertRaises(TypeError):
+            sstkit.open([])
+
+    def test_bad_records_are_data_errors(self):
+        # sst-build exits 3 for them: DataError, and a ValueError as well
+        p = self.path("r.sst")
+        for key in (b"", b"k" * 65537):
+            for cls in (sstkit.DataError, ValueError):
+                with self.assertRaises(cls):
+                    sstkit.build(p, [("a", "1"), (key, "v")])
+                with self.assertRaises(cls):
+                    sstkit.build(p, [(key, None)])
+        self.assertEqual(os.listdir(self.dir), [])
+        sstkit.build(p, [(b"k" * 65536, "v")])
+        with sstkit.open(p) as r:
+            self.assertEqual(r[b"k" * 65536], b"v")
+
     def test_store(self):
         t1, t2, store = self.path("1.sst"), self.path("2.sst"), self.path("store")
         sstkit.build(t1, [("a", "1"), ("b", "2")])
