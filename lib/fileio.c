@@ -64,10 +64,13 @@ sst_write_full(int fd, const void *buf, size_t n, const char *path, sst_err *err
  * held) until the path is unregistered; see sst_cleanup_register_locked().
  */
 #define MAX_CLEANUP 1024
+#define REG_FILE	0	/* unlinked */
+#define REG_LOCKED	1	/* unlinked; see sst_cleanup_register_locked() */
+#define REG_DIR		2	/* removed (rmdir) once the files are unlinked */
 static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *volatile cleanup_paths[MAX_CLEANUP];
 static int cleanup_fds[MAX_CLEANUP];
-static unsigned char cleanup_keep[MAX_CLEANUP];
+static unsigned char cleanup_keep[MAX_CLEANUP];	/* a REG_* kind */
 /* Slots ever used: the exit and signal cleaners look no further. */
 static volatile int cleanup_used;
 
@@ -93,13 +96,19 @@ register_path(const char *path, int keep)
 void
 sst_cleanup_register(const char *path)
 {
-	register_path(path, 0);
+	register_path(path, REG_FILE);
 }
 
 void
 sst_cleanup_register_locked(const char *path)
 {
-	register_path(path, 1);
+	register_path(path, REG_LOCKED);
+}
+
+void
+sst_cleanup_register_dir(const char *path)
+{
+	register_path(path, REG_DIR);
 }
 
 void
@@ -133,7 +142,8 @@ cleanup_keep_fd(const char *path, int fd)
 	for (i = 0; i < MAX_CLEANUP; i++) {
 		char *p = cleanup_paths[i];
 
-		if (p != NULL && cleanup_keep[i] && cleanup_fds[i] < 0 && strcmp(p, path) == 0) {
+		if (p != NULL && cleanup_keep[i] == REG_LOCKED && cleanup_fds[i] < 0 &&
+		    strcmp(p, path) == 0) {
 			cleanup_fds[i] = fd;
 			kept = 1;
 			break;
@@ -151,8 +161,14 @@ cleanup_all(void)
 	for (i = 0; i < n; i++) {
 		char *p = cleanup_paths[i];
 
-		if (p != NULL)
+		if (p != NULL && cleanup_keep[i] != REG_DIR)
 			unlink(p);
+	}
+	for (i = 0; i < n; i++) {
+		char *p = cleanup_paths[i];
+
+		if (p != NULL && cleanup_keep[i] == REG_DIR)
+			rmdir(p);
 	}
 }
 

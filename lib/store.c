@@ -28,7 +28,50 @@ struct sst_store {
 	int made_store;		/* ... or wrote the first manifest */
 	sst_manifest m;
 	uint64_t next;		/* numbers handed out; >= m.next */
+	/*
+	 * A store this writer is creating, until it first commits a table:
+	 * its paths (directory, LOCK, MANIFEST, new tables) are registered
+	 * for removal on SIGINT/SIGTERM, so a killed creation leaves none.
+	 */
+	char **armed;
+	size_t narmed;
 };
+
+/* Registers dir/name (name NULL: dir itself) for removal on a signal. */
+static void
+arm(sst_store *s, const char *name)
+{
+	char path[PATH_MAX], **v;
+	sst_err e;
+
+	if (name != NULL && sst_store_path_join(path, sizeof(path), s->dir, name, &e) != SST_OK)
+		return;
+	if ((v = realloc(s->armed, (s->narmed + 1) * sizeof(*v))) == NULL)
+		return;	/* best effort, as the registry is */
+	s->armed = v;
+	if ((v[s->narmed] = strdup(name != NULL ? path : s->dir)) == NULL)
+		return;
+	if (name != NULL)
+		sst_cleanup_register(v[s->narmed]);
+	else
+		sst_cleanup_register_dir(v[s->narmed]);
+	s->narmed++;
+}
+
+/* The store is there to stay (or gone): its paths leave the registry. */
+static void
+disarm(sst_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->narmed; i++) {
+		sst_cleanup_unregister(s->armed[i]);
+		free(s->armed[i]);
+	}
+	free(s->armed);
+	s->armed = NULL;
+	s->narmed = 0;
+}
 
 int
 sst_store_path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err)
@@ -609,6 +652,7 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
 		s->made_dir = 1;
+		arm(s, NULL);
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = sst_store_path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
@@ -658,6 +702,8 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		int published;
 
 		s->made_store = 1;	/* its LOCK is ours: discarded on failure */
+		arm(s, "LOCK");
+		arm(s, "MANIFEST");
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
 			rc = manifest_write(dir, &s->m, &published, err);
 	}
@@ -700,6 +746,8 @@ sst_store_new_table(sst_store *s, char **path, sst_err *err)
 		return rc;
 	if ((*path = strdup(p)) == NULL)
 		return sst_nomem(err, p);
+	if (s->narmed > 0)
+		arm(s, name);
 	s->next++;
 	return SST_OK;
 }
@@ -756,6 +804,8 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	free(held.v);
 	sst_manifest_free(&s->m);
 	s->m = nm;
+	if (s->m.n > 0)
+		disarm(s);	/* a store with data: killed later, it stays */
 	return SST_OK;
 }
 
@@ -890,6 +940,7 @@ sst_store_close(sst_store **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	disarm(s);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	sst_manifest_free(&s->m);

@@ -290,6 +290,51 @@ follows_links() {
 	no_tmp_left .
 }
 
+# kill_creating SIG DIR TOOL ARGS...: TOOL reads a FIFO kept open (so it is
+# still at work) while it creates the store DIR; SIG once DIR/MANIFEST is there.
+kill_creating() {
+	local sig=$1 dir=$2 tool=$3 pid rc=0 i
+	shift 3
+	rm -f fifo
+	mkfifo fifo
+	exec 5<>fifo
+	cat feed >&5
+	bg_sigdfl "$@" &
+	pid=$!
+	wait_exec "$pid" "$tool"
+	for i in $(seq 200); do
+		[ -e "$dir/MANIFEST" ] && break
+		sleep 0.05
+	done
+	[ -e "$dir/MANIFEST" ] || fail "$tool made no $dir/MANIFEST"
+	kill -"$sig" "$pid"
+	wait "$pid" || rc=$?
+	exec 5>&-
+	[ "$rc" -ne 0 ] || fail "$tool $sig: exit 0"
+}
+
+# (the store's code is one for every writer: wal-replay --into too, before
+# its first flush; it reads no FIFO, so it is not stopped mid-way here)
+@test "outputs: SIGTERM or SIGINT while sst-build --into creates a store leaves none" {
+	local sig
+	printf 'k\t1\n' >a.tsv
+	for sig in TERM INT; do
+		cp a.tsv feed
+		kill_creating "$sig" new sst-build sst-build -q --into new fifo
+		[ ! -e new ] || fail "sst-build $sig: left: $(ls -A new)"
+	done
+	# an empty directory made a store: empty again; a store that was: kept
+	mkdir empty
+	cp a.tsv feed
+	kill_creating TERM empty sst-build sst-build -q --into empty fifo
+	[ -d empty ] && [ -z "$(ls -A empty)" ] || fail "left in empty: $(ls -A empty)"
+	sst-build -q --into st a.tsv
+	cp st/MANIFEST manifest.old
+	kill_creating TERM st sst-build sst-build -q --into st fifo
+	same st/MANIFEST manifest.old
+	sst-verify -q st
+}
+
 @test "outputs: a failed sst-build --into or wal-replay --into leaves no store it created" {
 	printf 'b\t1\na\t2\n' >unsorted.tsv
 	run --separate-stderr sst-build -q --sorted --into newstore unsorted.tsv
