@@ -335,6 +335,34 @@ kill_creating() {
 	sst-verify -q st
 }
 
+@test "outputs: SIGTERM during wal-replay --into: its flushed tables go, new store or old" {
+	local pid rc n i dir
+	seq -w 300000 | sed 's/$/\tsome value of a fair length/' | wal-append --sync none w.wal
+	printf 'a\t1\n' | sst-build -q --into old
+	for dir in old new; do
+		bg_sigdfl wal-replay -q --memtable-size 64K --into "$dir" w.wal &
+		pid=$!
+		# stopped once it has flushed a few tables, long before its end
+		for i in $(seq 400); do
+			n=$(ls "$dir" 2>/dev/null | grep -c '\.sst$' || true)
+			[ "$n" -ge 4 ] && break
+			sleep 0.02
+		done
+		kill -STOP "$pid"
+		[ "$n" -ge 4 ] || fail "$dir: no flushes seen"
+		[ -d "/proc/$pid" ] || fail "$dir: replay ended first"
+		kill -TERM "$pid"
+		kill -CONT "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 0 ]
+	done
+	[ ! -e new ] || fail "left: $(ls -A new)"
+	[ "$(ls old | grep '\.sst$')" = 000001.sst ] || fail "left: $(ls -A old)"
+	[ "$(sst-dump old)" = "$(printf 'a\t1')" ]
+	sst-verify -q old
+}
+
 @test "outputs: a failed sst-build --into or wal-replay --into leaves no store it created" {
 	printf 'b\t1\na\t2\n' >unsorted.tsv
 	run --separate-stderr sst-build -q --sorted --into newstore unsorted.tsv
