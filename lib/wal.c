@@ -266,7 +266,10 @@ sst_wal_reader_open(sst_wal_reader **rp, const char *path,
 		rc = sst_nomem(err, path);
 		goto fail;
 	}
-	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* "-": standard input, redirected from a WAL file */
+	r->fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
 		rc = sst_syserr(err, "%s", path);
 		goto fail;
 	}
@@ -277,6 +280,12 @@ sst_wal_reader_open(sst_wal_reader **rp, const char *path,
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;	/* an I/O error (exit 4), as for every tool */
 		rc = sst_syserr(err, "%s", path);
+		goto fail;
+	}
+	/* read by offset, up to the size it has now: a pipe would read as empty */
+	if (!S_ISREG(st.st_mode)) {
+		rc = sst_error(err, SST_EDATA, "%s: not a regular file (a WAL is read "
+		    "from a file, not a pipe or device)", path);
 		goto fail;
 	}
 	r->size = (uint64_t)st.st_size;

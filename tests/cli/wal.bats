@@ -180,6 +180,25 @@ append_each() {
 	no_tmp_left .
 }
 
+@test "wal: a WAL on a pipe, FIFO or device is exit 3, never an empty replay; '-' is stdin redirected from a file" {
+	printf 'a\t1\nb\t2\n' | wal-append w.wal
+	run --separate-stderr sh -c 'cat w.wal | wal-replay -o out.sst /dev/stdin'
+	[ "$status" -eq 3 ] || fail "status $status: $stderr"
+	check_err wal-replay '^wal-replay: /dev/stdin: not a regular file'
+	[ ! -e out.sst ]
+	run --separate-stderr sh -c 'cat w.wal | wal-replay --into st -'
+	[ "$status" -eq 3 ] || fail "status $status: $stderr"
+	check_err wal-replay '^wal-replay: -: not a regular file'
+	[ ! -e st ]
+	run --separate-stderr wal-replay -o out.sst /dev/null
+	[ "$status" -eq 3 ]
+	wal-replay -q -o out.sst - <w.wal
+	[ "$(sst-dump out.sst)" = "$(printf 'a\t1\nb\t2')" ]
+	run --separate-stderr wal-replay --remove -o out2.sst - <w.wal
+	[ "$status" -eq 2 ]
+	[ -e w.wal ] && [ ! -e out2.sst ]
+}
+
 # --- round trips ---------------------------------------------------------------
 
 @test "wal: round trip with many flushes (-o and --into) equals the model" {
