@@ -103,7 +103,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_SKIP: ro.skip_corrupt = 1; break;
 		case OPT_REMOVE: remove = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}
