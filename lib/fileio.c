@@ -67,15 +67,18 @@ sst_write_full(int fd, const void *buf, size_t n, const char *path, sst_err *err
 #define REG_FILE	0	/* unlinked */
 #define REG_LOCKED	1	/* unlinked; see sst_cleanup_register_locked() */
 #define REG_DIR		2	/* removed (rmdir) once the files are unlinked */
+#define REG_TRUNC	3	/* cut back to a size; at 0 unlinked too */
 static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *volatile cleanup_paths[MAX_CLEANUP];
 static int cleanup_fds[MAX_CLEANUP];
 static unsigned char cleanup_keep[MAX_CLEANUP];	/* a REG_* kind */
+static int cleanup_tfd[MAX_CLEANUP];		/* REG_TRUNC: the caller's fd */
+static off_t cleanup_size[MAX_CLEANUP];		/* REG_TRUNC: its size to keep */
 /* Slots ever used: the exit and signal cleaners look no further. */
 static volatile int cleanup_used;
 
 static void
-register_path(const char *path, int keep)
+register_path(const char *path, int keep, int tfd, uint64_t size)
 {
 	int i;
 
@@ -84,6 +87,8 @@ register_path(const char *path, int keep)
 		if (cleanup_paths[i] == NULL) {
 			cleanup_fds[i] = -1;
 			cleanup_keep[i] = (unsigned char)keep;
+			cleanup_tfd[i] = tfd;
+			cleanup_size[i] = (off_t)size;
 			if (i >= cleanup_used)
 				cleanup_used = i + 1;
 			cleanup_paths[i] = strdup(path);
@@ -96,19 +101,25 @@ register_path(const char *path, int keep)
 void
 sst_cleanup_register(const char *path)
 {
-	register_path(path, REG_FILE);
+	register_path(path, REG_FILE, -1, 0);
 }
 
 void
 sst_cleanup_register_locked(const char *path)
 {
-	register_path(path, REG_LOCKED);
+	register_path(path, REG_LOCKED, -1, 0);
 }
 
 void
 sst_cleanup_register_dir(const char *path)
 {
-	register_path(path, REG_DIR);
+	register_path(path, REG_DIR, -1, 0);
+}
+
+void
+sst_cleanup_register_trunc(const char *path, int fd, uint64_t size)
+{
+	register_path(path, REG_TRUNC, fd, size);
 }
 
 void
@@ -161,8 +172,16 @@ cleanup_all(void)
 	for (i = 0; i < n; i++) {
 		char *p = cleanup_paths[i];
 
-		if (p != NULL && cleanup_keep[i] != REG_DIR)
+		if (p == NULL || cleanup_keep[i] == REG_DIR)
+			continue;
+		if (cleanup_keep[i] == REG_TRUNC) {
+			if (ftruncate(cleanup_tfd[i], cleanup_size[i]) == 0)
+				(void)fdatasync(cleanup_tfd[i]);
+			if (cleanup_size[i] == 0)
+				unlink(p);
+		} else {
 			unlink(p);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		char *p = cleanup_paths[i];

@@ -145,10 +145,14 @@ const char *sst_tmpdir(const char *tmpdir);
  * in the registry, so cleaners leave the file alone until unregistered.
  * Unregistering closes it. sst_cleanup_register_dir(): a directory this
  * process made, removed (if empty) after every registered file is unlinked.
+ * sst_cleanup_register_trunc(): a file appended to through fd (the
+ * caller's, open until unregistered) is cut back to size; at size 0 it is
+ * unlinked too (a file this process created).
  */
 void sst_cleanup_register(const char *path);
 void sst_cleanup_register_locked(const char *path);
 void sst_cleanup_register_dir(const char *path);
+void sst_cleanup_register_trunc(const char *path, int fd, uint64_t size);
 void sst_cleanup_unregister(const char *path);
 /*
  * Installs SIGINT/SIGTERM/SIGHUP handlers that remove every registered path
