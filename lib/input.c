@@ -963,7 +963,13 @@ node_read(struct node *nd, const uint8_t **p, size_t *n, sst_err *err)
 				give_zeros(nd, nd->msize, p, n);
 			return SST_OK;
 		}
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		/*
+		 * A warning on data is damage: a zip member whose CRC-32 or
+		 * size does not match (libarchive still hands out its bytes).
+		 */
+		if (r == ARCHIVE_WARN)
+			return arch_error(nd, "damaged archive", err);
+		if (r != ARCHIVE_OK)
 			return arch_error(nd, "cannot read", err);
 		if (len == 0)
 			continue;

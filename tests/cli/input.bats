@@ -185,6 +185,41 @@ d = bytearray(open("two.gz", "rb").read()); d[-20] ^= 4; open("two-bad.gz", "wb"
 	[ "$(sst-dump --count e2.sst)" = 0 ]
 }
 
+@test "input: a zip member whose CRC-32 does not match is bad data (stored and deflated, file and stdin)" {
+	need_cmd zip
+	recs 300 >m.tsv
+	zip -q -0 s.zip m.tsv
+	zip -q -9 d.zip m.tsv
+	"$PY" - <<'PYEOF'
+for n in ("s.zip", "d.zip"):
+    d = bytearray(open(n, "rb").read())
+    d[d.find(b"m.tsv") + 5 + 200] ^= 1    # a bit of the member's data
+    open("bad-" + n, "wb").write(d)
+PYEOF
+	local f
+	for f in bad-s.zip bad-d.zip; do
+		run --separate-stderr sst-build -o x.sst "$f"
+		[ "$status" -eq 3 ] || fail "$f: status $status"
+		check_err sst-build "^sst-build: $f/m\.tsv: damaged archive: ZIP bad CRC"
+		[ ! -e x.sst ]
+		run --separate-stderr sh -c "sst-build -o x.sst - <$f"
+		[ "$status" -eq 3 ] || fail "$f on stdin: status $status"
+		check_err sst-build "^sst-build: -/m\.tsv: damaged archive"
+		[ ! -e x.sst ]
+	done
+	run --separate-stderr wal-append w.wal bad-s.zip
+	[ "$status" -eq 3 ]
+	[ ! -e w.wal ]
+	# intact ones read, a streamed zip (sizes after the data) too
+	sst-build -q -o s.sst s.zip
+	sst-build -q -o d.sst d.zip
+	zip -q - - <m.tsv >stream.zip
+	sst-build -q -o st.sst stream.zip
+	for f in s.sst d.sst st.sst; do
+		[ "$(sst-dump --count $f)" = 300 ]
+	done
+}
+
 @test "input: compressed members of tar, cpio and zip are decompressed" {
 	need_cmd gzip zstd xz tar zip cpio
 	recs 3000 >all.tsv
