@@ -671,10 +671,12 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 	if (stat(s->dir, &st) != 0) {
 		if (errno != ENOENT || !create)
 			return sst_syserr(err, "%s", s->dir);
-		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
+		if (mkdir(s->dir, 0777) == 0) {
+			s->made_dir = 1;
+			arm(s, NULL, UINT64_MAX);
+		} else if (errno != EEXIST) {
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
-		s->made_dir = 1;
-		arm(s, NULL, UINT64_MAX);
+		}	/* EEXIST: another writer's, which a failure here must leave alone */
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = sst_store_path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
