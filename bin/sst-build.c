@@ -156,7 +156,7 @@ main(int argc, char **argv)
 		case 'm': sopts.memory = sst_cli_size("--memory", optarg, 1u << 20, UINT64_MAX / 4); break;
 		case 'T': sopts.tmpdir = optarg; break;
 		case 'j': topts.threads = sopts.threads = (int)sst_cli_int("--threads", optarg, 1, 256); break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

@@ -77,7 +77,7 @@ main(int argc, char **argv)
 		case OPT_TO: to_arg = optarg; break;
 		case OPT_TOMBSTONES: tombstones = 1; break;
 		case OPT_COUNT: count_only = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

@@ -170,7 +170,7 @@ main(int argc, char **argv)
 			break;
 		case 'e': o.wopts.escape = 1; break;
 		case OPT_MISSING: o.list_missing = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

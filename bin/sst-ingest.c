@@ -45,7 +45,7 @@ main(int argc, char **argv)
 		case OPT_MOVE: o.move = 1; break;
 		case OPT_WAIT: o.wait = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

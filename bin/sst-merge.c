@@ -250,7 +250,7 @@ main(int argc, char **argv)
 			sets[nset++] = optarg;
 			break;
 		}
-		case 'h': fputs(usage_text, stdout); free(sets); return 0;
+		case 'h': free(sets); sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: free(sets); sst_cli_bad_option();
 		}

@@ -117,7 +117,7 @@ main(int argc, char **argv)
 			sample_opts = 1;
 			break;
 		case OPT_SPLITS: splits = sst_cli_int("--splits", optarg, 1, 10000000); break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

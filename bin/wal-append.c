@@ -80,7 +80,7 @@ main(int argc, char **argv)
 			if (sst_wal_sync_parse(optarg, &wo.sync) != 0)
 				sst_cli_usage_error("--sync: want always, batch or none, not '%s'", optarg);
 			break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}

@@ -103,7 +103,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_SKIP: ro.skip_corrupt = 1; break;
 		case OPT_REMOVE: remove = 1; break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'h': sst_cli_help(usage_text);
 		case SST_OPT_VERSION: sst_cli_version();
 		default: sst_cli_bad_option();
 		}
@@ -111,6 +111,9 @@ main(int argc, char **argv)
 	sst_cli_out_or_into(out, into, wait);
 	if (optind >= argc)
 		sst_cli_usage_error("missing WAL operand");
+	for (c = optind; remove && c < argc; c++)
+		if (strcmp(argv[c], "-") == 0)
+			sst_cli_usage_error("--remove: standard input ('-') cannot be removed");
 	sst_progress_init(&prog, sst_prog, progress);
 	ro.progress = sst_progress_cb;
 	ro.progress_arg = &prog;

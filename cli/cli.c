@@ -74,11 +74,31 @@ sst_cli_bad_option(void)
 	exit(SST_EUSAGE);
 }
 
+/* Exits 0 once stdout holds what was printed, else 4 naming stdout. */
+static void __attribute__((noreturn))
+exit_printed(void)
+{
+	sst_err e = { 0, "" };
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		(void)sst_err_write(&e, "stdout");
+		exit(sst_cli_fail(&e));
+	}
+	exit(0);
+}
+
 void
 sst_cli_version(void)
 {
 	printf("%s (sstkit) %s\n", sst_prog, SST_VERSION);
-	exit(0);
+	exit_printed();
+}
+
+void
+sst_cli_help(const char *text)
+{
+	fputs(text, stdout);
+	exit_printed();
 }
 
 uint64_t

@@ -51,8 +51,11 @@ void sst_cli_usage_error(const char *fmt, ...)
 /* After getopt_long reported a bad option: prints the --help hint; exits 2. */
 void sst_cli_bad_option(void) __attribute__((noreturn));
 
-/* Prints "PROG (sstkit) VERSION" to stdout; exits 0. */
+/* Prints "PROG (sstkit) VERSION" to stdout; exits 0 (4 as sst_cli_help). */
 void sst_cli_version(void) __attribute__((noreturn));
+/* -h/--help: prints text to stdout and exits 0, or 4 naming stdout when
+ * it cannot be written (/dev/full, a closed pipe with SIGPIPE ignored). */
+void sst_cli_help(const char *text) __attribute__((noreturn));
 
 /* Parse an option argument or exit 2 naming the option. */
 uint64_t sst_cli_size(const char *opt, const char *arg, uint64_t min, uint64_t max);

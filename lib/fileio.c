@@ -64,15 +64,21 @@ sst_write_full(int fd, const void *buf, size_t n, const char *path, sst_err *err
  * held) until the path is unregistered; see sst_cleanup_register_locked().
  */
 #define MAX_CLEANUP 1024
+#define REG_FILE	0	/* unlinked */
+#define REG_LOCKED	1	/* unlinked; see sst_cleanup_register_locked() */
+#define REG_DIR		2	/* removed (rmdir) once the files are unlinked */
+#define REG_TRUNC	3	/* cut back to a size; at 0 unlinked too */
 static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *volatile cleanup_paths[MAX_CLEANUP];
 static int cleanup_fds[MAX_CLEANUP];
-static unsigned char cleanup_keep[MAX_CLEANUP];
+static unsigned char cleanup_keep[MAX_CLEANUP];	/* a REG_* kind */
+static int cleanup_tfd[MAX_CLEANUP];		/* REG_TRUNC: the caller's fd */
+static off_t cleanup_size[MAX_CLEANUP];		/* REG_TRUNC: its size to keep */
 /* Slots ever used: the exit and signal cleaners look no further. */
 static volatile int cleanup_used;
 
 static void
-register_path(const char *path, int keep)
+register_path(const char *path, int keep, int tfd, uint64_t size)
 {
 	int i;
 
@@ -81,6 +87,8 @@ register_path(const char *path, int keep)
 		if (cleanup_paths[i] == NULL) {
 			cleanup_fds[i] = -1;
 			cleanup_keep[i] = (unsigned char)keep;
+			cleanup_tfd[i] = tfd;
+			cleanup_size[i] = (off_t)size;
 			if (i >= cleanup_used)
 				cleanup_used = i + 1;
 			cleanup_paths[i] = strdup(path);
@@ -93,13 +101,25 @@ register_path(const char *path, int keep)
 void
 sst_cleanup_register(const char *path)
 {
-	register_path(path, 0);
+	register_path(path, REG_FILE, -1, 0);
 }
 
 void
 sst_cleanup_register_locked(const char *path)
 {
-	register_path(path, 1);
+	register_path(path, REG_LOCKED, -1, 0);
+}
+
+void
+sst_cleanup_register_dir(const char *path)
+{
+	register_path(path, REG_DIR, -1, 0);
+}
+
+void
+sst_cleanup_register_trunc(const char *path, int fd, uint64_t size)
+{
+	register_path(path, REG_TRUNC, fd, size);
 }
 
 void
@@ -133,7 +153,8 @@ cleanup_keep_fd(const char *path, int fd)
 	for (i = 0; i < MAX_CLEANUP; i++) {
 		char *p = cleanup_paths[i];
 
-		if (p != NULL && cleanup_keep[i] && cleanup_fds[i] < 0 && strcmp(p, path) == 0) {
+		if (p != NULL && cleanup_keep[i] == REG_LOCKED && cleanup_fds[i] < 0 &&
+		    strcmp(p, path) == 0) {
 			cleanup_fds[i] = fd;
 			kept = 1;
 			break;
@@ -151,8 +172,22 @@ cleanup_all(void)
 	for (i = 0; i < n; i++) {
 		char *p = cleanup_paths[i];
 
-		if (p != NULL)
+		if (p == NULL || cleanup_keep[i] == REG_DIR)
+			continue;
+		if (cleanup_keep[i] == REG_TRUNC) {
+			if (ftruncate(cleanup_tfd[i], cleanup_size[i]) == 0)
+				(void)fdatasync(cleanup_tfd[i]);
+			if (cleanup_size[i] == 0)
+				unlink(p);
+		} else {
 			unlink(p);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char *p = cleanup_paths[i];
+
+		if (p != NULL && cleanup_keep[i] == REG_DIR)
+			rmdir(p);
 	}
 }
 

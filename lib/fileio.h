@@ -143,13 +143,19 @@ const char *sst_tmpdir(const char *tmpdir);
  * this process that an sst_out will publish to (a split part before all
  * parts are done): sst_out_commit() leaves its descriptor, with the lock,
  * in the registry, so cleaners leave the file alone until unregistered.
- * Unregistering closes it.
+ * Unregistering closes it. sst_cleanup_register_dir(): a directory this
+ * process made, removed (if empty) after every registered file is unlinked.
+ * sst_cleanup_register_trunc(): a file appended to through fd (the
+ * caller's, open until unregistered) is cut back to size; at size 0 it is
+ * unlinked too (a file this process created).
  */
 void sst_cleanup_register(const char *path);
 void sst_cleanup_register_locked(const char *path);
+void sst_cleanup_register_dir(const char *path);
+void sst_cleanup_register_trunc(const char *path, int fd, uint64_t size);
 void sst_cleanup_unregister(const char *path);
 /*
- * Installs SIGINT/SIGTERM/SIGHUP handlers that unlink every registered path
+ * Installs SIGINT/SIGTERM/SIGHUP handlers that remove every registered path
  * and re-raise the signal, and the same unlinking at exit() (for libraries
  * that exit themselves). Call once at tool start.
  */

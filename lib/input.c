@@ -37,6 +37,7 @@ extern size_t sst_fuzz_read_size;
 /* gzip's output block, and how much of a stream's start is looked at for
  * sstkit's own files (a table's first block up to this size is found). */
 #define ZBUF_SIZE	(256u << 10)
+#define LZ4_LEGACY	"\x02\x21\x4c\x18"	/* lz4 -l's magic number */
 #define SNIFF_SIZE	(64u << 10)
 /* Levels of decoding: the file, then compressed or archived layers in it. */
 #define MAX_NODES	8
@@ -962,7 +963,13 @@ node_read(struct node *nd, const uint8_t **p, size_t *n, sst_err *err)
 				give_zeros(nd, nd->msize, p, n);
 			return SST_OK;
 		}
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		/*
+		 * A warning on data is damage: a zip member whose CRC-32 or
+		 * size does not match (libarchive still hands out its bytes).
+		 */
+		if (r == ARCHIVE_WARN)
+			return arch_error(nd, "damaged archive", err);
+		if (r != ARCHIVE_OK)
 			return arch_error(nd, "cannot read", err);
 		if (len == 0)
 			continue;
@@ -1050,7 +1057,8 @@ compressed_magic(const uint8_t *p, size_t n)
 		return "zstd";
 	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
 		return "xz";
-	if (n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
+	if (n >= 4 && (memcmp(p, "\x04\x22\x4d\x18", 4) == 0 ||
+	    memcmp(p, LZ4_LEGACY, 4) == 0))
 		return "lz4";
 	if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
 	    (memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
@@ -1183,9 +1191,25 @@ sst_input_next_member(sst_input *in, int *eof, sst_err *err)
 				return rc;
 			continue;
 		}
+		if (n == 4 && memcmp(p, LZ4_LEGACY, 4) == 0) {
+			/* lz4 -l of nothing: its magic alone (libarchive wants more) */
+			nd->look_given = nd->look.len;
+			nd->restlen = 0;
+			return SST_OK;
+		}
 		if ((what = compressed_magic(p, n)) != NULL)
 			return sst_error(err, SST_EDATA, "%s: damaged or truncated %s data",
 			    nd->name, what);
+		/*
+		 * What libarchive decompressed (xz, bzip2, zstd, lz4) never
+		 * passed cb_read's check: a compressed table or WAL is one.
+		 */
+		if (n >= PEEK_SIZE && archive_filter_count(nd->a) > 1 && may_be_own(p, n)) {
+			if ((rc = mpeek(nd, SNIFF_SIZE, &p, &n, err)) != SST_OK)
+				return rc;
+			if ((what = sst_input_own_file(p, n < SNIFF_SIZE ? n : SNIFF_SIZE)) != NULL)
+				return sst_error(err, SST_EDATA, "%s: %s", nd->name, what);
+		}
 		return SST_OK;
 	}
 }

@@ -3,12 +3,10 @@
  */
 #include "splitfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "input.h"
 #include "records.h"
 #include "util.h"
 
@@ -95,31 +93,21 @@ int
 sst_splits_read(sst_splits *s, const char *path, sst_err *err)
 {
 	sst_buf b = SST_BUF_INIT;
-	const char *name = path;
-	ssize_t r;
-	int fd = 0, rc = SST_OK;
+	sst_input *in = NULL;
+	const uint8_t *p;
+	size_t n;
+	int rc, eof = 0;
 
+	/* read as every input is: compressed, in an archive, checked */
 	memset(s, 0, sizeof(*s));
-	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return sst_syserr(err, "%s", name);
-	for (;;) {
-		if ((rc = sst_buf_reserve(&b, 65536, err)) != SST_OK)
-			break;
-		r = read(fd, b.p + b.len, b.cap - b.len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = sst_syserr(err, "%s", name);
-			break;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-	}
-	if (fd != 0)
-		close(fd);
+	rc = sst_input_open(&in, path, err);
+	while (rc == SST_OK && (rc = sst_input_next_member(in, &eof, err)) == SST_OK && !eof)
+		while ((rc = sst_input_read(in, &p, &n, err)) == SST_OK && n > 0)
+			if ((rc = sst_buf_append(&b, p, n, err)) != SST_OK)
+				break;
+	sst_input_close(&in);
 	if (rc == SST_OK)
-		rc = sst_splits_parse(s, b.p, b.len, name, err);
+		rc = sst_splits_parse(s, b.p, b.len, path, err);
 	sst_buf_free(&b);
 	return rc;
 }

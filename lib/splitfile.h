@@ -32,7 +32,8 @@ typedef struct sst_splits {
 int sst_splits_parse(sst_splits *s, const uint8_t *data, size_t len, const char *name,
     sst_err *err);
 
-/* Reads and parses the file at path ("-": standard input). SST_ESYS when it
+/* Reads and parses the file at path ("-": standard input), read as every
+ * record input is (compressed, in an archive: see input.h). SST_ESYS when it
  * cannot be read, SST_EDATA when it is not a valid split file. */
 int sst_splits_read(sst_splits *s, const char *path, sst_err *err);
 

@@ -28,7 +28,72 @@ struct sst_store {
 	int made_store;		/* ... or wrote the first manifest */
 	sst_manifest m;
 	uint64_t next;		/* numbers handed out; >= m.next */
+	/*
+	 * Paths removed on SIGINT/SIGTERM (the cleanup registry): the new
+	 * tables handed out and not yet committed, and, while this writer
+	 * creates the store and until a commit lists a table, its directory,
+	 * LOCK and MANIFEST. Each leaves the registry before the manifest
+	 * rename that could make it live (a signal in between leaves what a
+	 * kill -9 does: leftovers for the next writer).
+	 */
+	struct armed {
+		char *path;
+		uint64_t num;	/* a table's number, else UINT64_MAX */
+	} *armed;
+	size_t narmed;
 };
+
+/* Registers dir/name (name NULL: dir itself) for removal on a signal. */
+static void
+arm(sst_store *s, const char *name, uint64_t num)
+{
+	char path[PATH_MAX];
+	struct armed *v;
+	sst_err e;
+
+	if (name != NULL && sst_store_path_join(path, sizeof(path), s->dir, name, &e) != SST_OK)
+		return;
+	if ((v = realloc(s->armed, (s->narmed + 1) * sizeof(*v))) == NULL)
+		return;	/* best effort, as the registry is */
+	s->armed = v;
+	v += s->narmed;
+	if ((v->path = strdup(name != NULL ? path : s->dir)) == NULL)
+		return;
+	v->num = num;
+	if (name != NULL)
+		sst_cleanup_register(v->path);
+	else
+		sst_cleanup_register_dir(v->path);
+	s->narmed++;
+}
+
+static int listed(const sst_manifest *m, uint64_t num);
+
+/*
+ * Unregisters what a commit of m publishes: its tables and, if it lists
+ * any, the store being created. m NULL: everything (the writer is done).
+ */
+static void
+disarm(sst_store *s, const sst_manifest *m)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < s->narmed; i++) {
+		struct armed *a = &s->armed[i];
+
+		if (m != NULL && (a->num == UINT64_MAX ? m->n == 0 : !listed(m, a->num))) {
+			s->armed[kept++] = *a;
+			continue;
+		}
+		sst_cleanup_unregister(a->path);
+		free(a->path);
+	}
+	s->narmed = kept;
+	if (kept == 0) {
+		free(s->armed);
+		s->armed = NULL;
+	}
+}
 
 int
 sst_store_path_join(char *out, size_t cap, const char *dir, const char *name, sst_err *err)
@@ -606,9 +671,12 @@ lock_store(sst_store *s, int create, int wait, sst_err *err)
 	if (stat(s->dir, &st) != 0) {
 		if (errno != ENOENT || !create)
 			return sst_syserr(err, "%s", s->dir);
-		if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
+		if (mkdir(s->dir, 0777) == 0) {
+			s->made_dir = 1;
+			arm(s, NULL, UINT64_MAX);
+		} else if (errno != EEXIST) {
 			return sst_syserr(err, "%s: cannot create store directory", s->dir);
-		s->made_dir = 1;
+		}	/* EEXIST: another writer's, which a failure here must leave alone */
 		if ((rc = sst_fsync_dir(s->dir, err)) != SST_OK ||
 		    (rc = sst_store_path_join(path, sizeof(path), s->dir, "..", err)) != SST_OK ||
 		    (rc = sst_fsync_dir(path, err)) != SST_OK)
@@ -658,6 +726,8 @@ sst_store_open_writer(sst_store **sp, const char *dir, int create, int wait, sst
 		int published;
 
 		s->made_store = 1;	/* its LOCK is ours: discarded on failure */
+		arm(s, "LOCK", UINT64_MAX);
+		arm(s, "MANIFEST", UINT64_MAX);
 		if ((rc = dir_is_fresh(dir, err)) == SST_OK)
 			rc = manifest_write(dir, &s->m, &published, err);
 	}
@@ -700,6 +770,7 @@ sst_store_new_table(sst_store *s, char **path, sst_err *err)
 		return rc;
 	if ((*path = strdup(p)) == NULL)
 		return sst_nomem(err, p);
+	arm(s, name, s->next);
 	s->next++;
 	return SST_OK;
 }
@@ -730,6 +801,7 @@ sst_store_commit(sst_store *s, const sst_manifest *m, sst_err *err)
 	nm.version = SST_STORE_VERSION;
 	if (nm.next < s->next)
 		nm.next = s->next;
+	disarm(s, &nm);
 	if ((rc = manifest_write(s->dir, &nm, &published, err)) != SST_OK) {
 		/*
 		 * Renamed but not made durable: readers see nm now, so it is
@@ -890,6 +962,7 @@ sst_store_close(sst_store **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	disarm(s, NULL);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	sst_manifest_free(&s->m);

@@ -266,7 +266,10 @@ sst_wal_reader_open(sst_wal_reader **rp, const char *path,
 		rc = sst_nomem(err, path);
 		goto fail;
 	}
-	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* "-": standard input, redirected from a WAL file */
+	r->fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
 		rc = sst_syserr(err, "%s", path);
 		goto fail;
 	}
@@ -277,6 +280,12 @@ sst_wal_reader_open(sst_wal_reader **rp, const char *path,
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;	/* an I/O error (exit 4), as for every tool */
 		rc = sst_syserr(err, "%s", path);
+		goto fail;
+	}
+	/* read by offset, up to the size it has now: a pipe would read as empty */
+	if (!S_ISREG(st.st_mode)) {
+		rc = sst_error(err, SST_EDATA, "%s: not a regular file (a WAL is read "
+		    "from a file, not a pipe or device)", path);
 		goto fail;
 	}
 	r->size = (uint64_t)st.st_size;
@@ -451,6 +460,7 @@ struct sst_wal_writer {
 	uint64_t base;		/* file offset of buf[0] */
 	uint64_t synced;	/* file size at the last fdatasync */
 	uint64_t start_size;	/* size after open (abort truncates back) */
+	int created;		/* this writer made the file (abort removes it) */
 	int failed;
 };
 
@@ -538,6 +548,7 @@ sst_wal_writer_open(sst_wal_writer **wp, const char *path,
 		rc = sst_nomem(err, path);
 		goto fail;
 	}
+again:
 	while (w->fd < 0) {
 		w->fd = open(path, O_RDWR | O_CLOEXEC);
 		if (w->fd >= 0 || errno != ENOENT)
@@ -561,6 +572,16 @@ sst_wal_writer_open(sst_wal_writer **wp, const char *path,
 	if (fstat(w->fd, &st) != 0) {
 		rc = sst_syserr(err, "%s: stat", path);
 		goto fail;
+	}
+	if (!created && S_ISREG(st.st_mode)) {
+		struct stat now;
+
+		/* a writer that created it and failed removed it meanwhile */
+		if (stat(path, &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+			close(w->fd);
+			w->fd = -1;
+			goto again;
+		}
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = sst_error(err, SST_EDATA, "%s: not a regular file", path);
@@ -587,6 +608,9 @@ sst_wal_writer_open(sst_wal_writer **wp, const char *path,
 		goto fail;
 	}
 	w->base = w->synced = w->start_size;
+	w->created = created;
+	/* SIGINT/SIGTERM: nothing of this append stays (a new log goes) */
+	sst_cleanup_register_trunc(w->path, w->fd, created ? 0 : w->start_size);
 	*wp = w;
 	return SST_OK;
 fail:
@@ -705,6 +729,7 @@ sst_wal_writer_close(sst_wal_writer **wp, sst_err *err)
 	if (w == NULL)
 		return SST_OK;
 	rc = sst_wal_writer_sync(w, err);
+	sst_cleanup_unregister(w->path);
 	if (close(w->fd) != 0 && rc == SST_OK)
 		rc = sst_syserr(err, "%s: close", w->path);
 	free(w->buf);
@@ -721,8 +746,14 @@ sst_wal_writer_abort(sst_wal_writer **wp)
 
 	if (w == NULL)
 		return;
-	if (ftruncate(w->fd, (off_t)w->start_size) == 0)
+	sst_cleanup_unregister(w->path);
+	if (w->created) {
+		/* under the lock: a writer waiting for it opens the path again */
+		if (unlink(w->path) == 0)
+			(void)sst_fsync_dir(w->path, &(sst_err){ 0, "" });
+	} else if (ftruncate(w->fd, (off_t)w->start_size) == 0) {
 		(void)fdatasync(w->fd);
+	}
 	close(w->fd);
 	free(w->buf);
 	free(w->path);

@@ -118,7 +118,8 @@ SST_API SSTKIT_WUR int sstkit_wal_sync(sstkit_wal *w, sstkit_error *err);
  * (on failure records may be partly on disk). */
 SST_API SSTKIT_WUR int sstkit_wal_close(sstkit_wal **w, sstkit_error *err);
 /* Truncates the WAL back to its size at open (so this handle appended
- * nothing), unlocks, closes; frees *w and sets it to NULL. NULL-safe. */
+ * nothing; a WAL this handle created is removed), unlocks, closes; frees
+ * *w and sets it to NULL. NULL-safe. */
 SST_API void sstkit_wal_abort(sstkit_wal **w);
 
 /*

@@ -306,3 +306,18 @@ stdout_writers=(
 	[ "$status" -eq 4 ]
 	check_err sst-merge '^sst-merge: stdout: write: No space left on device$'
 }
+
+@test "exit codes: --help and --version on a full disk are 4 naming stdout in every tool" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	local t opt
+	for t in sst-build sst-dump sst-get sst-info sst-ingest sst-merge sst-sample sst-verify \
+	    wal-append wal-replay; do
+		for opt in --help -h --version; do
+			run --separate-stderr bash -c "$t $opt >/dev/full"
+			[ "$status" -eq 4 ] || fail "$t $opt: exit $status"
+			check_err "$t" "^$t: stdout: write: No space left on device$"
+		done
+		run "$t" --help
+		[ "$status" -eq 0 ] && [[ "$output" == Usage:* ]] || fail "$t --help: $status"
+	done
+}

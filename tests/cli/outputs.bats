@@ -290,6 +290,79 @@ follows_links() {
 	no_tmp_left .
 }
 
+# kill_creating SIG DIR TOOL ARGS...: TOOL reads a FIFO kept open (so it is
+# still at work) while it creates the store DIR; SIG once DIR/MANIFEST is there.
+kill_creating() {
+	local sig=$1 dir=$2 tool=$3 pid rc=0 i
+	shift 3
+	rm -f fifo
+	mkfifo fifo
+	exec 5<>fifo
+	cat feed >&5
+	bg_sigdfl "$@" &
+	pid=$!
+	wait_exec "$pid" "$tool"
+	for i in $(seq 200); do
+		[ -e "$dir/MANIFEST" ] && break
+		sleep 0.05
+	done
+	[ -e "$dir/MANIFEST" ] || fail "$tool made no $dir/MANIFEST"
+	kill -"$sig" "$pid"
+	wait "$pid" || rc=$?
+	exec 5>&-
+	[ "$rc" -ne 0 ] || fail "$tool $sig: exit 0"
+}
+
+# (the store's code is one for every writer: wal-replay --into too, before
+# its first flush; it reads no FIFO, so it is not stopped mid-way here)
+@test "outputs: SIGTERM or SIGINT while sst-build --into creates a store leaves none" {
+	local sig
+	printf 'k\t1\n' >a.tsv
+	for sig in TERM INT; do
+		cp a.tsv feed
+		kill_creating "$sig" new sst-build sst-build -q --into new fifo
+		[ ! -e new ] || fail "sst-build $sig: left: $(ls -A new)"
+	done
+	# an empty directory made a store: empty again; a store that was: kept
+	mkdir empty
+	cp a.tsv feed
+	kill_creating TERM empty sst-build sst-build -q --into empty fifo
+	[ -d empty ] && [ -z "$(ls -A empty)" ] || fail "left in empty: $(ls -A empty)"
+	sst-build -q --into st a.tsv
+	cp st/MANIFEST manifest.old
+	kill_creating TERM st sst-build sst-build -q --into st fifo
+	same st/MANIFEST manifest.old
+	sst-verify -q st
+}
+
+@test "outputs: SIGTERM during wal-replay --into: its flushed tables go, new store or old" {
+	local pid rc n i dir
+	seq -w 300000 | sed 's/$/\tsome value of a fair length/' | wal-append --sync none w.wal
+	printf 'a\t1\n' | sst-build -q --into old
+	for dir in old new; do
+		bg_sigdfl wal-replay -q --memtable-size 64K --into "$dir" w.wal &
+		pid=$!
+		# stopped once it has flushed a few tables, long before its end
+		for i in $(seq 400); do
+			n=$(ls "$dir" 2>/dev/null | grep -c '\.sst$' || true)
+			[ "$n" -ge 4 ] && break
+			sleep 0.02
+		done
+		kill -STOP "$pid"
+		[ "$n" -ge 4 ] || fail "$dir: no flushes seen"
+		[ -d "/proc/$pid" ] || fail "$dir: replay ended first"
+		kill -TERM "$pid"
+		kill -CONT "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 0 ]
+	done
+	[ ! -e new ] || fail "left: $(ls -A new)"
+	[ "$(ls old | grep '\.sst$')" = 000001.sst ] || fail "left: $(ls -A old)"
+	[ "$(sst-dump old)" = "$(printf 'a\t1')" ]
+	sst-verify -q old
+}
+
 @test "outputs: a failed sst-build --into or wal-replay --into leaves no store it created" {
 	printf 'b\t1\na\t2\n' >unsorted.tsv
 	run --separate-stderr sst-build -q --sorted --into newstore unsorted.tsv

@@ -114,6 +114,32 @@ info_key() {
 	no_tmp_left .
 }
 
+@test "split-at: a compressed split file is read as every input is, never as one binary key" {
+	need_cmd gzip xz
+	seq -w 1000 | sed 's/$/\tv/' >in.tsv
+	sst-build -q -o in.sst in.tsv
+	printf '0250\n0500\n0750\n' >sp
+	gzip -c sp >sp.gz
+	xz -c sp >sp.xz
+	local f
+	for f in sp.gz sp.xz; do
+		sst-build -q --split-at "$f" -o "b-$f.sst" in.tsv
+		sst-merge -q --split-at "$f" -o "m-$f.sst" in.sst
+		[ "$(ls b-"$f"-*.sst | wc -l)" = 4 ] || fail "$f: $(ls b-"$f"-*)"
+		[ "$(ls m-"$f"-*.sst | wc -l)" = 4 ] || fail "$f: $(ls m-"$f"-*)"
+		[ "$(sst-dump --count "b-$f-0002.sst")" = 250 ]
+	done
+	# damaged is bad data; a table is not a split file
+	head -c 20 sp.gz >cut.gz
+	run --separate-stderr sst-build --split-at cut.gz -o o.sst in.tsv
+	[ "$status" -eq 3 ]
+	check_err sst-build '^sst-build: cut\.gz: '
+	run --separate-stderr sst-merge --split-at in.sst -o o.sst in.sst
+	[ "$status" -eq 3 ]
+	check_err sst-merge '^sst-merge: in\.sst: is an sstkit table'
+	[ -z "$(ls o* 2>/dev/null)" ] || fail "left: $(ls o*)"
+}
+
 @test "split-at: usage errors exit 2" {
 	printf 'm\n' >sp
 	printf 'a\t1\n' | mk_table a.sst

@@ -180,6 +180,25 @@ append_each() {
 	no_tmp_left .
 }
 
+@test "wal: a WAL on a pipe, FIFO or device is exit 3, never an empty replay; '-' is stdin redirected from a file" {
+	printf 'a\t1\nb\t2\n' | wal-append w.wal
+	run --separate-stderr sh -c 'cat w.wal | wal-replay -o out.sst /dev/stdin'
+	[ "$status" -eq 3 ] || fail "status $status: $stderr"
+	check_err wal-replay '^wal-replay: /dev/stdin: not a regular file'
+	[ ! -e out.sst ]
+	run --separate-stderr sh -c 'cat w.wal | wal-replay --into st -'
+	[ "$status" -eq 3 ] || fail "status $status: $stderr"
+	check_err wal-replay '^wal-replay: -: not a regular file'
+	[ ! -e st ]
+	run --separate-stderr wal-replay -o out.sst /dev/null
+	[ "$status" -eq 3 ]
+	wal-replay -q -o out.sst - <w.wal
+	[ "$(sst-dump out.sst)" = "$(printf 'a\t1\nb\t2')" ]
+	run --separate-stderr wal-replay --remove -o out2.sst - <w.wal
+	[ "$status" -eq 2 ]
+	[ -e w.wal ] && [ ! -e out2.sst ]
+}
+
 # --- round trips ---------------------------------------------------------------
 
 @test "wal: round trip with many flushes (-o and --into) equals the model" {
@@ -412,4 +431,67 @@ open('w.wal','wb').write(d)"
 	[ "$rss" -lt $(( (2 * 1536) + 24 * 1024 )) ] || fail "peak RSS -o ${rss} KiB"
 	[ "$(sst-dump --count st)" = "$(sst-dump --count out.sst)" ]
 	[ "$(sst-dump --count out.sst)" = "$(cut -f1 in.tsv | sort -u | wc -l)" ]
+}
+
+# term_append WAL: wal-append --sync always WAL from a FIFO kept open, sent
+# SIGTERM once WAL holds records beyond SIZE bytes (its size before).
+term_append() {
+	local wal=$1 size=$2 pid rc=0 i
+	rm -f fifo
+	mkfifo fifo
+	exec 5<>fifo
+	seq -w 1000 | sed 's/$/\tv/' >&5
+	bg_sigdfl wal-append --sync always "$wal" fifo &
+	pid=$!
+	for i in $(seq 400); do
+		[ "$(stat -c %s "$wal" 2>/dev/null || echo 0)" -gt $((size + 100)) ] && break
+		sleep 0.02
+	done
+	[ "$(stat -c %s "$wal" 2>/dev/null || echo 0)" -gt $((size + 100)) ] || fail "no records appended"
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	exec 5>&-
+	[ "$rc" -ne 0 ] || fail "exit 0"
+}
+
+@test "wal: a failed or killed (SIGTERM) wal-append adds nothing; a WAL it created goes" {
+	run --separate-stderr wal-append new.wal <(printf 'x\t1\n\ty\n')
+	[ "$status" -eq 3 ]
+	[ ! -e new.wal ] || fail "a failed append left new.wal"
+	run --separate-stderr wal-append -f cdb new.wal /nonexistent.cdb
+	[ "$status" -eq 4 ]
+	[ ! -e new.wal ]
+	term_append new.wal 0
+	[ ! -e new.wal ] || fail "SIGTERM left new.wal ($(stat -c %s new.wal) bytes)"
+	fruit_tsv | wal-append w.wal
+	cp w.wal before.wal
+	term_append w.wal "$(stat -c %s w.wal)"
+	same w.wal before.wal
+	wal-replay -q -o out.sst w.wal
+	# a writer waiting for the lock of a log whose creator then fails
+	# makes the log anew: its record is not lost in the removed file
+	local a b i
+	rm -f fifo
+	mkfifo fifo
+	exec 5<>fifo
+	wal-append -e w2.wal fifo 5>&- &
+	a=$!
+	for i in $(seq 200); do
+		[ -e w2.wal ] && break
+		sleep 0.02
+	done
+	printf 'k\t1\n' | wal-append w2.wal 5>&- &
+	b=$!
+	for i in $(seq 200); do
+		[ "$(cat "/proc/$b/wchan" 2>/dev/null)" = flock_lock_inode_wait ] ||
+			grep -q '^State:.*S' "/proc/$b/status" 2>/dev/null && break
+		sleep 0.02
+	done
+	sleep 0.2
+	printf 'bad\\q\tv\n' >&5
+	exec 5>&-
+	wait "$a" || true
+	wait "$b"
+	wal-replay -q -o out2.sst w2.wal
+	[ "$(sst-dump out2.sst)" = "$(printf 'k\t1')" ]
 }
