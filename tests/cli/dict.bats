@@ -116,7 +116,11 @@ print(struct.unpack("<Q", b[-88:-80])[0] + 100)')
 	printf '\x00' | dd of=d.sst bs=1 seek="$off" conv=notrunc status=none
 	run sst-verify d.sst
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"dictionary @"* ]]
+	dictoff=$(python3 -c '
+import struct
+b = open("d.sst", "rb").read()
+print(struct.unpack("<Q", b[-88:-80])[0])')
+	[[ "$output" == *"d.sst@$dictoff: dictionary: "* ]] || fail "$output"
 	run sst-get -k pkg00001 d.sst
 	[ "$status" -eq 3 ]
 }
