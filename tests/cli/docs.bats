@@ -126,6 +126,22 @@ squeeze() {
 	[ -z "$missing" ] || fail "man pages:$missing"
 }
 
+@test "man pages: man/ is also a man directory (man1/, man3/): man -M man TOOL finds each page" {
+	local t f missing=""
+	for t in "${TOOLS[@]}"; do
+		[ -f "$ROOT/man/man1/$t.1" ] || missing="$missing $t(no man/man1/$t.1)"
+		cmp -s "$ROOT/man/man1/$t.1" "$ROOT/man/$t.1" || missing="$missing $t(man1 copy differs)"
+	done
+	[ -f "$ROOT/man/man3/sstkit.3" ] || missing="$missing sstkit(no man/man3/sstkit.3)"
+	if command -v man >/dev/null 2>&1; then
+		for t in "${TOOLS[@]}"; do
+			f=$(man -M "$ROOT/man" -w "$t" 2>/dev/null) || f=
+			[ -n "$f" ] && cmp -s "$f" "$ROOT/man/$t.1" || missing="$missing $t(man -M man -w: '$f')"
+		done
+	fi
+	[ -z "$missing" ] || fail "man pages:$missing"
+}
+
 @test "man pages: man/TOOL.1.md is the page rendered as text, up to date" {
 	local t bad=""
 	command -v groff >/dev/null 2>&1 || skip "groff is not installed"
